@@ -1,0 +1,1 @@
+"""The Telegram adapter (python-telegram-bot) over dialogs and core."""

@@ -1,0 +1,360 @@
+"""The slot engine (DESIGN.md section 3): pure functions over plain values.
+
+Nothing here touches a database or the clock: callers load a :class:`SpecialistCalendar` per
+specialist (see :mod:`slotbot.core.calendars`) and pass ``now`` in.
+
+Schedule layers, highest priority first, for one local date of one specialist:
+
+1. an override covering the date: ``day_off`` / ``vacation`` give no windows, ``custom_hours``
+   replace the day's windows (several custom-hours overrides on one date make a split day);
+2. otherwise the weekly template rows for that weekday whose validity covers the date.
+
+Each window yields candidate starts ``start, start + (slot + break_after), ...`` while
+``candidate + duration <= window end`` (wall clock); the duration is the service's, or the
+window's slot length when no service duration is given. A candidate is dropped when it
+overlaps anything busy (blocks, confirmed bookings, unexpired holds), starts before
+``now + min_notice``, or falls on a date past the booking horizon.
+
+Wall-clock times become instants with zoneinfo: a local time inside a spring-forward gap gives
+no slot; an ambiguous local time (fall-back) takes its first occurrence.
+"""
+
+from __future__ import annotations
+
+import enum
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "Busy",
+    "BusyIndex",
+    "OverrideKind",
+    "Rules",
+    "Slot",
+    "SpecialistCalendar",
+    "Substitute",
+    "WeeklyWindow",
+    "DateOverride",
+    "Window",
+    "any_available",
+    "candidate_starts",
+    "days_with_slots",
+    "next_available",
+    "slots_for_day",
+    "substitutes",
+    "windows_for_day",
+]
+
+
+class OverrideKind(enum.StrEnum):
+    DAY_OFF = "day_off"
+    VACATION = "vacation"
+    CUSTOM_HOURS = "custom_hours"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Shop-wide booking rules (the import file's ``settings``)."""
+
+    min_notice_minutes: int = 30
+    horizon_days: int = 60
+    hold_minutes: int = 10
+
+    @property
+    def min_notice(self) -> timedelta:
+        return timedelta(minutes=self.min_notice_minutes)
+
+    @property
+    def hold(self) -> timedelta:
+        return timedelta(minutes=self.hold_minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A stretch of working wall-clock time on one date, cut into slots."""
+
+    start: time
+    end: time
+    slot_minutes: int = 60
+    break_minutes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyWindow:
+    """One row of the weekly template (weekday 0=Mon..6=Sun), valid over an optional range."""
+
+    weekday: int
+    window: Window
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return (
+            day.weekday() == self.weekday
+            and (self.valid_from is None or self.valid_from <= day)
+            and (self.valid_until is None or day <= self.valid_until)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DateOverride:
+    """A date range (inclusive) that replaces the weekly template."""
+
+    starts_on: date
+    ends_on: date
+    kind: OverrideKind
+    window: Window | None = None
+    substitute_id: int | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """A half-open busy interval [start, end) of instants."""
+
+    start: datetime
+    end: datetime
+
+
+class BusyIndex:
+    """Busy intervals merged into disjoint sorted runs for O(log n) overlap checks."""
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self, intervals: Iterable[Busy] = ()) -> None:
+        starts: list[datetime] = []
+        ends: list[datetime] = []
+        for interval in sorted(intervals, key=lambda b: b.start):
+            if interval.end <= interval.start:
+                continue
+            if ends and interval.start <= ends[-1]:
+                if interval.end > ends[-1]:
+                    ends[-1] = interval.end
+            else:
+                starts.append(interval.start)
+                ends.append(interval.end)
+        self._starts = starts
+        self._ends = ends
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether [start, end) shares any instant with a busy run."""
+        i = bisect_right(self._ends, start)  # first run ending after ``start``
+        return i < len(self._starts) and self._starts[i] < end
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialistCalendar:
+    """Everything the engine needs to know about one specialist over a range of dates."""
+
+    specialist_id: int
+    key: str
+    timezone: ZoneInfo
+    weekly: tuple[WeeklyWindow, ...] = ()
+    overrides: tuple[DateOverride, ...] = ()
+    busy: BusyIndex = field(default_factory=BusyIndex)
+    service_ids: frozenset[int] = frozenset()
+
+    def local_today(self, now: datetime) -> date:
+        return now.astimezone(self.timezone).date()
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A bookable start, with the specialists (ids) who can take it."""
+
+    start: datetime
+    end: datetime
+    specialist_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Substitute:
+    """A specialist who offers the same service, with their first free slot."""
+
+    specialist_id: int
+    first_slot: Slot | None
+
+
+def windows_for_day(calendar: SpecialistCalendar, day: date) -> list[Window]:
+    """The working windows of ``day`` after applying overrides to the weekly template."""
+    covering = [o for o in calendar.overrides if o.covers(day)]
+    if any(o.kind in (OverrideKind.DAY_OFF, OverrideKind.VACATION) for o in covering):
+        return []
+    custom = [o.window for o in covering if o.kind == OverrideKind.CUSTOM_HOURS and o.window]
+    if custom:
+        return sorted(custom, key=lambda w: w.start)
+    return sorted((w.window for w in calendar.weekly if w.covers(day)), key=lambda w: w.start)
+
+
+def _instant(day: date, at: time, zone: ZoneInfo) -> datetime | None:
+    """The UTC instant of a local wall-clock time; ``None`` inside a DST gap."""
+    local = datetime.combine(day, at, tzinfo=zone)  # fold=0: first occurrence when ambiguous
+    instant = local.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None
+    return instant
+
+
+def candidate_starts(
+    window: Window, day: date, duration_minutes: int | None
+) -> Iterator[tuple[datetime, timedelta]]:
+    """Naive local starts of ``window`` on ``day`` with the appointment length."""
+    length = timedelta(minutes=duration_minutes or window.slot_minutes)
+    step = timedelta(minutes=window.slot_minutes + window.break_minutes)
+    current = datetime.combine(day, window.start)
+    end = datetime.combine(day, window.end)
+    while current + length <= end:
+        yield current, length
+        current += step
+
+
+def _day_slots(
+    calendar: SpecialistCalendar,
+    day: date,
+    duration_minutes: int | None,
+    now: datetime,
+    rules: Rules,
+) -> Iterator[Slot]:
+    """Free slots of one specialist on one local date, in start order."""
+    if day > calendar.local_today(now) + timedelta(days=rules.horizon_days):
+        return
+    earliest = now + rules.min_notice
+    zone = calendar.timezone
+    for window in windows_for_day(calendar, day):
+        for local_start, length in candidate_starts(window, day, duration_minutes):
+            start = _instant(day, local_start.time(), zone)
+            if start is None or start < earliest:
+                continue
+            end = start + length
+            if calendar.busy.overlaps(start, end):
+                continue
+            yield Slot(start, end, (calendar.specialist_id,))
+
+
+def slots_for_day(
+    calendar: SpecialistCalendar,
+    day: date,
+    *,
+    duration_minutes: int | None,
+    now: datetime,
+    rules: Rules = Rules(),
+) -> list[Slot]:
+    """Free slots of one specialist on one of their local dates, sorted by start."""
+    return sorted(_day_slots(calendar, day, duration_minutes, now, rules), key=lambda s: s.start)
+
+
+def any_available(
+    calendars: Sequence[SpecialistCalendar],
+    day: date,
+    *,
+    duration_minutes: int | None,
+    now: datetime,
+    rules: Rules = Rules(),
+) -> list[Slot]:
+    """The union of several specialists' slots on ``day``; each slot lists who can take it."""
+    by_time: dict[tuple[datetime, datetime], list[int]] = {}
+    for calendar in calendars:
+        for slot in _day_slots(calendar, day, duration_minutes, now, rules):
+            by_time.setdefault((slot.start, slot.end), []).append(calendar.specialist_id)
+    return [
+        Slot(start, end, tuple(sorted(ids))) for (start, end), ids in sorted(by_time.items())
+    ]
+
+
+def _dates(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def days_with_slots(
+    calendars: Sequence[SpecialistCalendar],
+    first: date,
+    last: date,
+    *,
+    duration_minutes: int | None,
+    now: datetime,
+    rules: Rules = Rules(),
+) -> dict[date, bool]:
+    """For each date of [first, last]: whether any of the specialists has a free slot."""
+    result: dict[date, bool] = {}
+    for day in _dates(first, last):
+        result[day] = any(
+            next(_day_slots(c, day, duration_minutes, now, rules), None) is not None
+            for c in calendars
+        )
+    return result
+
+
+def next_available(
+    calendars: Sequence[SpecialistCalendar],
+    *,
+    duration_minutes: int | None,
+    now: datetime,
+    rules: Rules = Rules(),
+    first: date | None = None,
+) -> Slot | None:
+    """The earliest free slot of any of the specialists, searching up to the horizon."""
+    best: Slot | None = None
+    for calendar in calendars:
+        today = calendar.local_today(now)
+        start_day = max(first or today, today)
+        last = today + timedelta(days=rules.horizon_days)
+        for day in _dates(start_day, last):
+            if best is not None and datetime.combine(day, time(), calendar.timezone) > best.start:
+                break
+            slots = slots_for_day(
+                calendar, day, duration_minutes=duration_minutes, now=now, rules=rules
+            )
+            if slots:
+                if best is None or slots[0].start < best.start:
+                    best = slots[0]
+                elif slots[0].start == best.start:
+                    ids = tuple(sorted({*best.specialist_ids, *slots[0].specialist_ids}))
+                    best = Slot(best.start, best.end, ids)
+                break
+    return best
+
+
+def substitutes(
+    specialist_id: int,
+    calendars: Sequence[SpecialistCalendar],
+    *,
+    service_id: int | None,
+    duration_minutes: int | None,
+    now: datetime,
+    rules: Rules = Rules(),
+) -> list[Substitute]:
+    """Other specialists sharing a service with ``specialist_id``, earliest free first.
+
+    With ``service_id`` only those offering that service count. Callers pass active
+    specialists only. Those with no free slot before the horizon come last, by id.
+    """
+    own = next((c for c in calendars if c.specialist_id == specialist_id), None)
+    shared = (
+        frozenset({service_id}) if service_id is not None else own.service_ids if own else None
+    )
+    result = []
+    for calendar in calendars:
+        if calendar.specialist_id == specialist_id:
+            continue
+        if shared is not None and not (calendar.service_ids & shared):
+            continue
+        first_slot = next_available(
+            [calendar], duration_minutes=duration_minutes, now=now, rules=rules
+        )
+        result.append(Substitute(calendar.specialist_id, first_slot))
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(
+        result,
+        key=lambda s: (s.first_slot.start if s.first_slot else far, s.specialist_id),
+    )

@@ -1,0 +1,82 @@
+"""The async engine and session factory for SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
+    """Whether a URL or an engine speaks SQLite."""
+    if isinstance(url_or_engine, AsyncEngine):
+        return url_or_engine.dialect.name == "sqlite"
+    return url_or_engine.startswith("sqlite")
+
+
+def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An engine for ``url``; on SQLite with WAL, foreign keys and explicit BEGIN.
+
+    SQLite transactions start with ``BEGIN`` (deferred) unless the connection carries the
+    execution option ``sqlite_begin="IMMEDIATE"``, which writers that must check-then-insert
+    use (see :func:`writer`); pysqlite's own implicit transaction handling is switched off.
+    """
+    if is_sqlite(url):
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(url, echo=echo, **kwargs)
+    if is_sqlite(url):
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def writer_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool, but SQLite transactions begin IMMEDIATE (take the write lock first).
+
+    Used for check-then-write transactions so that two writers never both pass the check.
+    On PostgreSQL it is the engine itself; constraints and row locks do that job there.
+    """
+    if is_sqlite(engine):
+        return engine.execution_options(sqlite_begin="IMMEDIATE")
+    return engine
+
+
+@asynccontextmanager
+async def writer(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session in one write transaction: committed on success, rolled back on error."""
+    async with session_factory(writer_engine(engine))() as session, session.begin():
+        yield session

@@ -1,0 +1,354 @@
+"""The data model (DESIGN.md section 2): SQLAlchemy 2 typed declarative classes.
+
+Instants are stored in UTC and come back timezone-aware; wall-clock schedule fields
+(``start_time``, ``end_time``, dates) are local to the specialist's time zone.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from slotbot.core.availability import OverrideKind as OverrideKind
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC instant; stored naive-UTC on SQLite, ``timestamptz`` on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} where an aware UTC instant is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, str]: JSON(), dict[str, Any]: JSON()}
+
+
+def _in(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Source(enum.StrEnum):
+    """Who made a schedule row: the import file owns its rows, staff edits are kept apart."""
+
+    IMPORT = "import"
+    STAFF = "staff"
+
+
+class BookingStatus(enum.StrEnum):
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+LIVE_STATUSES = (BookingStatus.HELD, BookingStatus.CONFIRMED)
+
+
+class Channel(enum.StrEnum):
+    """Where a booking was made."""
+
+    TELEGRAM = "telegram"
+    WEB = "web"
+    STAFF = "staff"
+    CLI = "cli"
+
+
+class NotificationChannel(enum.StrEnum):
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+specialist_services = Table(
+    "specialist_services",
+    Base.metadata,
+    Column("specialist_id", ForeignKey("specialists.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class BusinessSetting(Base):
+    """Shop-wide settings (min notice, horizon, hold time, default time zone), set by import."""
+
+    __tablename__ = "business_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Service(Base):
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[dict[str, str]]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    specialists: Mapped[list[Specialist]] = relationship(
+        secondary=specialist_services, back_populates="services"
+    )
+
+    __table_args__ = (CheckConstraint("duration_minutes > 0", name="duration_positive"),)
+
+
+class Specialist(Base):
+    __tablename__ = "specialists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[dict[str, str]]
+    timezone: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    services: Mapped[list[Service]] = relationship(
+        secondary=specialist_services, back_populates="specialists"
+    )
+
+
+class SpecialistSchedule(Base):
+    """One row of the weekly template; several rows on a weekday make a split shift."""
+
+    __tablename__ = "specialist_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(
+        ForeignKey("specialists.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+    slot_duration: Mapped[int] = mapped_column(Integer, default=60)
+    break_after: Mapped[int] = mapped_column(Integer, default=0)
+    valid_from: Mapped[date | None]
+    valid_until: Mapped[date | None]
+
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("end_time > start_time", name="window_order"),
+        CheckConstraint("slot_duration > 0 AND break_after >= 0", name="durations"),
+    )
+
+
+class SpecialistOverride(Base):
+    """A date range that replaces the weekly template: day off, vacation or custom hours."""
+
+    __tablename__ = "specialist_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    kind: Mapped[str] = mapped_column("type", String(16))
+    start_time: Mapped[time | None]
+    end_time: Mapped[time | None]
+    slot_duration: Mapped[int | None] = mapped_column(Integer)
+    break_after: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(255))
+    substitute_id: Mapped[int | None] = mapped_column(
+        ForeignKey("specialists.id", ondelete="SET NULL")
+    )
+    source: Mapped[str] = mapped_column(String(16), default=Source.IMPORT)
+
+    __table_args__ = (
+        CheckConstraint(_in("type", OverrideKind), name="kind"),
+        CheckConstraint("ends_on >= starts_on", name="range_order"),
+        CheckConstraint(
+            "type != 'custom_hours' OR (start_time IS NOT NULL AND end_time IS NOT NULL"
+            " AND end_time > start_time)",
+            name="custom_hours_window",
+        ),
+        Index("ix_specialist_overrides_dates", "specialist_id", "starts_on", "ends_on"),
+    )
+
+
+class SpecialistBlock(Base):
+    """A blocked interval (lunch, a meeting): no slot may overlap it."""
+
+    __tablename__ = "specialist_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16), default=Source.IMPORT)
+
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="range_order"),
+        Index("ix_specialist_blocks_range", "specialist_id", "starts_at", "ends_at"),
+    )
+
+
+class Client(Base):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    web_session_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"))
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="RESTRICT"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="RESTRICT"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=BookingStatus.HELD)
+    hold_expires_at: Mapped[datetime | None]
+    channel: Mapped[str] = mapped_column(String(16))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_by: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+    client: Mapped[Client] = relationship()
+    specialist: Mapped[Specialist] = relationship()
+    service: Mapped[Service] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("status", BookingStatus), name="status"),
+        CheckConstraint("ends_at > starts_at", name="range_order"),
+        CheckConstraint("cancelled_by IS NULL OR cancelled_by IN ('client', 'specialist', 'staff')",
+                        name="cancelled_by"),
+        Index("ix_bookings_specialist_time", "specialist_id", "starts_at", "ends_at"),
+        Index("ix_bookings_client", "client_id", "starts_at"),
+        Index("ix_bookings_status_hold", "status", "hold_expires_at"),
+    )
+
+
+class Notification(Base):
+    """The outbox: one message to one recipient over one channel (DESIGN.md section 6)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(254))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("channel", NotificationChannel), name="channel"),
+        CheckConstraint(_in("status", NotificationStatus), name="status"),
+        Index("ix_notifications_due", "status", "next_attempt_at"),
+    )
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), unique=True
+    )
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    token_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+
+
+class DialogSession(Base):
+    """A conversation's state, kept in the database so any worker can serve any update."""
+
+    __tablename__ = "dialog_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    conversation_id: Mapped[str] = mapped_column(String(128))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("channel", "conversation_id"),)

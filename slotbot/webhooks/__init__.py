@@ -1,0 +1,1 @@
+"""The FastAPI app, the `slotbot` command and the composition root."""
