@@ -91,14 +91,13 @@ async def load_calendars(
         offered[specialist_id].add(service_id)
 
     weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    for row in await session.execute(
+    for s in await session.scalars(
         select(SpecialistSchedule).where(
             SpecialistSchedule.specialist_id.in_(ids),
             or_(SpecialistSchedule.valid_from.is_(None), SpecialistSchedule.valid_from <= last),
             or_(SpecialistSchedule.valid_until.is_(None), SpecialistSchedule.valid_until >= first),
         )
     ):
-        s = row[0]
         weekly[s.specialist_id].append(
             WeeklyWindow(
                 s.weekday,
@@ -109,14 +108,13 @@ async def load_calendars(
         )
 
     overrides: dict[int, list[DateOverride]] = defaultdict(list)
-    for row in await session.execute(
+    for o in await session.scalars(
         select(SpecialistOverride).where(
             SpecialistOverride.specialist_id.in_(ids),
             SpecialistOverride.starts_on <= last,
             SpecialistOverride.ends_on >= first,
         )
     ):
-        o = row[0]
         window = None
         if o.kind == OverrideKind.CUSTOM_HOURS and o.start_time and o.end_time:
             window = Window(o.start_time, o.end_time, o.slot_duration or 60, o.break_after or 0)
@@ -126,8 +124,9 @@ async def load_calendars(
 
     busy: dict[int, list[Busy]] = defaultdict(list)
     for specialist_id, starts_at, ends_at in await session.execute(
-        select(SpecialistBlock.specialist_id, SpecialistBlock.starts_at, SpecialistBlock.ends_at)
-        .where(
+        select(
+            SpecialistBlock.specialist_id, SpecialistBlock.starts_at, SpecialistBlock.ends_at
+        ).where(
             SpecialistBlock.specialist_id.in_(ids),
             SpecialistBlock.starts_at < hi,
             SpecialistBlock.ends_at > lo,
@@ -285,3 +284,35 @@ async def substitutes_for(
         now=now,
         rules=rules,
     )
+
+
+async def upcoming_slots(
+    session: AsyncSession,
+    *,
+    specialist_ids: Sequence[int],
+    duration_minutes: int,
+    after: datetime,
+    now: datetime,
+    limit: int = 3,
+) -> list[Slot]:
+    """The first ``limit`` free slots starting at or after ``after`` (to offer instead)."""
+    rules = await load_rules(session)
+    zone = ZoneInfo(
+        await session.scalar(select(Specialist.timezone).where(Specialist.id.in_(specialist_ids)))
+        or "UTC"
+    )
+    today = now.astimezone(zone).date()
+    first = max(after.astimezone(zone).date(), today)
+    last = today + timedelta(days=rules.horizon_days)
+    calendars = await load_calendars(
+        session, specialist_ids=specialist_ids, first=first, last=last, now=now
+    )
+    found: list[Slot] = []
+    day = first
+    while day <= last and len(found) < limit:
+        slots = any_available(
+            calendars, day, duration_minutes=duration_minutes, now=now, rules=rules
+        )
+        found += [s for s in slots if s.start >= after][: limit - len(found)]
+        day += timedelta(days=1)
+    return found

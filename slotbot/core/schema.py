@@ -29,3 +29,25 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
             command.upgrade(config, revision)
 
         await connection.run_sync(_upgrade)
+
+
+class SchemaNotReady(RuntimeError):
+    """The database is missing or behind the code's migrations."""
+
+
+def _current(sync_connection: object) -> str | None:
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(sync_connection).get_current_revision()  # type: ignore[arg-type]
+
+
+async def ensure_current(engine: AsyncEngine) -> None:
+    """Raise :class:`SchemaNotReady` unless the database is at the newest migration."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    async with engine.connect() as connection:
+        current = await connection.run_sync(_current)
+    if current != head:
+        state = "has no schema" if current is None else f"is at {current}, the code at {head}"
+        raise SchemaNotReady(f"the database {state}: run `slotbot init-db` first")

@@ -1,0 +1,192 @@
+"""What each booking transition writes into the notification outbox (DESIGN.md section 6).
+
+Rows are planned here, in the same transaction as the transition; sending them is the
+dispatcher's job. Every row has a dedupe key (booking, kind, channel, recipient), so planning
+the same thing twice never sends twice.
+
+| kind                     | to whom    | channels                       | due             |
+| ------------------------ | ---------- | ------------------------------ | --------------- |
+| confirmation             | client     | chat, email (with .ics)        | now             |
+| new_booking              | specialist | telegram, email                | now             |
+| reminder_24h             | client     | chat, sms, email               | start - 24 h    |
+| reminder_2h              | client     | chat, sms                      | start - 2 h     |
+| review_request           | client     | chat, email                    | end + 24 h      |
+| cancelled_by_client      | specialist | telegram, email                | now             |
+| cancelled_by_specialist  | client     | chat, sms, email (with offer)  | now             |
+| cancelled_by_staff       | specialist | telegram, email                | now             |
+
+"chat" is Telegram for clients who came through Telegram; reminders whose time has already
+passed when the booking is confirmed are not planned.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slotbot.core.models import (
+    Booking,
+    Client,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    Specialist,
+)
+
+Channel = NotificationChannel
+
+
+class Kind(enum.StrEnum):
+    CONFIRMATION = "confirmation"
+    NEW_BOOKING = "new_booking"
+    REMINDER_24H = "reminder_24h"
+    REMINDER_2H = "reminder_2h"
+    REVIEW_REQUEST = "review_request"
+    CANCELLED_BY_CLIENT = "cancelled_by_client"
+    CANCELLED_BY_SPECIALIST = "cancelled_by_specialist"
+    CANCELLED_BY_STAFF = "cancelled_by_staff"
+
+
+#: Kinds that speak of a booking's future; a cancelled or moved booking withdraws them.
+UPCOMING = (Kind.CONFIRMATION, Kind.NEW_BOOKING, Kind.REMINDER_24H, Kind.REMINDER_2H,
+            Kind.REVIEW_REQUEST)  # fmt: skip
+
+
+def _client_addresses(client: Client, channels: Iterable[str]) -> Iterator[tuple[Channel, str]]:
+    for channel in channels:
+        if channel == "chat" and client.telegram_chat_id is not None:
+            yield Channel.TELEGRAM, str(client.telegram_chat_id)
+        elif channel == "sms" and client.phone:
+            yield Channel.SMS, client.phone
+        elif channel == "email" and client.email:
+            yield Channel.EMAIL, client.email
+
+
+def _specialist_addresses(specialist: Specialist) -> Iterator[tuple[Channel, str]]:
+    if specialist.telegram_user_id is not None:
+        yield Channel.TELEGRAM, str(specialist.telegram_user_id)
+    if specialist.email:
+        yield Channel.EMAIL, specialist.email
+
+
+def _row(
+    booking: Booking,
+    kind: Kind,
+    channel: Channel,
+    recipient: str,
+    due_at: datetime,
+    **extra: Any,
+) -> Notification:
+    payload: dict[str, Any] = {
+        "booking_id": booking.id,
+        "starts_at": booking.starts_at.isoformat(),
+        **extra,
+    }
+    return Notification(
+        booking_id=booking.id,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        payload=payload,
+        due_at=due_at,
+        next_attempt_at=due_at,
+        status=NotificationStatus.PENDING,
+        attempts=0,
+        dedupe_key=f"{booking.id}:{kind}:{channel}:{recipient}",
+    )
+
+
+def plan_confirmed(
+    booking: Booking,
+    client: Client,
+    specialist: Specialist,
+    *,
+    now: datetime,
+    rescheduled_from: int | None = None,
+) -> list[Notification]:
+    """Confirmation to both sides, the two reminders still ahead, and the review request."""
+    extra = {"rescheduled_from": rescheduled_from} if rescheduled_from else {}
+    rows = [
+        _row(booking, Kind.CONFIRMATION, channel, to, now, ics=channel == Channel.EMAIL, **extra)
+        for channel, to in _client_addresses(client, ("chat", "email"))
+    ]
+    rows += [
+        _row(booking, Kind.NEW_BOOKING, channel, to, now, **extra)
+        for channel, to in _specialist_addresses(specialist)
+    ]
+    for kind, before, channels in (
+        (Kind.REMINDER_24H, timedelta(hours=24), ("chat", "sms", "email")),
+        (Kind.REMINDER_2H, timedelta(hours=2), ("chat", "sms")),
+    ):
+        due = booking.starts_at - before
+        if due > now:
+            rows += [
+                _row(booking, kind, channel, to, due)
+                for channel, to in _client_addresses(client, channels)
+            ]
+    review_due = booking.ends_at + timedelta(hours=24)
+    rows += [
+        _row(booking, Kind.REVIEW_REQUEST, channel, to, review_due)
+        for channel, to in _client_addresses(client, ("chat", "email"))
+    ]
+    return rows
+
+
+def plan_cancelled(
+    booking: Booking,
+    client: Client,
+    specialist: Specialist,
+    *,
+    by: str,
+    now: datetime,
+) -> list[Notification]:
+    """Tell the other side: a client's cancellation to the specialist, and vice versa.
+
+    A cancellation by staff is told to both; the client is offered other slots either way.
+    """
+    rows: list[Notification] = []
+    reason = booking.cancel_reason
+    if by in ("client", "staff"):
+        kind = Kind.CANCELLED_BY_CLIENT if by == "client" else Kind.CANCELLED_BY_STAFF
+        rows += [
+            _row(booking, kind, channel, to, now, reason=reason)
+            for channel, to in _specialist_addresses(specialist)
+        ]
+    if by in ("specialist", "staff"):
+        rows += [
+            _row(booking, Kind.CANCELLED_BY_SPECIALIST, channel, to, now, reason=reason, by=by,
+                 offer_alternatives=True)
+            for channel, to in _client_addresses(client, ("chat", "sms", "email"))
+        ]  # fmt: skip
+    return rows
+
+
+async def withdraw_upcoming(session: AsyncSession, booking_id: int) -> None:
+    """Cancel the pending confirmation, reminder and review rows of a booking."""
+    await session.execute(
+        update(Notification)
+        .where(
+            Notification.booking_id == booking_id,
+            Notification.status == NotificationStatus.PENDING,
+            Notification.kind.in_(UPCOMING),
+        )
+        .values(status=NotificationStatus.CANCELLED)
+    )
+
+
+async def withdraw_review(session: AsyncSession, booking_id: int) -> None:
+    """Cancel a pending review request (the client did not come)."""
+    await session.execute(
+        update(Notification)
+        .where(
+            Notification.booking_id == booking_id,
+            Notification.status == NotificationStatus.PENDING,
+            Notification.kind == Kind.REVIEW_REQUEST,
+        )
+        .values(status=NotificationStatus.CANCELLED)
+    )

@@ -1,0 +1,43 @@
+"""The FastAPI application: the composition root of the web process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from slotbot import __version__
+from slotbot.core.db import create_engine, session_factory
+from slotbot.core.settings import Settings
+from slotbot.webhooks.routes import availability, health
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """Wire settings, database and routes into one app; ``clock`` overrides "now" in tests."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, echo=settings.database_echo)
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(title="slotbot", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.clock = clock
+    if settings.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+        )
+    app.include_router(health.router)
+    app.include_router(availability.router)
+    return app

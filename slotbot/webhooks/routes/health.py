@@ -1,0 +1,21 @@
+"""Liveness and database reachability."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from slotbot.webhooks.deps import SessionDep
+
+router = APIRouter()
+
+
+@router.get("/health")
+async def health(session: SessionDep) -> JSONResponse:
+    """200 when the database answers, 503 otherwise."""
+    try:
+        await session.execute(text("SELECT 1"))
+    except Exception as error:  # any driver error means "not healthy"
+        return JSONResponse({"status": "error", "database": type(error).__name__}, 503)
+    return JSONResponse({"status": "ok"})

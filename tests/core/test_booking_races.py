@@ -1,0 +1,123 @@
+"""Race tests: real concurrent connections, each with a pool of its own, at one slot.
+
+On PostgreSQL the exclusion constraint decides; on SQLite BEGIN IMMEDIATE serialises the
+check and the insert. Either way exactly the right number win and nobody sees an exception
+other than a clear "slot taken".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from slotbot.core import booking as bookings
+from slotbot.core.booking import BookingRefused, Refusal
+from slotbot.core.db import create_engine, session_factory, writer
+from slotbot.core.models import Booking, Notification
+from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
+
+
+@pytest.fixture
+async def engines(database_url: str) -> AsyncIterator[list[AsyncEngine]]:
+    """Fifty engines, so that every racer has a connection of its own."""
+    made = [create_engine(database_url, pool_size=1, max_overflow=0) for _ in range(50)]
+    try:
+        yield made
+    finally:
+        await asyncio.gather(*(e.dispose() for e in made))
+
+
+@pytest.fixture
+async def shop(engine: AsyncEngine) -> Shop:
+    return await build_shop(engine)
+
+
+async def attempt(engine: AsyncEngine, shop: Shop, client: int, specialist: int | None):  # type: ignore[no-untyped-def]
+    try:
+        return await bookings.hold(
+            engine, service_id=shop.haircut, specialist_id=specialist, start=at(TOMORROW, 10),
+            client_id=client, channel="web", now=NOW,
+        )  # fmt: skip
+    except BookingRefused as refused:
+        return refused
+
+
+async def test_fifty_clients_one_slot_one_winner(
+    engine: AsyncEngine, engines: list[AsyncEngine], shop: Shop
+) -> None:
+    clients = [await new_client(engine, n) for n in range(50)]
+    results = await asyncio.gather(
+        *(attempt(e, shop, c, shop.anna) for e, c in zip(engines, clients, strict=True))
+    )
+    winners = [r for r in results if isinstance(r, Booking)]
+    losers = [r for r in results if isinstance(r, BookingRefused)]
+    assert len(winners) == 1 and len(losers) == 49
+    assert {r.reason for r in losers} == {Refusal.SLOT_TAKEN}
+    assert all(r.next_slots for r in losers)
+    async with session_factory(engine)() as session:
+        live = await session.scalar(select(func.count()).where(Booking.status == "held"))
+    assert live == 1
+
+
+async def test_twenty_clients_on_any_fill_three_specialists(
+    engine: AsyncEngine, engines: list[AsyncEngine], shop: Shop
+) -> None:
+    clients = [await new_client(engine, n) for n in range(20)]
+    results = await asyncio.gather(
+        *(attempt(e, shop, c, None) for e, c in zip(engines[:20], clients, strict=True))
+    )
+    winners = [r for r in results if isinstance(r, Booking)]
+    assert len(winners) == 3
+    assert {w.specialist_id for w in winners} == {shop.anna, shop.boris, shop.carl}
+    assert {r.reason for r in results if isinstance(r, BookingRefused)} == {Refusal.SLOT_TAKEN}
+
+
+async def test_ten_confirms_of_one_hold_make_one_booking(
+    engine: AsyncEngine, engines: list[AsyncEngine], shop: Shop
+) -> None:
+    held = await attempt(engine, shop, await new_client(engine), shop.anna)
+    assert isinstance(held, Booking)
+    confirmed = await asyncio.gather(
+        *(bookings.confirm(e, booking_id=held.id, now=NOW) for e in engines[:10])
+    )
+    assert {b.id for b in confirmed} == {held.id}
+    assert {b.status for b in confirmed} == {"confirmed"}
+    async with session_factory(engine)() as session:
+        rows = await session.scalar(select(func.count()).select_from(Notification))
+        count = await session.scalar(select(func.count()).select_from(Booking))
+    assert (rows, count) == (11, 1)
+
+
+async def test_postgres_itself_refuses_overlapping_live_bookings(
+    engine: AsyncEngine, shop: Shop
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the exclusion constraint exists on PostgreSQL only")
+    client = await new_client(engine)
+    insert = text(
+        "INSERT INTO bookings (client_id, specialist_id, service_id, starts_at, ends_at, status,"
+        " channel, created_at, updated_at) VALUES (:c, :s, :v, :a, :b, :st, 'web', now(), now())"
+    )
+    values = {"c": client, "s": shop.anna, "v": shop.haircut}
+    async with writer(engine) as session:
+        await session.execute(
+            insert, {**values, "a": at(TOMORROW, 10), "b": at(TOMORROW, 11), "st": "confirmed"}
+        )
+        # a cancelled booking may overlap; touching intervals are fine
+        await session.execute(
+            insert, {**values, "a": at(TOMORROW, 10), "b": at(TOMORROW, 11), "st": "cancelled"}
+        )
+        await session.execute(
+            insert, {**values, "a": at(TOMORROW, 11), "b": at(TOMORROW, 12), "st": "held"}
+        )
+    with pytest.raises(IntegrityError, match="ex_bookings_no_overlap"):
+        async with writer(engine) as session:
+            await session.execute(
+                insert,
+                {**values, "a": at(TOMORROW, 10, 30), "b": at(TOMORROW, 11, 30), "st": "held"},
+            )

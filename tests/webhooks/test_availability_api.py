@@ -1,0 +1,89 @@
+"""The public availability API over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from slotbot.core.importer import import_file
+
+from slotbot.core.db import create_engine
+from slotbot.core.settings import Settings
+from slotbot.webhooks.app import create_app
+
+NOW = datetime(2026, 11, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def client(database_url: str, shop_file: Path) -> AsyncIterator[httpx.AsyncClient]:
+    engine = create_engine(database_url)
+    await import_file(engine, shop_file)
+    await engine.dispose()
+    app = create_app(Settings(database_url=database_url), clock=lambda: NOW)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+async def test_health(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_services(client: httpx.AsyncClient) -> None:
+    services = (await client.get("/api/services")).json()
+    assert [s["key"] for s in services] == ["haircut", "massage"]
+    assert services[0]["name"] == {"en": "Haircut", "ru": "Стрижка"}
+    assert (services[0]["price"], services[0]["currency"]) == ("30.00", "EUR")
+
+
+async def test_slots_days_and_next(client: httpx.AsyncClient) -> None:
+    slots = await client.get(
+        "/api/availability/slots", params={"service": "haircut", "day": "2026-12-01"}
+    )
+    assert [s["specialists"] for s in slots.json()] == [
+        ["anna"],
+        ["anna", "boris"],
+        ["anna", "boris"],
+    ]
+    days = await client.get(
+        "/api/availability/days",
+        params={"service": "haircut", "from": "2026-12-01", "to": "2026-12-02"},
+    )
+    assert days.json() == [
+        {"date": "2026-12-01", "available": True},
+        {"date": "2026-12-02", "available": False},
+    ]
+    soonest = await client.get("/api/availability/next", params={"service": "massage"})
+    assert soonest.json()["start"] == "2026-12-01T09:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/api/availability/slots", {"service": "nails", "day": "2026-12-01"}, 404),
+        ("/api/availability/slots", {"service": "haircut", "day": "2026-12-41"}, 422),
+        ("/api/availability/next", {"service": "haircut", "specialist": "zoe"}, 404),
+        (
+            "/api/availability/days",
+            {"service": "haircut", "from": "2026-12-05", "to": "2026-12-01"},
+            422,
+        ),
+        (
+            "/api/availability/days",
+            {"service": "haircut", "from": "2026-01-01", "to": "2026-12-01"},
+            422,
+        ),
+    ],
+)
+async def test_bad_requests_get_clear_errors(
+    client: httpx.AsyncClient, path: str, params: dict[str, str], status: int
+) -> None:
+    response = await client.get(path, params=params)
+    assert response.status_code == status
+    assert response.json()["detail"]
