@@ -31,13 +31,13 @@ from zoneinfo import ZoneInfo
 __all__ = [
     "Busy",
     "BusyIndex",
+    "DateOverride",
     "OverrideKind",
     "Rules",
     "Slot",
     "SpecialistCalendar",
     "Substitute",
     "WeeklyWindow",
-    "DateOverride",
     "Window",
     "any_available",
     "candidate_starts",
@@ -264,9 +264,7 @@ def any_available(
     for calendar in calendars:
         for slot in _day_slots(calendar, day, duration_minutes, now, rules):
             by_time.setdefault((slot.start, slot.end), []).append(calendar.specialist_id)
-    return [
-        Slot(start, end, tuple(sorted(ids))) for (start, end), ids in sorted(by_time.items())
-    ]
+    return [Slot(start, end, tuple(sorted(ids))) for (start, end), ids in sorted(by_time.items())]
 
 
 def _dates(first: date, last: date) -> Iterator[date]:
@@ -340,9 +338,7 @@ def substitutes(
     specialists only. Those with no free slot before the horizon come last, by id.
     """
     own = next((c for c in calendars if c.specialist_id == specialist_id), None)
-    shared = (
-        frozenset({service_id}) if service_id is not None else own.service_ids if own else None
-    )
+    shared = frozenset({service_id}) if service_id is not None else own.service_ids if own else None
     result = []
     for calendar in calendars:
         if calendar.specialist_id == specialist_id:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -75,8 +77,29 @@ def writer_engine(engine: AsyncEngine) -> AsyncEngine:
     return engine
 
 
+_sqlite_write_locks: weakref.WeakKeyDictionary[object, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_write_lock(engine: AsyncEngine) -> asyncio.Lock:
+    """One lock per connection pool: writers of this process queue here, woken in order,
+    instead of polling SQLite's busy handler (which sleeps up to 100 ms a turn)."""
+    pool = engine.sync_engine.pool
+    lock = _sqlite_write_locks.get(pool)
+    if lock is None:
+        lock = _sqlite_write_locks[pool] = asyncio.Lock()
+    return lock
+
+
 @asynccontextmanager
 async def writer(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    """A session in one write transaction: committed on success, rolled back on error."""
-    async with session_factory(writer_engine(engine))() as session, session.begin():
+    """A session in one write transaction: committed on success, rolled back on error.
+
+    On SQLite the transaction begins IMMEDIATE; writers of one process also take turns on an
+    in-process lock. Other processes are still kept out by SQLite's own lock.
+    """
+    async with AsyncExitStack() as stack:
+        if is_sqlite(engine):
+            await stack.enter_async_context(_sqlite_write_lock(engine))
+        session = await stack.enter_async_context(session_factory(writer_engine(engine))())
+        await stack.enter_async_context(session.begin())
         yield session

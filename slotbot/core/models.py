@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -70,7 +70,11 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, str]: JSON(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, str]: JSON(),
+        dict[str, Any]: JSON(),
+    }
 
 
 def _in(column: str, values: type[enum.StrEnum]) -> str:
@@ -286,8 +290,10 @@ class Booking(Base):
     __table_args__ = (
         CheckConstraint(_in("status", BookingStatus), name="status"),
         CheckConstraint("ends_at > starts_at", name="range_order"),
-        CheckConstraint("cancelled_by IS NULL OR cancelled_by IN ('client', 'specialist', 'staff')",
-                        name="cancelled_by"),
+        CheckConstraint(
+            "cancelled_by IS NULL OR cancelled_by IN ('client', 'specialist', 'staff')",
+            name="cancelled_by",
+        ),
         Index("ix_bookings_specialist_time", "specialist_id", "starts_at", "ends_at"),
         Index("ix_bookings_client", "client_id", "starts_at"),
         Index("ix_bookings_status_hold", "status", "hold_expires_at"),

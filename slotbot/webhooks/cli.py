@@ -121,7 +121,7 @@ async def _demo(engine: AsyncEngine) -> str:
     report = await import_file(engine, DEMO_FILE)
     lines = [f"demo data: {report.summary()}"]
     async with session_factory(engine)() as session:
-        for service_key in ("consultation", "haircut", "personal-training"):
+        for service_key in ("gp_consultation", "haircut", "personal_training"):
             try:
                 offer = await resolve_offer(session, service_key=service_key, specialist_key="any")
             except UnknownKey:
