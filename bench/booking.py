@@ -71,7 +71,11 @@ async def build(engine: AsyncEngine, clients: int) -> None:
               "end_time": time(HOURS.stop), "slot_duration": 60, "break_after": 0}
              for n in range(1, SPECIALISTS + 1) for d in range(7)],
         )  # fmt: skip
-        await db.execute(insert(Client), [{"name": f"c{i}"} for i in range(clients)])
+        await db.execute(
+            insert(Client),
+            [{"name": f"c{i}", "phone": f"+49151{i:08d}", "email": f"c{i}@mail.test",
+              "telegram_user_id": i, "telegram_chat_id": i} for i in range(clients)],
+        )  # fmt: skip
 
 
 def slots(count: int) -> list[tuple[int, datetime]]:

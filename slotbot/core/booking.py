@@ -3,43 +3,80 @@
 ``held -> confirmed -> completed | no_show``, with ``cancelled`` (by client, specialist or
 staff, with a reason) and ``expired`` (a hold not confirmed in time, or released).
 
-Each operation is one unit of work: one write transaction that commits the transition and the
-outbox rows it plans together, or nothing. Two live bookings (held and unexpired, or
-confirmed) of one specialist never overlap: on PostgreSQL an exclusion constraint enforces it
-(migration 0002) and a lost race surfaces as a constraint violation; on SQLite the check and
-the insert run in one ``BEGIN IMMEDIATE`` transaction. Either way the loser gets a
-:class:`BookingRefused` with reason ``slot_taken`` and the next free slots, never a database
-error.
+Every rule is checked on the server at hold and at confirm: the start must be a slot the
+engine offers for that specialist and service at ``now`` (schedule, overrides, blocks, minimum
+notice, horizon); a client holds at most :data:`MAX_LIVE_HOLDS` holds and never two
+overlapping appointments.
 
-Every rule is checked again here, at hold and at confirm: the start must be a slot the engine
-offers for that specialist and service at ``now``; a client holds at most
-:data:`MAX_LIVE_HOLDS` holds and never two overlapping appointments.
+How "never a double booking" is kept, with little time spent holding the write lock:
+
+1. A read phase (no lock) loads the service, the rules and the specialists' calendars and
+   asks the slot engine whether ``start`` is offered, and by whom.
+2. A write phase (one short transaction) inserts the hold with a single
+   ``INSERT ... SELECT ... WHERE NOT EXISTS (overlapping live booking or block) AND NOT
+   EXISTS (client's overlapping booking) AND (client's live holds) < 3``. On SQLite the
+   transaction is ``BEGIN IMMEDIATE``, so the check and the insert see the same database; on
+   PostgreSQL the statement carries ``ON CONFLICT DO NOTHING`` and the ``btree_gist``
+   exclusion constraint (migration 0002) decides races; holds that ran out are flipped to
+   ``expired`` first when they are in the way.
+3. Confirming is one conditional ``UPDATE`` (still held, not run out, no block, no clashing
+   appointment of the client) plus the outbox rows, in one transaction.
+
+The loser of a race gets :class:`BookingRefused` with reason ``slot_taken`` and the next free
+slots, never a database error. Each transition writes its outbox rows in its own transaction.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, true, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    Insert,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from slotbot.core.availability import BusyIndex, Rules, Slot, slots_for_day
-from slotbot.core.calendars import load_calendars, load_rules, providers, upcoming_slots
-from slotbot.core.db import session_factory, writer
+from slotbot.core.calendars import (
+    RULE_COLUMNS,
+    load_calendars,
+    providers,
+    rules_from,
+    upcoming_slots,
+)
+from slotbot.core.db import is_sqlite, session_factory, writer
 from slotbot.core.models import (
     Booking,
     BookingStatus,
     Client,
     Service,
     Specialist,
-    specialist_services,
+    SpecialistBlock,
 )
-from slotbot.core.outbox import plan_cancelled, plan_confirmed, withdraw_review, withdraw_upcoming
+from slotbot.core.outbox import (
+    plan_cancelled,
+    plan_confirmed,
+    withdraw_review,
+    withdraw_upcoming,
+    write,
+)
 
 MAX_LIVE_HOLDS = 3
 CANCELLERS = ("client", "specialist", "staff")
@@ -68,109 +105,176 @@ class BookingRefused(Exception):
         self.next_slots = tuple(next_slots)
 
 
-def _live(now: datetime) -> ColumnElement[bool]:
+def _taken() -> BookingRefused:
+    return BookingRefused(Refusal.SLOT_TAKEN, "this time is no longer free")
+
+
+# --- statements, built once -------------------------------------------------------------------
+
+
+def _live(now: ColumnElement[Any] | datetime) -> ColumnElement[bool]:
     return or_(
         Booking.status == BookingStatus.CONFIRMED,
         and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now),
     )
 
 
-def _is_exclusion_violation(error: IntegrityError) -> bool:
-    orig = error.orig
-    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return code == "23P01" or "ex_bookings_no_overlap" in str(orig)
+_BOOKINGS = cast(Table, Booking.__table__)  # Core statements: no ORM bookkeeping on hot paths
+
+_P = {
+    name: bindparam(f"p_{name}", type_=column.type)
+    for name, column in (
+        ("client_id", Booking.client_id),
+        ("specialist_id", Booking.specialist_id),
+        ("service_id", Booking.service_id),
+        ("starts_at", Booking.starts_at),
+        ("ends_at", Booking.ends_at),
+        ("hold_expires_at", Booking.hold_expires_at),
+        ("channel", Booking.channel),
+        ("now", Booking.created_at),
+        ("booking_id", Booking.id),
+    )
+}
 
 
-async def _service(session: AsyncSession, service_id: int) -> Service:
-    service = await session.get(Service, service_id)
-    if service is None or not service.is_active:
-        raise BookingRefused(Refusal.NOT_OFFERED, "this service is not offered")
-    return service
+def _client_clash(client: Any, start: Any, end: Any, now: Any, booking: Any) -> Any:
+    """Another live appointment of the client that overlaps [start, end)."""
+    return exists().where(
+        Booking.client_id == client,
+        Booking.starts_at < end,
+        Booking.ends_at > start,
+        Booking.id != booking,
+        _live(now),
+    )
 
 
-async def _candidates(
-    session: AsyncSession, service: Service, specialist_id: int | None
-) -> list[int]:
-    if specialist_id is None:
-        ids = await providers(session, service.id)
-        if not ids:
-            raise BookingRefused(Refusal.NOT_OFFERED, "nobody offers this service right now")
-        return ids
-    offers = await session.scalar(
+def _blocked(specialist: Any, start: Any, end: Any) -> Any:
+    return exists().where(
+        SpecialistBlock.specialist_id == specialist,
+        SpecialistBlock.starts_at < end,
+        SpecialistBlock.ends_at > start,
+    )
+
+
+def _hold_statement(dialect: str) -> Insert:
+    p = _P
+    taken = exists().where(
+        Booking.specialist_id == p["specialist_id"],
+        Booking.starts_at < p["ends_at"],
+        Booking.ends_at > p["starts_at"],
+        _live(p["now"]),
+    )
+    live_holds = (
         select(func.count())
-        .select_from(specialist_services)
-        .join(Specialist, Specialist.id == specialist_services.c.specialist_id)
         .where(
-            specialist_services.c.specialist_id == specialist_id,
-            specialist_services.c.service_id == service.id,
-            Specialist.is_active.is_(True),
-        )
-    )
-    if not offers:
-        raise BookingRefused(Refusal.NOT_OFFERED, "this specialist does not offer this service")
-    return [specialist_id]
-
-
-async def _expire_stale_holds(
-    session: AsyncSession, specialist_ids: Sequence[int], start: datetime, end: datetime,
-    now: datetime,
-) -> None:  # fmt: skip
-    """Flip holds that ran out to ``expired`` before they can block a new hold."""
-    await session.execute(
-        update(Booking)
-        .where(
+            Booking.client_id == p["client_id"],
             Booking.status == BookingStatus.HELD,
-            Booking.hold_expires_at <= now,
-            Booking.specialist_id.in_(specialist_ids),
-            Booking.starts_at < end,
-            Booking.ends_at > start,
+            Booking.hold_expires_at > p["now"],
         )
-        .values(status=BookingStatus.EXPIRED)
-        .execution_options(synchronize_session=False)
+        .scalar_subquery()
     )
+    values = select(
+        p["client_id"], p["specialist_id"], p["service_id"], p["starts_at"], p["ends_at"],
+        literal(BookingStatus.HELD.value), p["hold_expires_at"],
+        p["channel"], p["now"], p["now"],
+    ).where(
+        ~taken,
+        ~_blocked(p["specialist_id"], p["starts_at"], p["ends_at"]),
+        ~_client_clash(p["client_id"], p["starts_at"], p["ends_at"], p["now"], p["booking_id"]),
+        live_holds < MAX_LIVE_HOLDS,
+    )  # fmt: skip
+    columns = ["client_id", "specialist_id", "service_id", "starts_at", "ends_at", "status",
+               "hold_expires_at", "channel", "created_at", "updated_at"]  # fmt: skip
+    if dialect == "postgresql":
+        statement: Insert = (
+            pg_insert(_BOOKINGS).from_select(columns, values).on_conflict_do_nothing()
+        )
+    else:
+        statement = insert(_BOOKINGS).from_select(columns, values)
+    return statement.returning(_BOOKINGS.c.id)
 
 
-async def _check_client(
-    session: AsyncSession,
-    client_id: int,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    *,
-    ignore: Sequence[int] = (),
-    new_hold: bool,
-) -> None:
-    others = Booking.id.not_in(ignore) if ignore else true()
-    if new_hold:
-        holds = await session.scalar(
-            select(func.count()).where(
-                Booking.client_id == client_id,
-                Booking.status == BookingStatus.HELD,
-                Booking.hold_expires_at > now,
-                others,
-            )
-        )
-        if (holds or 0) >= MAX_LIVE_HOLDS:
-            raise BookingRefused(
-                Refusal.TOO_MANY_HOLDS,
-                f"you already hold {MAX_LIVE_HOLDS} unconfirmed times; confirm or release one",
-            )
-    clash = await session.scalar(
-        select(Booking.id)
-        .where(
-            Booking.client_id == client_id,
-            Booking.starts_at < end,
-            Booking.ends_at > start,
-            _live(now),
-            others,
-        )
-        .limit(1)
+_HOLD = {name: _hold_statement(name) for name in ("postgresql", "sqlite")}
+
+_CONFIRM = (
+    update(_BOOKINGS)
+    .where(
+        Booking.id == _P["booking_id"],
+        Booking.status == BookingStatus.HELD,
+        Booking.hold_expires_at > _P["now"],
+        ~_blocked(Booking.specialist_id, Booking.starts_at, Booking.ends_at),
+        ~_client_clash(
+            Booking.client_id, Booking.starts_at, Booking.ends_at, _P["now"], Booking.id
+        ),
     )
-    if clash is not None:
-        raise BookingRefused(Refusal.CLIENT_OVERLAP, "you already have an appointment then")
+    .values(status=BookingStatus.CONFIRMED, confirmed_at=_P["now"], updated_at=_P["now"])
+    .returning(_BOOKINGS.c.id)
+)
+
+_EXPIRE_IN_THE_WAY = (
+    update(_BOOKINGS)
+    .where(
+        Booking.status == BookingStatus.HELD,
+        Booking.hold_expires_at <= _P["now"],
+        Booking.specialist_id == _P["specialist_id"],
+        Booking.starts_at < _P["ends_at"],
+        Booking.ends_at > _P["starts_at"],
+    )
+    .values(status=BookingStatus.EXPIRED, updated_at=_P["now"])
+)
 
 
-async def _free_specialists(
+_SERVICE_AND_RULES = (
+    select(Service, Client.id, *RULE_COLUMNS)
+    .join(Client, Client.id == bindparam("client_id"))
+    .where(Service.id == bindparam("service_id"))
+)
+_SERVICE_AND_RULES_LOCKING = _SERVICE_AND_RULES.with_for_update(of=Client)
+
+_BOOKING_IN_FULL = (
+    select(Booking, Client, Specialist, Service, *RULE_COLUMNS)
+    .join(Client, Client.id == Booking.client_id)
+    .join(Specialist, Specialist.id == Booking.specialist_id)
+    .join(Service, Service.id == Booking.service_id)
+    .where(Booking.id == bindparam("booking_id"))
+)
+
+
+# --- the read phase ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _HoldPlan:
+    service_id: int
+    start: datetime
+    end: datetime
+    hold_until: datetime
+    candidates: tuple[int, ...]  # free specialists, in the order to try them
+
+
+async def _service_and_rules(
+    session: AsyncSession, service_id: int, client_id: int
+) -> tuple[Service, Rules]:
+    """The active service and the shop's rules in one query, checking the client exists.
+
+    On PostgreSQL the client's row is locked for the rest of the transaction, so that one
+    client's concurrent requests are checked against each other's outcome.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    row = (
+        await session.execute(
+            _SERVICE_AND_RULES_LOCKING if postgres else _SERVICE_AND_RULES,
+            {"service_id": service_id, "client_id": client_id},
+        )
+    ).one_or_none()
+    if row is None and await session.get(Client, client_id) is None:
+        raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
+    if row is None or not row[0].is_active:
+        raise BookingRefused(Refusal.NOT_OFFERED, "this service is not offered")
+    return row[0], rules_from(row[2:])
+
+
+async def _who_can_take(
     session: AsyncSession,
     specialist_ids: Sequence[int],
     service: Service,
@@ -179,8 +283,13 @@ async def _free_specialists(
     rules: Rules,
     *,
     ignore: int | None = None,
+    check_busy: bool = True,
 ) -> list[int]:
-    """Who among ``specialist_ids`` can take ``start``; refuses when nobody can."""
+    """Who among ``specialist_ids`` the engine offers ``start`` to; refuses when nobody.
+
+    With ``check_busy`` off only the schedule layers and the rules count (the write phase
+    checks busy time itself).
+    """
     day = start.date()
     calendars = await load_calendars(
         session,
@@ -189,11 +298,15 @@ async def _free_specialists(
         last=day + timedelta(days=1),
         now=now,
         exclude_booking_id=ignore,
+        with_busy=check_busy,
     )
+    calendars = [c for c in calendars if service.id in c.service_ids]
+    if not calendars:
+        raise BookingRefused(Refusal.NOT_OFFERED, "this specialist does not offer this service")
     free, scheduled = [], False
     for calendar in calendars:
         local_day = start.astimezone(calendar.timezone).date()
-        for busy in (calendar.busy, BusyIndex()):
+        for busy in (calendar.busy, BusyIndex()) if check_busy else (BusyIndex(),):
             offered = slots_for_day(
                 replace(calendar, busy=busy),
                 local_day,
@@ -202,86 +315,157 @@ async def _free_specialists(
                 rules=rules,
             )
             if any(slot.start == start for slot in offered):
-                if busy is calendar.busy:
+                if busy is calendar.busy or not check_busy:
                     free.append(calendar.specialist_id)
                 scheduled = True
                 break
     if free:
         return free
     if scheduled:
-        raise BookingRefused(Refusal.SLOT_TAKEN, "this time has just been taken")
+        raise _taken()
     raise BookingRefused(Refusal.NOT_BOOKABLE, "this is not a bookable time")
 
 
 async def _least_booked_first(
     session: AsyncSession, specialist_ids: list[int], start: datetime, now: datetime
-) -> list[int]:
-    """Order ``specialist_ids`` by their live bookings on the day of ``start``, then by id."""
+) -> tuple[int, ...]:
+    """Order ``specialist_ids`` by their live bookings around ``start``'s day, then by id."""
     if len(specialist_ids) < 2:
-        return specialist_ids
-    day_start = start - timedelta(hours=12)
-    day_end = start + timedelta(hours=12)
+        return tuple(specialist_ids)
     counts = dict(
         (
             await session.execute(
                 select(Booking.specialist_id, func.count())
                 .where(
                     Booking.specialist_id.in_(specialist_ids),
-                    Booking.starts_at >= day_start,
-                    Booking.starts_at < day_end,
+                    Booking.starts_at >= start - timedelta(hours=12),
+                    Booking.starts_at < start + timedelta(hours=12),
                     _live(now),
                 )
                 .group_by(Booking.specialist_id)
             )
         ).all()
     )
-    return sorted(specialist_ids, key=lambda sid: (counts.get(sid, 0), sid))
+    return tuple(sorted(specialist_ids, key=lambda sid: (counts.get(sid, 0), sid)))
 
 
-async def _hold_in(
+async def _plan_hold(
     session: AsyncSession,
     *,
     service_id: int,
     specialist_id: int | None,
     start: datetime,
     client_id: int,
+    now: datetime,
+    ignore: int | None = None,
+) -> _HoldPlan:
+    service, rules = await _service_and_rules(session, service_id, client_id)
+    if specialist_id is None:
+        ids = await providers(session, service.id)
+        if not ids:
+            raise BookingRefused(Refusal.NOT_OFFERED, "nobody offers this service right now")
+    else:
+        ids = [specialist_id]
+    # For one specialist the insert itself checks busy time; "any" needs it to choose.
+    free = await _who_can_take(
+        session, ids, service, start, now, rules, ignore=ignore, check_busy=len(ids) > 1
+    )
+    return _HoldPlan(
+        service_id=service.id,
+        start=start,
+        end=start + timedelta(minutes=service.duration_minutes),
+        hold_until=now + rules.hold,
+        candidates=await _least_booked_first(session, free, start, now),
+    )
+
+
+# --- the write phase --------------------------------------------------------------------------
+
+
+async def _why_client_refused(
+    session: AsyncSession, client_id: int, plan: _HoldPlan, now: datetime, ignore: int
+) -> BookingRefused | None:
+    clash, holds = (
+        await session.execute(
+            select(
+                _client_clash(client_id, plan.start, plan.end, now, ignore),
+                select(func.count())
+                .where(
+                    Booking.client_id == client_id,
+                    Booking.status == BookingStatus.HELD,
+                    Booking.hold_expires_at > now,
+                )
+                .scalar_subquery(),
+            )
+        )
+    ).one()
+    if clash:
+        return BookingRefused(Refusal.CLIENT_OVERLAP, "you already have an appointment then")
+    if holds >= MAX_LIVE_HOLDS:
+        return BookingRefused(
+            Refusal.TOO_MANY_HOLDS,
+            f"you already hold {MAX_LIVE_HOLDS} unconfirmed times; confirm or release one",
+        )
+    return None
+
+
+async def _insert_hold(
+    session: AsyncSession,
+    plan: _HoldPlan,
+    *,
+    client_id: int,
     channel: str,
     now: datetime,
-    replacing: int | None = None,
+    ignore: int = 0,
 ) -> Booking:
-    service = await _service(session, service_id)
-    client = await session.scalar(select(Client).where(Client.id == client_id).with_for_update())
-    if client is None:
-        raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
-    rules = await load_rules(session)
-    candidates = await _candidates(session, service, specialist_id)
-    end = start + timedelta(minutes=service.duration_minutes)
-    await _expire_stale_holds(session, candidates, start, end, now)
-    ignore = [replacing] if replacing else []
-    await _check_client(session, client_id, start, end, now, ignore=ignore, new_hold=True)
-    free = await _free_specialists(session, candidates, service, start, now, rules)
-    for chosen in await _least_booked_first(session, free, start, now):
-        booking = Booking(
-            client_id=client_id,
-            specialist_id=chosen,
-            service_id=service.id,
-            starts_at=start,
-            ends_at=end,
-            status=BookingStatus.HELD,
-            hold_expires_at=now + rules.hold,
-            channel=channel,
-            created_at=now,
-            updated_at=now,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(booking)
-        except IntegrityError as error:
-            if not _is_exclusion_violation(error):
-                raise
-            continue  # taken by a concurrent transaction: try the next free specialist
-        return booking
-    raise BookingRefused(Refusal.SLOT_TAKEN, "this time has just been taken")
+    """Insert the hold for the first candidate still free; returns the held booking."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = _HOLD["postgresql" if postgres else "sqlite"]
+    for specialist_id in plan.candidates:
+        params = {
+            "p_client_id": client_id, "p_specialist_id": specialist_id,
+            "p_service_id": plan.service_id, "p_starts_at": plan.start, "p_ends_at": plan.end,
+            "p_hold_expires_at": plan.hold_until, "p_channel": channel, "p_now": now,
+            "p_booking_id": ignore,
+        }  # fmt: skip
+        booking_id = await session.scalar(statement, params)
+        if booking_id is None and postgres:
+            # holds that ran out still count for the constraint: retire them, then retry
+            flipped = await session.execute(_EXPIRE_IN_THE_WAY, params)
+            if getattr(flipped, "rowcount", 0):
+                booking_id = await session.scalar(statement, params)
+        if booking_id is not None:
+            return Booking(
+                id=booking_id, client_id=client_id, specialist_id=specialist_id,
+                service_id=plan.service_id, starts_at=plan.start, ends_at=plan.end,
+                status=BookingStatus.HELD, hold_expires_at=plan.hold_until, channel=channel,
+                created_at=now, updated_at=now,
+            )  # fmt: skip
+        refusal = await _why_client_refused(session, client_id, plan, now, ignore)
+        if refusal is not None:
+            raise refusal
+    raise _taken()
+
+
+@asynccontextmanager
+async def _read_then_write(
+    engine: AsyncEngine,
+) -> AsyncIterator[tuple[AsyncSession, Callable[[], AbstractAsyncContextManager[AsyncSession]]]]:
+    """A session for the read phase, and how to open the write phase after it.
+
+    On SQLite the read phase runs outside the write lock, in its own transaction, and the
+    write phase is a short ``BEGIN IMMEDIATE`` transaction of its own. On PostgreSQL both
+    phases share one transaction (each statement sees the latest commits there), which saves
+    a round trip; the constraint and row locks keep it safe.
+    """
+    async with session_factory(engine)() as session:
+
+        @asynccontextmanager
+        async def same_transaction() -> AsyncIterator[AsyncSession]:
+            yield session
+            await session.commit()
+
+        yield session, (partial(writer, engine) if is_sqlite(engine) else same_transaction)
 
 
 async def _next_slots(
@@ -296,6 +480,23 @@ async def _next_slots(
             session, specialist_ids=ids, duration_minutes=service.duration_minutes,
             after=after, now=now,
         )  # fmt: skip
+
+
+async def _with_alternatives(
+    engine: AsyncEngine,
+    refusal: BookingRefused,
+    service_id: int,
+    specialist_id: int | None,
+    start: datetime,
+    now: datetime,
+) -> BookingRefused:
+    if refusal.reason != Refusal.SLOT_TAKEN:
+        return refusal
+    alternatives = await _next_slots(engine, service_id, specialist_id, start, now)
+    return BookingRefused(refusal.reason, str(refusal), alternatives)
+
+
+# --- the operations ---------------------------------------------------------------------------
 
 
 async def hold(
@@ -314,16 +515,119 @@ async def hold(
     :class:`BookingRefused`; a taken slot comes with the next free slots.
     """
     try:
-        async with writer(engine) as session:
-            return await _hold_in(
+        async with _read_then_write(engine) as (session, write_phase):
+            plan = await _plan_hold(
                 session, service_id=service_id, specialist_id=specialist_id, start=start,
-                client_id=client_id, channel=channel, now=now,
+                client_id=client_id, now=now,
             )  # fmt: skip
+            if is_sqlite(engine):
+                await session.close()  # end the read transaction before queueing to write
+            async with write_phase() as writing:
+                return await _insert_hold(
+                    writing, plan, client_id=client_id, channel=channel, now=now
+                )
     except BookingRefused as refusal:
-        if refusal.reason != Refusal.SLOT_TAKEN:
-            raise
-        alternatives = await _next_slots(engine, service_id, specialist_id, start, now)
-        raise BookingRefused(refusal.reason, str(refusal), alternatives) from None
+        raise await _with_alternatives(
+            engine, refusal, service_id, specialist_id, start, now
+        ) from None
+
+
+async def _confirm_in(
+    session: AsyncSession,
+    booking: Booking,
+    client: Client,
+    specialist: Specialist,
+    now: datetime,
+    *,
+    rescheduled_from: int | None = None,
+) -> bool:
+    """Confirm a live hold inside the caller's transaction and write its outbox rows.
+
+    False when the conditional update found nothing to confirm (confirmed already, run out,
+    blocked meanwhile, or clashing with another appointment of the client).
+    """
+    confirmed = await session.scalar(_CONFIRM, {"p_booking_id": booking.id, "p_now": now})
+    if confirmed is None:
+        return False
+    booking.status = BookingStatus.CONFIRMED
+    booking.confirmed_at = booking.updated_at = now
+    rows = plan_confirmed(booking, client, specialist, now=now, rescheduled_from=rescheduled_from)
+    await write(session, rows)
+    return True
+
+
+async def _why_not_confirmed(session: AsyncSession, booking_id: int, now: datetime) -> Booking:
+    """After a confirm found nothing to do: the booking if it is confirmed, else the refusal.
+
+    A hold that can no longer be confirmed is expired, in the caller's transaction.
+    """
+    booking = await session.get(Booking, booking_id, populate_existing=True, with_for_update=True)
+    assert booking is not None
+    if booking.status == BookingStatus.CONFIRMED:
+        return booking  # a concurrent tap got there first
+    if booking.status != BookingStatus.HELD:
+        raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {booking.status}")
+    booking.status = BookingStatus.EXPIRED
+    booking.updated_at = now
+    return booking
+
+
+async def _check_confirmable(
+    session: AsyncSession, booking: Booking, service: Service, rules: Rules, now: datetime
+) -> None:
+    """The schedule layers and rules still offer the held time (busy time is the write
+    phase's to check)."""
+    if not service.is_active:
+        raise BookingRefused(Refusal.NOT_OFFERED, "this service is not offered")
+    await _who_can_take(
+        session, [booking.specialist_id], service, booking.starts_at, now, rules,
+        ignore=booking.id, check_busy=False,
+    )  # fmt: skip
+
+
+async def confirm(
+    engine: AsyncEngine, *, booking_id: int, now: datetime, client_id: int | None = None
+) -> Booking:
+    """Confirm a hold. Idempotent: confirming a confirmed booking returns it unchanged.
+
+    A hold that ran out, or whose time can no longer be booked, is expired and refused.
+    """
+    refusal: BookingRefused | None = None
+    async with _read_then_write(engine) as (session, write_phase):
+        row = (await session.execute(_BOOKING_IN_FULL, {"booking_id": booking_id})).one_or_none()
+        if row is None or (client_id is not None and row[0].client_id != client_id):
+            raise BookingRefused(Refusal.NOT_FOUND, "no such booking")
+        booking: Booking = row[0]
+        client: Client = row[1]
+        specialist: Specialist = row[2]
+        service: Service = row[3]
+        if booking.status == BookingStatus.CONFIRMED:
+            return booking
+        if booking.status != BookingStatus.HELD:
+            raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {booking.status}")
+        if booking.hold_expires_at is None or booking.hold_expires_at <= now:
+            refusal = BookingRefused(Refusal.HOLD_EXPIRED, "the hold on this time ran out")
+        else:
+            try:
+                await _check_confirmable(session, booking, service, rules_from(row[4:]), now)
+            except BookingRefused as error:
+                refusal = error
+        if is_sqlite(engine):
+            await session.close()  # end the read transaction (objects stay loaded)
+        async with write_phase() as writing:
+            if refusal is None and await _confirm_in(writing, booking, client, specialist, now):
+                return booking
+            current = await _why_not_confirmed(writing, booking_id, now)
+            if current.status == BookingStatus.CONFIRMED:
+                return current
+            if refusal is None:
+                expired = current.hold_expires_at is None or current.hold_expires_at <= now
+                refusal = (
+                    BookingRefused(Refusal.HOLD_EXPIRED, "the hold on this time ran out")
+                    if expired
+                    else _taken()
+                )
+    raise refusal
 
 
 async def _locked_booking(
@@ -342,57 +646,6 @@ async def _parties(session: AsyncSession, booking: Booking) -> tuple[Client, Spe
     specialist = await session.get(Specialist, booking.specialist_id)
     assert client is not None and specialist is not None  # foreign keys guarantee both
     return client, specialist
-
-
-async def _confirm_in(
-    session: AsyncSession, booking: Booking, now: datetime, *, rescheduled_from: int | None = None
-) -> None:
-    service = await _service(session, booking.service_id)
-    rules = await load_rules(session)
-    await _check_client(
-        session, booking.client_id, booking.starts_at, booking.ends_at, now,
-        ignore=[booking.id], new_hold=False,
-    )  # fmt: skip
-    await _free_specialists(
-        session, [booking.specialist_id], service, booking.starts_at, now, rules, ignore=booking.id
-    )
-    booking.status = BookingStatus.CONFIRMED
-    booking.confirmed_at = now
-    booking.updated_at = now
-    client, specialist = await _parties(session, booking)
-    session.add_all(
-        plan_confirmed(booking, client, specialist, now=now, rescheduled_from=rescheduled_from)
-    )
-
-
-async def confirm(
-    engine: AsyncEngine, *, booking_id: int, now: datetime, client_id: int | None = None
-) -> Booking:
-    """Confirm a hold. Idempotent: confirming a confirmed booking returns it unchanged.
-
-    A hold that ran out, or whose time can no longer be booked, is expired and refused.
-    """
-    refusal: BookingRefused | None = None
-    async with writer(engine) as session:
-        booking = await _locked_booking(session, booking_id, client_id)
-        if booking.status == BookingStatus.CONFIRMED:
-            return booking
-        if booking.status != BookingStatus.HELD:
-            raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {booking.status}")
-        if booking.hold_expires_at is None or booking.hold_expires_at <= now:
-            refusal = BookingRefused(Refusal.HOLD_EXPIRED, "the hold on this time ran out")
-        else:
-            try:
-                async with session.begin_nested():
-                    await _confirm_in(session, booking, now)
-            except BookingRefused as error:
-                refusal = error
-        if refusal is not None:
-            booking.status = BookingStatus.EXPIRED
-            booking.updated_at = now
-    if refusal is not None:
-        raise refusal
-    return booking
 
 
 async def release(
@@ -448,7 +701,7 @@ async def cancel(
         _cancel_fields(booking, by, reason, now)
         await withdraw_upcoming(session, booking.id)
         client, specialist = await _parties(session, booking)
-        session.add_all(plan_cancelled(booking, client, specialist, by=by, now=now))
+        await write(session, plan_cancelled(booking, client, specialist, by=by, now=now))
         return booking
 
 
@@ -481,27 +734,26 @@ async def reschedule(
             _cancel_fields(old, "client", "rescheduled", now)
             await withdraw_upcoming(session, old.id)
             await session.flush()
-            new = await _hold_in(
-                session,
-                service_id=old.service_id,
-                specialist_id=target,
-                start=start,
-                client_id=old.client_id,
-                channel=old.channel,
-                now=now,
-                replacing=old.id,
+            plan = await _plan_hold(
+                session, service_id=old.service_id, specialist_id=target, start=start,
+                client_id=old.client_id, now=now,
+            )  # fmt: skip
+            new = await _insert_hold(
+                session, plan, client_id=old.client_id, channel=old.channel, now=now
             )
-            await session.flush()
-            await _confirm_in(session, new, now, rescheduled_from=old.id)
+            client, specialist = await _parties(session, new)
+            if not await _confirm_in(
+                session, new, client, specialist, now, rescheduled_from=old.id
+            ):
+                raise _taken()
             if new.specialist_id != old.specialist_id:
                 client, specialist = await _parties(session, old)
-                session.add_all(plan_cancelled(old, client, specialist, by="client", now=now))
+                await write(session, plan_cancelled(old, client, specialist, by="client", now=now))
             return new
     except BookingRefused as refusal:
-        if refusal.reason != Refusal.SLOT_TAKEN or moving is None:
+        if moving is None:
             raise
-        alternatives = await _next_slots(engine, *moving, start, now)
-        raise BookingRefused(refusal.reason, str(refusal), alternatives) from None
+        raise await _with_alternatives(engine, refusal, *moving, start, now) from None
 
 
 async def complete_past(engine: AsyncEngine, *, now: datetime) -> int:

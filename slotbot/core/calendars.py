@@ -1,6 +1,6 @@
 """Loading the slot engine's inputs from the database, and availability queries over them.
 
-One call of :func:`load_calendars` runs a fixed number of queries (six) for any range of
+One call of :func:`load_calendars` runs a fixed number of queries (three) for any range of
 dates and any number of specialists; the engine then works in memory.
 """
 
@@ -10,9 +10,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Date,
+    and_,
+    bindparam,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slotbot.core.availability import (
@@ -40,18 +51,28 @@ from slotbot.core.models import (
     SpecialistBlock,
     SpecialistOverride,
     SpecialistSchedule,
+    UTCDateTime,
     specialist_services,
 )
 
 RULE_KEYS = ("min_notice_minutes", "horizon_days", "hold_minutes")
 
 
+#: The rules as scalar subqueries, to ride along in another query.
+RULE_COLUMNS = tuple(
+    select(BusinessSetting.value).where(BusinessSetting.key == key).scalar_subquery().label(key)
+    for key in RULE_KEYS
+)
+
+
+def rules_from(values: Sequence[Any]) -> Rules:
+    """Rules from the values of :data:`RULE_COLUMNS`; defaults where the shop set none."""
+    return Rules(**{k: int(v) for k, v in zip(RULE_KEYS, values, strict=True) if v is not None})
+
+
 async def load_rules(session: AsyncSession) -> Rules:
     """The shop's booking rules; defaults where the import file set none."""
-    rows = await session.execute(
-        select(BusinessSetting.key, BusinessSetting.value).where(BusinessSetting.key.in_(RULE_KEYS))
-    )
-    return Rules(**{key: int(value) for key, value in rows.all()})
+    return rules_from((await session.execute(select(*RULE_COLUMNS))).one())
 
 
 async def load_calendars(
@@ -62,11 +83,15 @@ async def load_calendars(
     last: date,
     now: datetime,
     exclude_booking_id: int | None = None,
+    with_busy: bool = True,
 ) -> list[SpecialistCalendar]:
     """Calendars of the given active specialists over local dates [first, last].
 
-    Busy time is blocks, confirmed bookings and holds not yet expired at ``now``; a booking
-    being moved can be left out with ``exclude_booking_id``. Order follows ``specialist_ids``.
+    Three queries whatever the range: specialists with their services, schedule rows (weekly
+    template and overrides together), and busy time (blocks, confirmed bookings and holds not
+    yet expired at ``now``). A booking being moved can be left out with
+    ``exclude_booking_id``; ``with_busy=False`` skips busy time altogether (schedule layers
+    only). Order follows ``specialist_ids``.
     """
     if not specialist_ids:
         return []
@@ -75,90 +100,124 @@ async def load_calendars(
     lo = datetime.combine(first - timedelta(days=1), time(), tzinfo=UTC)
     hi = datetime.combine(last + timedelta(days=2), time(), tzinfo=UTC)
 
-    specialists = (
-        await session.execute(
-            select(Specialist.id, Specialist.key, Specialist.timezone).where(
-                Specialist.id.in_(ids), Specialist.is_active.is_(True)
-            )
-        )
-    ).all()
+    people: dict[int, tuple[str, str]] = {}
     offered: dict[int, set[int]] = defaultdict(set)
-    for specialist_id, service_id in await session.execute(
-        select(specialist_services.c.specialist_id, specialist_services.c.service_id).where(
-            specialist_services.c.specialist_id.in_(ids)
-        )
-    ):
-        offered[specialist_id].add(service_id)
+    for specialist_id, key, tz, service_id in await session.execute(_SPECIALISTS, {"ids": ids}):
+        people[specialist_id] = (key, tz)
+        if service_id is not None:
+            offered[specialist_id].add(service_id)
 
     weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    for s in await session.scalars(
-        select(SpecialistSchedule).where(
-            SpecialistSchedule.specialist_id.in_(ids),
-            or_(SpecialistSchedule.valid_from.is_(None), SpecialistSchedule.valid_from <= last),
-            or_(SpecialistSchedule.valid_until.is_(None), SpecialistSchedule.valid_until >= first),
-        )
-    ):
-        weekly[s.specialist_id].append(
-            WeeklyWindow(
-                s.weekday,
-                Window(s.start_time, s.end_time, s.slot_duration, s.break_after),
-                s.valid_from,
-                s.valid_until,
-            )
-        )
-
     overrides: dict[int, list[DateOverride]] = defaultdict(list)
-    for o in await session.scalars(
-        select(SpecialistOverride).where(
-            SpecialistOverride.specialist_id.in_(ids),
-            SpecialistOverride.starts_on <= last,
-            SpecialistOverride.ends_on >= first,
-        )
+    for sid, kind, weekday, start, end, slot, pause, since, until, sub in await session.execute(
+        _WINDOWS, {"ids": ids, "first": first, "last": last}
     ):
-        window = None
-        if o.kind == OverrideKind.CUSTOM_HOURS and o.start_time and o.end_time:
-            window = Window(o.start_time, o.end_time, o.slot_duration or 60, o.break_after or 0)
-        overrides[o.specialist_id].append(
-            DateOverride(o.starts_on, o.ends_on, OverrideKind(o.kind), window, o.substitute_id)
-        )
+        if kind is None:
+            assert weekday is not None
+            window = Window(start, end, slot, pause)
+            weekly[sid].append(WeeklyWindow(weekday, window, since, until))
+        else:
+            custom = None
+            if kind == OverrideKind.CUSTOM_HOURS and start and end:
+                custom = Window(start, end, slot or 60, pause or 0)
+            overrides[sid].append(DateOverride(since, until, OverrideKind(kind), custom, sub))
 
     busy: dict[int, list[Busy]] = defaultdict(list)
-    for specialist_id, starts_at, ends_at in await session.execute(
-        select(
-            SpecialistBlock.specialist_id, SpecialistBlock.starts_at, SpecialistBlock.ends_at
-        ).where(
-            SpecialistBlock.specialist_id.in_(ids),
-            SpecialistBlock.starts_at < hi,
-            SpecialistBlock.ends_at > lo,
+    if with_busy:
+        rows = await session.execute(
+            _BUSY,
+            {"ids": ids, "lo": lo, "hi": hi, "now": now, "exclude": exclude_booking_id or 0},
         )
-    ):
-        busy[specialist_id].append(Busy(starts_at, ends_at))
+        for sid, starts_at, ends_at in rows.all():
+            busy[sid].append(Busy(_aware(starts_at), _aware(ends_at)))
 
-    live = or_(
-        Booking.status == BookingStatus.CONFIRMED,
-        and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now),
-    )
-    bookings = select(Booking.specialist_id, Booking.starts_at, Booking.ends_at).where(
-        Booking.specialist_id.in_(ids), Booking.starts_at < hi, Booking.ends_at > lo, live
-    )
-    if exclude_booking_id is not None:
-        bookings = bookings.where(Booking.id != exclude_booking_id)
-    for specialist_id, starts_at, ends_at in await session.execute(bookings):
-        busy[specialist_id].append(Busy(starts_at, ends_at))
-
-    by_id = {
-        sid: SpecialistCalendar(
+    return [
+        SpecialistCalendar(
             specialist_id=sid,
-            key=key,
-            timezone=ZoneInfo(tz),
+            key=people[sid][0],
+            timezone=ZoneInfo(people[sid][1]),
             weekly=tuple(weekly[sid]),
             overrides=tuple(overrides[sid]),
             busy=BusyIndex(busy[sid]),
             service_ids=frozenset(offered[sid]),
         )
-        for sid, key, tz in specialists
-    }
-    return [by_id[sid] for sid in ids if sid in by_id]
+        for sid in ids
+        if sid in people
+    ]
+
+
+# The loader's statements, built once; parameters are bound per call.
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)
+_FIRST, _LAST = bindparam("first", type_=Date()), bindparam("last", type_=Date())
+
+_SPECIALISTS = (
+    select(Specialist.id, Specialist.key, Specialist.timezone, specialist_services.c.service_id)
+    .outerjoin(specialist_services, specialist_services.c.specialist_id == Specialist.id)
+    .where(Specialist.id.in_(_IDS), Specialist.is_active.is_(True))
+)
+
+#: Weekly rows (kind NULL) and overrides of [first, last], as one result.
+_WINDOWS: CompoundSelect[Any] = union_all(
+    select(
+        SpecialistSchedule.specialist_id,
+        null().label("kind"),
+        SpecialistSchedule.weekday,
+        SpecialistSchedule.start_time,
+        SpecialistSchedule.end_time,
+        SpecialistSchedule.slot_duration,
+        SpecialistSchedule.break_after,
+        SpecialistSchedule.valid_from,
+        SpecialistSchedule.valid_until,
+        null().label("substitute_id"),
+    ).where(
+        SpecialistSchedule.specialist_id.in_(_IDS),
+        or_(SpecialistSchedule.valid_from.is_(None), SpecialistSchedule.valid_from <= _LAST),
+        or_(SpecialistSchedule.valid_until.is_(None), SpecialistSchedule.valid_until >= _FIRST),
+    ),
+    select(
+        SpecialistOverride.specialist_id,
+        SpecialistOverride.kind,
+        null(),
+        SpecialistOverride.start_time,
+        SpecialistOverride.end_time,
+        SpecialistOverride.slot_duration,
+        SpecialistOverride.break_after,
+        SpecialistOverride.starts_on,
+        SpecialistOverride.ends_on,
+        SpecialistOverride.substitute_id,
+    ).where(
+        SpecialistOverride.specialist_id.in_(_IDS),
+        SpecialistOverride.starts_on <= _LAST,
+        SpecialistOverride.ends_on >= _FIRST,
+    ),
+)
+
+_LO, _HI, _NOW = (bindparam(name, type_=UTCDateTime()) for name in ("lo", "hi", "now"))
+
+#: (specialist, start, end) of blocks and live bookings overlapping [lo, hi); a booking
+#: being moved (``exclude``; 0 for none) does not count.
+_BUSY = union_all(
+    select(SpecialistBlock.specialist_id, SpecialistBlock.starts_at, SpecialistBlock.ends_at).where(
+        SpecialistBlock.specialist_id.in_(_IDS),
+        SpecialistBlock.starts_at < _HI,
+        SpecialistBlock.ends_at > _LO,
+    ),
+    select(Booking.specialist_id, Booking.starts_at, Booking.ends_at).where(
+        Booking.specialist_id.in_(_IDS),
+        Booking.starts_at < _HI,
+        Booking.ends_at > _LO,
+        Booking.id != bindparam("exclude"),
+        or_(
+            Booking.status == BookingStatus.CONFIRMED,
+            and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > _NOW),
+        ),
+    ),
+)
+
+
+def _aware(instant: datetime) -> datetime:
+    """Instants from a UNION come back without the column type's processing on SQLite."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant
 
 
 async def providers(session: AsyncSession, service_id: int) -> list[int]:

@@ -37,7 +37,9 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     if is_sqlite(url):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     else:
-        kwargs.setdefault("pool_pre_ping", True)
+        # No pre-ping (a round trip per checkout); recycle instead, and let a dropped
+        # connection fail one request rather than tax every request.
+        kwargs.setdefault("pool_recycle", 1800)
     engine = create_async_engine(url, echo=echo, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slotbot.core.models import (
@@ -39,6 +39,8 @@ from slotbot.core.models import (
 )
 
 Channel = NotificationChannel
+#: One outbox row as column values, for :func:`write`.
+Row = dict[str, Any]
 
 
 class Kind(enum.StrEnum):
@@ -80,25 +82,27 @@ def _row(
     channel: Channel,
     recipient: str,
     due_at: datetime,
+    created_at: datetime,
     **extra: Any,
-) -> Notification:
+) -> Row:
     payload: dict[str, Any] = {
         "booking_id": booking.id,
         "starts_at": booking.starts_at.isoformat(),
         **extra,
     }
-    return Notification(
-        booking_id=booking.id,
-        kind=kind,
-        channel=channel,
-        recipient=recipient,
-        payload=payload,
-        due_at=due_at,
-        next_attempt_at=due_at,
-        status=NotificationStatus.PENDING,
-        attempts=0,
-        dedupe_key=f"{booking.id}:{kind}:{channel}:{recipient}",
-    )
+    return {
+        "booking_id": booking.id,
+        "kind": kind,
+        "channel": channel,
+        "recipient": recipient,
+        "payload": payload,
+        "due_at": due_at,
+        "next_attempt_at": due_at,
+        "status": NotificationStatus.PENDING,
+        "attempts": 0,
+        "dedupe_key": f"{booking.id}:{kind}:{channel}:{recipient}",
+        "created_at": created_at,
+    }
 
 
 def plan_confirmed(
@@ -108,15 +112,17 @@ def plan_confirmed(
     *,
     now: datetime,
     rescheduled_from: int | None = None,
-) -> list[Notification]:
+) -> list[Row]:
     """Confirmation to both sides, the two reminders still ahead, and the review request."""
     extra = {"rescheduled_from": rescheduled_from} if rescheduled_from else {}
     rows = [
-        _row(booking, Kind.CONFIRMATION, channel, to, now, ics=channel == Channel.EMAIL, **extra)
+        _row(
+            booking, Kind.CONFIRMATION, channel, to, now, now, ics=channel == Channel.EMAIL, **extra
+        )
         for channel, to in _client_addresses(client, ("chat", "email"))
     ]
     rows += [
-        _row(booking, Kind.NEW_BOOKING, channel, to, now, **extra)
+        _row(booking, Kind.NEW_BOOKING, channel, to, now, now, **extra)
         for channel, to in _specialist_addresses(specialist)
     ]
     for kind, before, channels in (
@@ -126,12 +132,12 @@ def plan_confirmed(
         due = booking.starts_at - before
         if due > now:
             rows += [
-                _row(booking, kind, channel, to, due)
+                _row(booking, kind, channel, to, due, now)
                 for channel, to in _client_addresses(client, channels)
             ]
     review_due = booking.ends_at + timedelta(hours=24)
     rows += [
-        _row(booking, Kind.REVIEW_REQUEST, channel, to, review_due)
+        _row(booking, Kind.REVIEW_REQUEST, channel, to, review_due, now)
         for channel, to in _client_addresses(client, ("chat", "email"))
     ]
     return rows
@@ -144,26 +150,32 @@ def plan_cancelled(
     *,
     by: str,
     now: datetime,
-) -> list[Notification]:
+) -> list[Row]:
     """Tell the other side: a client's cancellation to the specialist, and vice versa.
 
     A cancellation by staff is told to both; the client is offered other slots either way.
     """
-    rows: list[Notification] = []
+    rows: list[Row] = []
     reason = booking.cancel_reason
     if by in ("client", "staff"):
         kind = Kind.CANCELLED_BY_CLIENT if by == "client" else Kind.CANCELLED_BY_STAFF
         rows += [
-            _row(booking, kind, channel, to, now, reason=reason)
+            _row(booking, kind, channel, to, now, now, reason=reason)
             for channel, to in _specialist_addresses(specialist)
         ]
     if by in ("specialist", "staff"):
         rows += [
-            _row(booking, Kind.CANCELLED_BY_SPECIALIST, channel, to, now, reason=reason, by=by,
+            _row(booking, Kind.CANCELLED_BY_SPECIALIST, channel, to, now, now, reason=reason, by=by,
                  offer_alternatives=True)
             for channel, to in _client_addresses(client, ("chat", "sms", "email"))
         ]  # fmt: skip
     return rows
+
+
+async def write(session: AsyncSession, rows: list[Row]) -> None:
+    """Insert planned rows in one statement, inside the caller's transaction."""
+    if rows:
+        await session.execute(insert(Notification), rows)
 
 
 async def withdraw_upcoming(session: AsyncSession, booking_id: int) -> None:

@@ -76,7 +76,11 @@ async def test_an_expired_hold_is_flipped_and_the_slot_given_to_another(
     stale = await hold(engine, shop, first, at(TOMORROW, 10), shop.anna)
     taken = await hold(engine, shop, second, at(TOMORROW, 10), shop.anna, now=later(11))
     assert taken.client_id == second
-    assert await status_of(engine, stale.id) == "expired"
+    if engine.dialect.name == "postgresql":  # flipped in the same transaction, for the constraint
+        assert await status_of(engine, stale.id) == "expired"
+    else:  # on SQLite a run-out hold counts for nothing; the sweep tidies its status
+        assert await bookings.expire_holds(engine, now=later(11)) == 1
+        assert await status_of(engine, stale.id) == "expired"
 
 
 async def test_a_taken_slot_is_refused_with_the_next_free_slots(
