@@ -207,7 +207,12 @@ _CONFIRM = (
             Booking.client_id, Booking.starts_at, Booking.ends_at, _P["now"], Booking.id
         ),
     )
-    .values(status=BookingStatus.CONFIRMED, confirmed_at=_P["now"], updated_at=_P["now"])
+    .values(
+        status=BookingStatus.CONFIRMED,
+        confirmed_at=_P["now"],
+        updated_at=_P["now"],
+        hold_expires_at=None,
+    )
     .returning(_BOOKINGS.c.id)
 )
 
@@ -551,6 +556,7 @@ async def _confirm_in(
         return False
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = booking.updated_at = now
+    booking.hold_expires_at = None
     rows = plan_confirmed(booking, client, specialist, now=now, rescheduled_from=rescheduled_from)
     await write(session, rows)
     return True

@@ -220,6 +220,17 @@ def _aware(instant: datetime) -> datetime:
     return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant
 
 
+async def shop_timezone(session: AsyncSession) -> ZoneInfo:
+    """The shop's time zone: the import file's default, else the first specialist's, else UTC."""
+    configured = await session.scalar(
+        select(BusinessSetting.value).where(BusinessSetting.key == "timezone")
+    )
+    if isinstance(configured, str):
+        return ZoneInfo(configured)
+    first = await session.scalar(select(Specialist.timezone).order_by(Specialist.id).limit(1))
+    return ZoneInfo(first or "UTC")
+
+
 async def providers(session: AsyncSession, service_id: int) -> list[int]:
     """Ids of the active specialists who offer a service, by id."""
     rows = await session.execute(

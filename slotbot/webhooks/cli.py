@@ -1,4 +1,4 @@
-"""The ``slotbot`` command: init-db, import, availability, demo, serve."""
+"""The ``slotbot`` command: init-db, import, availability, bookings, book, cancel, demo, serve."""
 
 from __future__ import annotations
 
@@ -7,17 +7,31 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slotbot.core import booking
 from slotbot.core.availability_view import days_json, slot_json
-from slotbot.core.calendars import UnknownKey, calendar_days, day_slots, first_slot, resolve_offer
+from slotbot.core.booking import CANCELLERS, BookingRefused
+from slotbot.core.booking_queries import BookingLine, list_bookings
+from slotbot.core.calendars import (
+    UnknownKey,
+    calendar_days,
+    day_slots,
+    first_slot,
+    resolve_offer,
+    shop_timezone,
+)
+from slotbot.core.clients import InvalidContact, client_by_phone
 from slotbot.core.db import create_engine, session_factory
+from slotbot.core.models import Booking, BookingStatus, Channel
 from slotbot.core.schema import SchemaNotReady, ensure_current, upgrade
 from slotbot.core.settings import get_settings
 from slotbot.webhooks.availability_text import days_table, next_line, slots_table
+from slotbot.webhooks.bookings_text import booking_line, bookings_table, refusal_text
 
 
 class UsageError(Exception):
@@ -44,6 +58,35 @@ def _instant(value: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _statuses(value: str) -> tuple[str, ...]:
+    statuses = tuple(v.strip() for v in value.split(",") if v.strip())
+    unknown = [v for v in statuses if v not in set(BookingStatus)]
+    if unknown:
+        known = ", ".join(BookingStatus)
+        raise argparse.ArgumentTypeError(f"unknown status {unknown[0]!r} (one of {known})")
+    return statuses
+
+
+def _booking_id(value: str) -> int:
+    if not value.lstrip("#").isdigit():
+        raise argparse.ArgumentTypeError(f"not a booking number: {value!r}")
+    return int(value.lstrip("#"))
+
+
+def _local_start(value: str, zone: ZoneInfo) -> datetime:
+    """A start given as local wall-clock time in ``zone``, or as an ISO instant with offset."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"not a date-time: {value!r} (e.g. 2026-12-01T10:00)") from None
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    local = moment.replace(tzinfo=zone)
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        raise UsageError(f"{value} does not exist in {zone.key} (the clocks jump forward)")
+    return local.astimezone(UTC)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="slotbot", description="Conversational booking of specialists.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -64,6 +107,36 @@ def build_parser() -> argparse.ArgumentParser:
     avail.add_argument("--to", dest="last", type=_date)
     avail.add_argument("--now", type=_instant, help="pretend it is this instant (ISO)")
     avail.add_argument("--json", action="store_true", help="machine-readable output")
+
+    listing = commands.add_parser("bookings", help="list bookings")
+    listing.add_argument("--date", type=_date, help="one local date (default: from today)")
+    listing.add_argument("--from", dest="first", type=_date)
+    listing.add_argument("--to", dest="last", type=_date)
+    listing.add_argument("--specialist", help="specialist key")
+    listing.add_argument(
+        "--status", type=_statuses, default=(), help="comma-separated, e.g. held,confirmed"
+    )
+    listing.add_argument("--now", type=_instant, help="pretend it is this instant (ISO)")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+
+    book = commands.add_parser("book", help="book a time for a client (hold and confirm)")
+    book.add_argument("--service", required=True, help="service key")
+    book.add_argument("--specialist", default="any", help="specialist key or 'any'")
+    book.add_argument(
+        "--start", required=True, help="local wall-clock time (2026-12-01T10:00) or ISO with offset"
+    )
+    book.add_argument("--name", required=True, help="client's name")
+    book.add_argument("--phone", required=True, help="client's phone number")
+    book.add_argument("--email", help="client's e-mail address")
+    book.add_argument("--now", type=_instant, help="pretend it is this instant (ISO)")
+    book.add_argument("--json", action="store_true", help="machine-readable output")
+
+    cancelling = commands.add_parser("cancel", help="cancel a booking")
+    cancelling.add_argument("booking", type=_booking_id, help="booking number")
+    cancelling.add_argument("--by", choices=CANCELLERS, default="staff")
+    cancelling.add_argument("--reason", help="told to the other side")
+    cancelling.add_argument("--now", type=_instant, help="pretend it is this instant (ISO)")
+    cancelling.add_argument("--json", action="store_true", help="machine-readable output")
 
     demo = commands.add_parser("demo", help="load the demo clinic into the database, then serve")
     demo.add_argument("--no-serve", action="store_true", help="load and show, do not serve")
@@ -113,6 +186,76 @@ async def _availability(engine: AsyncEngine, args: argparse.Namespace) -> str:
         return next_line(offer, slot)
 
 
+async def _bookings(engine: AsyncEngine, args: argparse.Namespace) -> str:
+    await ensure_current(engine)
+    now = args.now or datetime.now(UTC)
+    async with session_factory(engine)() as session:
+        zone = await shop_timezone(session)
+        if args.date is not None:
+            first = last = args.date
+        else:
+            first = args.first or now.astimezone(zone).date()
+            last = args.last or first + timedelta(days=30)
+        if last < first:
+            raise UsageError("--to is before --from")
+        lines = await list_bookings(
+            session, first=first, last=last, zone=zone, now=now,
+            specialist_key=args.specialist, statuses=args.status,
+        )  # fmt: skip
+    if args.json:
+        return json.dumps([line.to_json() for line in lines])
+    return bookings_table(lines)
+
+
+async def _line(engine: AsyncEngine, booking_id: int, now: datetime) -> BookingLine:
+    async with session_factory(engine)() as session:
+        found = await session.get(Booking, booking_id)
+        assert found is not None
+        zone = await shop_timezone(session)
+        day = found.starts_at.astimezone(zone).date()
+        lines = await list_bookings(session, first=day, last=day, zone=zone, now=now)
+    return next(line for line in lines if line.booking.id == booking_id)
+
+
+async def _book(engine: AsyncEngine, args: argparse.Namespace) -> str:
+    await ensure_current(engine)
+    now = args.now or datetime.now(UTC)
+    async with session_factory(engine)() as session:
+        offer = await resolve_offer(
+            session, service_key=args.service, specialist_key=args.specialist
+        )
+    start = _local_start(args.start, offer.timezone)
+    try:
+        client = await client_by_phone(engine, name=args.name, phone=args.phone, email=args.email)
+    except InvalidContact as error:
+        raise UsageError(str(error)) from None
+    anyone = args.specialist in (None, "any")
+    try:
+        held = await booking.hold(
+            engine, service_id=offer.service.id,
+            specialist_id=None if anyone else offer.specialist_ids[0], start=start,
+            client_id=client.id, channel=Channel.STAFF, now=now,
+        )  # fmt: skip
+        booked = await booking.confirm(engine, booking_id=held.id, now=now)
+    except BookingRefused as refusal:
+        raise UsageError(refusal_text(refusal, offer.timezone)) from None
+    line = await _line(engine, booked.id, now)
+    return json.dumps(line.to_json()) if args.json else booking_line(line)
+
+
+async def _cancel(engine: AsyncEngine, args: argparse.Namespace) -> str:
+    await ensure_current(engine)
+    now = args.now or datetime.now(UTC)
+    try:
+        await booking.cancel(
+            engine, booking_id=args.booking, by=args.by, reason=args.reason, now=now
+        )
+    except BookingRefused as refusal:
+        raise UsageError(f"booking #{args.booking}: {refusal}") from None
+    line = await _line(engine, args.booking, now)
+    return json.dumps(line.to_json()) if args.json else booking_line(line)
+
+
 async def _demo(engine: AsyncEngine) -> str:
     from slotbot.core.demo import DEMO_FILE
     from slotbot.core.importer import import_file
@@ -142,6 +285,12 @@ async def _run(args: argparse.Namespace) -> str:
             return await _import(engine, args.file)
         if args.command == "availability":
             return await _availability(engine, args)
+        if args.command == "bookings":
+            return await _bookings(engine, args)
+        if args.command == "book":
+            return await _book(engine, args)
+        if args.command == "cancel":
+            return await _cancel(engine, args)
         if args.command == "demo":
             return await _demo(engine)
         raise AssertionError(args.command)
