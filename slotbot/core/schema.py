@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -19,16 +20,25 @@ def alembic_config(url: str = "") -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Run the migrations up to ``revision`` on ``engine``."""
+async def _run(engine: AsyncEngine, step: Callable[[Config, str], None], revision: str) -> None:
     async with engine.begin() as connection:
 
-        def _upgrade(sync_connection: object) -> None:
+        def _step(sync_connection: object) -> None:
             config = alembic_config()
             config.attributes["connection"] = sync_connection
-            command.upgrade(config, revision)
+            step(config, revision)
 
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(_step)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Run the migrations up to ``revision`` on ``engine``."""
+    await _run(engine, command.upgrade, revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Undo the migrations down to ``revision`` (``"base"``: an empty database)."""
+    await _run(engine, command.downgrade, revision)
 
 
 class SchemaNotReady(RuntimeError):

@@ -24,3 +24,14 @@ async def test_every_table_exists(engine: AsyncEngine) -> None:
         names = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
     assert set(Base.metadata.tables) <= names
     assert "alembic_version" in names
+
+
+async def test_downgrade_to_nothing_and_back(engine: AsyncEngine) -> None:
+    from slotbot.core.schema import downgrade, ensure_current, upgrade
+
+    await downgrade(engine, "base")
+    async with engine.connect() as connection:
+        names = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert not names & set(Base.metadata.tables)
+    await upgrade(engine)
+    await ensure_current(engine)
