@@ -8,32 +8,31 @@ engine offers for that specialist and service at ``now`` (schedule, overrides, b
 notice, horizon); a client holds at most :data:`MAX_LIVE_HOLDS` holds and never two
 overlapping appointments.
 
-How "never a double booking" is kept, with little time spent holding the write lock:
+How "never a double booking" is kept, in as few round trips as the rules allow:
 
-1. A read phase (no lock) loads the service, the rules and the specialists' calendars and
-   asks the slot engine whether ``start`` is offered, and by whom.
-2. A write phase (one short transaction) inserts the hold with a single
-   ``INSERT ... SELECT ... WHERE NOT EXISTS (overlapping live booking or block) AND NOT
-   EXISTS (client's overlapping booking) AND (client's live holds) < 3``. On SQLite the
-   transaction is ``BEGIN IMMEDIATE``, so the check and the insert see the same database; on
-   PostgreSQL the statement carries ``ON CONFLICT DO NOTHING`` and the ``btree_gist``
-   exclusion constraint (migration 0002) decides races; holds that ran out are flipped to
-   ``expired`` first when they are in the way.
-3. Confirming is one conditional ``UPDATE`` (still held, not run out, no block, no clashing
-   appointment of the client) plus the outbox rows, in one transaction.
+- The schedule layers and rules come from the in-memory catalog (:mod:`slotbot.core.catalog`);
+  the slot engine decides there whether ``start`` is offered, and by whom.
+- A hold is one guarded ``INSERT ... SELECT ... WHERE`` the catalog version is still the one
+  used, no live booking or block of the specialist overlaps, the client has no overlapping
+  appointment and fewer than three live holds. On SQLite it runs in a ``BEGIN IMMEDIATE``
+  transaction, so check and insert see one database; on PostgreSQL it carries ``ON CONFLICT
+  DO NOTHING`` and the ``btree_gist`` exclusion constraint (migration 0002) decides races,
+  with holds that ran out flipped to ``expired`` first when they are in the way, and the
+  client's row locked so one client's requests are checked against each other.
+- A confirm is one guarded ``UPDATE ... RETURNING`` (still held and not run out, catalog
+  unchanged, no block, no clashing appointment) plus the outbox rows, in one transaction.
 
-The loser of a race gets :class:`BookingRefused` with reason ``slot_taken`` and the next free
-slots, never a database error. Each transition writes its outbox rows in its own transaction.
+When a guarded statement finds nothing, one more query tells why: a stale catalog is reloaded
+and the step tried again; anything else becomes a :class:`BookingRefused`, never a database
+error. A taken slot comes with the next free slots.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -50,23 +49,19 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from slotbot.core.availability import BusyIndex, Rules, Slot, slots_for_day
-from slotbot.core.calendars import (
-    RULE_COLUMNS,
-    load_calendars,
-    providers,
-    rules_from,
-    upcoming_slots,
-)
-from slotbot.core.db import is_sqlite, session_factory, writer
+from slotbot.core import catalog as catalogs
+from slotbot.core.availability import Slot
+from slotbot.core.calendars import upcoming_slots
+from slotbot.core.catalog import VERSION, Catalog
+from slotbot.core.db import session_factory, writer
 from slotbot.core.models import (
     Booking,
     BookingStatus,
     Client,
-    Service,
     Specialist,
     SpecialistBlock,
 )
@@ -109,6 +104,25 @@ def _taken() -> BookingRefused:
     return BookingRefused(Refusal.SLOT_TAKEN, "this time is no longer free")
 
 
+def _not_bookable() -> BookingRefused:
+    return BookingRefused(Refusal.NOT_BOOKABLE, "this is not a bookable time")
+
+
+def _clash() -> BookingRefused:
+    return BookingRefused(Refusal.CLIENT_OVERLAP, "you already have an appointment then")
+
+
+def _too_many() -> BookingRefused:
+    return BookingRefused(
+        Refusal.TOO_MANY_HOLDS,
+        f"you already hold {MAX_LIVE_HOLDS} unconfirmed times; confirm or release one",
+    )
+
+
+def _expired() -> BookingRefused:
+    return BookingRefused(Refusal.HOLD_EXPIRED, "the hold on this time ran out")
+
+
 # --- statements, built once -------------------------------------------------------------------
 
 
@@ -133,6 +147,7 @@ _P = {
         ("channel", Booking.channel),
         ("now", Booking.created_at),
         ("booking_id", Booking.id),
+        ("version", Booking.id),
     )
 }
 
@@ -145,6 +160,18 @@ def _client_clash(client: Any, start: Any, end: Any, now: Any, booking: Any) -> 
         Booking.ends_at > start,
         Booking.id != booking,
         _live(now),
+    )
+
+
+def _live_holds(client: Any, now: Any) -> Any:
+    return (
+        select(func.count())
+        .where(
+            Booking.client_id == client,
+            Booking.status == BookingStatus.HELD,
+            Booking.hold_expires_at > now,
+        )
+        .scalar_subquery()
     )
 
 
@@ -164,24 +191,15 @@ def _hold_statement(dialect: str) -> Insert:
         Booking.ends_at > p["starts_at"],
         _live(p["now"]),
     )
-    live_holds = (
-        select(func.count())
-        .where(
-            Booking.client_id == p["client_id"],
-            Booking.status == BookingStatus.HELD,
-            Booking.hold_expires_at > p["now"],
-        )
-        .scalar_subquery()
-    )
     values = select(
         p["client_id"], p["specialist_id"], p["service_id"], p["starts_at"], p["ends_at"],
-        literal(BookingStatus.HELD.value), p["hold_expires_at"],
-        p["channel"], p["now"], p["now"],
+        literal(BookingStatus.HELD.value), p["hold_expires_at"], p["channel"], p["now"], p["now"],
     ).where(
+        p["version"] == VERSION,
         ~taken,
         ~_blocked(p["specialist_id"], p["starts_at"], p["ends_at"]),
         ~_client_clash(p["client_id"], p["starts_at"], p["ends_at"], p["now"], p["booking_id"]),
-        live_holds < MAX_LIVE_HOLDS,
+        _live_holds(p["client_id"], p["now"]) < MAX_LIVE_HOLDS,
     )  # fmt: skip
     columns = ["client_id", "specialist_id", "service_id", "starts_at", "ends_at", "status",
                "hold_expires_at", "channel", "created_at", "updated_at"]  # fmt: skip
@@ -196,12 +214,23 @@ def _hold_statement(dialect: str) -> Insert:
 
 _HOLD = {name: _hold_statement(name) for name in ("postgresql", "sqlite")}
 
+#: Why a guarded hold found nothing to insert.
+_HOLD_DIAGNOSIS = select(
+    VERSION,
+    exists().where(Client.id == _P["client_id"]),
+    _client_clash(_P["client_id"], _P["starts_at"], _P["ends_at"], _P["now"], _P["booking_id"]),
+    _live_holds(_P["client_id"], _P["now"]),
+)
+
+_LOCK_CLIENT = select(Client.id).where(Client.id == _P["client_id"]).with_for_update()
+
 _CONFIRM = (
     update(_BOOKINGS)
     .where(
         Booking.id == _P["booking_id"],
         Booking.status == BookingStatus.HELD,
         Booking.hold_expires_at > _P["now"],
+        _P["version"] == VERSION,
         ~_blocked(Booking.specialist_id, Booking.starts_at, Booking.ends_at),
         ~_client_clash(
             Booking.client_id, Booking.starts_at, Booking.ends_at, _P["now"], Booking.id
@@ -213,7 +242,17 @@ _CONFIRM = (
         updated_at=_P["now"],
         hold_expires_at=None,
     )
-    .returning(_BOOKINGS.c.id)
+    .returning(
+        *_BOOKINGS.c,
+        *(
+            select(column).where(Client.id == Booking.client_id).scalar_subquery().label(name)
+            for name, column in (
+                ("client_telegram_chat_id", Client.telegram_chat_id),
+                ("client_phone", Client.phone),
+                ("client_email", Client.email),
+            )
+        ),
+    )
 )
 
 _EXPIRE_IN_THE_WAY = (
@@ -228,212 +267,124 @@ _EXPIRE_IN_THE_WAY = (
     .values(status=BookingStatus.EXPIRED, updated_at=_P["now"])
 )
 
-
-_SERVICE_AND_RULES = (
-    select(Service, Client.id, *RULE_COLUMNS)
-    .join(Client, Client.id == bindparam("client_id"))
-    .where(Service.id == bindparam("service_id"))
-)
-_SERVICE_AND_RULES_LOCKING = _SERVICE_AND_RULES.with_for_update(of=Client)
-
-_BOOKING_IN_FULL = (
-    select(Booking, Client, Specialist, Service, *RULE_COLUMNS)
-    .join(Client, Client.id == Booking.client_id)
-    .join(Specialist, Specialist.id == Booking.specialist_id)
-    .join(Service, Service.id == Booking.service_id)
-    .where(Booking.id == bindparam("booking_id"))
+_DAY_LOAD = (
+    select(Booking.specialist_id, func.count())
+    .where(
+        Booking.specialist_id.in_(bindparam("ids", expanding=True)),
+        Booking.starts_at >= bindparam("lo", type_=Booking.starts_at.type),
+        Booking.starts_at < bindparam("hi", type_=Booking.starts_at.type),
+        _live(bindparam("now", type_=Booking.starts_at.type)),
+    )
+    .group_by(Booking.specialist_id)
 )
 
 
-# --- the read phase ---------------------------------------------------------------------------
+# --- planning a hold: pure, over the catalog ----------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class _HoldPlan:
+    version: int
     service_id: int
     start: datetime
     end: datetime
     hold_until: datetime
-    candidates: tuple[int, ...]  # free specialists, in the order to try them
+    candidates: tuple[int, ...]  # specialists the schedule offers ``start`` to, to try in order
 
 
-async def _service_and_rules(
-    session: AsyncSession, service_id: int, client_id: int
-) -> tuple[Service, Rules]:
-    """The active service and the shop's rules in one query, checking the client exists.
-
-    On PostgreSQL the client's row is locked for the rest of the transaction, so that one
-    client's concurrent requests are checked against each other's outcome.
-    """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    row = (
-        await session.execute(
-            _SERVICE_AND_RULES_LOCKING if postgres else _SERVICE_AND_RULES,
-            {"service_id": service_id, "client_id": client_id},
-        )
-    ).one_or_none()
-    if row is None and await session.get(Client, client_id) is None:
-        raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
-    if row is None or not row[0].is_active:
+def _plan_hold(
+    catalog: Catalog, service_id: int, specialist_id: int | None, start: datetime, now: datetime
+) -> _HoldPlan:
+    service = catalog.services.get(service_id)
+    if service is None or not service.is_active:
         raise BookingRefused(Refusal.NOT_OFFERED, "this service is not offered")
-    return row[0], rules_from(row[2:])
-
-
-async def _who_can_take(
-    session: AsyncSession,
-    specialist_ids: Sequence[int],
-    service: Service,
-    start: datetime,
-    now: datetime,
-    rules: Rules,
-    *,
-    ignore: int | None = None,
-    check_busy: bool = True,
-) -> list[int]:
-    """Who among ``specialist_ids`` the engine offers ``start`` to; refuses when nobody.
-
-    With ``check_busy`` off only the schedule layers and the rules count (the write phase
-    checks busy time itself).
-    """
-    day = start.date()
-    calendars = await load_calendars(
-        session,
-        specialist_ids=specialist_ids,
-        first=day - timedelta(days=1),
-        last=day + timedelta(days=1),
-        now=now,
-        exclude_booking_id=ignore,
-        with_busy=check_busy,
-    )
-    calendars = [c for c in calendars if service.id in c.service_ids]
-    if not calendars:
+    if specialist_id is None:
+        candidates = catalog.providers(service_id)
+        if not candidates:
+            raise BookingRefused(Refusal.NOT_OFFERED, "nobody offers this service right now")
+    elif specialist_id in catalog.providers(service_id):
+        candidates = [specialist_id]
+    else:
         raise BookingRefused(Refusal.NOT_OFFERED, "this specialist does not offer this service")
-    free, scheduled = [], False
-    for calendar in calendars:
-        local_day = start.astimezone(calendar.timezone).date()
-        for busy in (calendar.busy, BusyIndex()) if check_busy else (BusyIndex(),):
-            offered = slots_for_day(
-                replace(calendar, busy=busy),
-                local_day,
-                duration_minutes=service.duration_minutes,
-                now=now,
-                rules=rules,
-            )
-            if any(slot.start == start for slot in offered):
-                if busy is calendar.busy or not check_busy:
-                    free.append(calendar.specialist_id)
-                scheduled = True
-                break
-    if free:
-        return free
-    if scheduled:
-        raise _taken()
-    raise BookingRefused(Refusal.NOT_BOOKABLE, "this is not a bookable time")
+    offered = tuple(sid for sid in candidates if catalog.offers(sid, service_id, start, now))
+    if not offered:
+        raise _not_bookable()
+    return _HoldPlan(
+        version=catalog.version,
+        service_id=service_id,
+        start=start,
+        end=start + timedelta(minutes=service.duration_minutes),
+        hold_until=now + catalog.rules.hold,
+        candidates=offered,
+    )
+
+
+async def _fresh_plan(
+    engine: AsyncEngine, service_id: int, specialist_id: int | None, start: datetime, now: datetime
+) -> _HoldPlan:
+    """Plan with the cached catalog; a refusal is only trusted from a current catalog."""
+    catalog = await catalogs.current(engine)
+    try:
+        return _plan_hold(catalog, service_id, specialist_id, start, now)
+    except BookingRefused:
+        async with session_factory(engine)() as session:
+            if await session.scalar(select(VERSION)) == catalog.version:
+                raise
+        return _plan_hold(await catalogs.refresh(engine), service_id, specialist_id, start, now)
 
 
 async def _least_booked_first(
-    session: AsyncSession, specialist_ids: list[int], start: datetime, now: datetime
+    session: AsyncSession, plan: _HoldPlan, now: datetime
 ) -> tuple[int, ...]:
-    """Order ``specialist_ids`` by their live bookings around ``start``'s day, then by id."""
-    if len(specialist_ids) < 2:
-        return tuple(specialist_ids)
-    counts = dict(
-        (
-            await session.execute(
-                select(Booking.specialist_id, func.count())
-                .where(
-                    Booking.specialist_id.in_(specialist_ids),
-                    Booking.starts_at >= start - timedelta(hours=12),
-                    Booking.starts_at < start + timedelta(hours=12),
-                    _live(now),
-                )
-                .group_by(Booking.specialist_id)
-            )
-        ).all()
+    """Order "any available" candidates by their live bookings that day, then by id."""
+    if len(plan.candidates) < 2:
+        return plan.candidates
+    rows = await session.execute(
+        _DAY_LOAD,
+        {
+            "ids": list(plan.candidates),
+            "lo": plan.start - timedelta(hours=12),
+            "hi": plan.start + timedelta(hours=12),
+            "now": now,
+        },
     )
-    return tuple(sorted(specialist_ids, key=lambda sid: (counts.get(sid, 0), sid)))
+    counts = dict(rows.all())
+    return tuple(sorted(plan.candidates, key=lambda sid: (counts.get(sid, 0), sid)))
 
 
-async def _plan_hold(
-    session: AsyncSession,
-    *,
-    service_id: int,
-    specialist_id: int | None,
-    start: datetime,
-    client_id: int,
-    now: datetime,
-    ignore: int | None = None,
-) -> _HoldPlan:
-    service, rules = await _service_and_rules(session, service_id, client_id)
-    if specialist_id is None:
-        ids = await providers(session, service.id)
-        if not ids:
-            raise BookingRefused(Refusal.NOT_OFFERED, "nobody offers this service right now")
-    else:
-        ids = [specialist_id]
-    # For one specialist the insert itself checks busy time; "any" needs it to choose.
-    free = await _who_can_take(
-        session, ids, service, start, now, rules, ignore=ignore, check_busy=len(ids) > 1
-    )
-    return _HoldPlan(
-        service_id=service.id,
-        start=start,
-        end=start + timedelta(minutes=service.duration_minutes),
-        hold_until=now + rules.hold,
-        candidates=await _least_booked_first(session, free, start, now),
-    )
+# --- writing a hold ----------------------------------------------------------------------------
 
 
-# --- the write phase --------------------------------------------------------------------------
-
-
-async def _why_client_refused(
-    session: AsyncSession, client_id: int, plan: _HoldPlan, now: datetime, ignore: int
-) -> BookingRefused | None:
-    clash, holds = (
-        await session.execute(
-            select(
-                _client_clash(client_id, plan.start, plan.end, now, ignore),
-                select(func.count())
-                .where(
-                    Booking.client_id == client_id,
-                    Booking.status == BookingStatus.HELD,
-                    Booking.hold_expires_at > now,
-                )
-                .scalar_subquery(),
-            )
-        )
-    ).one()
-    if clash:
-        return BookingRefused(Refusal.CLIENT_OVERLAP, "you already have an appointment then")
-    if holds >= MAX_LIVE_HOLDS:
-        return BookingRefused(
-            Refusal.TOO_MANY_HOLDS,
-            f"you already hold {MAX_LIVE_HOLDS} unconfirmed times; confirm or release one",
-        )
-    return None
+class _Stale(Exception):
+    """The catalog changed since the plan was made."""
 
 
 async def _insert_hold(
     session: AsyncSession,
     plan: _HoldPlan,
+    candidates: Sequence[int],
     *,
     client_id: int,
     channel: str,
     now: datetime,
-    ignore: int = 0,
+    replacing: int = 0,
 ) -> Booking:
     """Insert the hold for the first candidate still free; returns the held booking."""
     postgres = session.get_bind().dialect.name == "postgresql"
     statement = _HOLD["postgresql" if postgres else "sqlite"]
-    for specialist_id in plan.candidates:
-        params = {
-            "p_client_id": client_id, "p_specialist_id": specialist_id,
-            "p_service_id": plan.service_id, "p_starts_at": plan.start, "p_ends_at": plan.end,
-            "p_hold_expires_at": plan.hold_until, "p_channel": channel, "p_now": now,
-            "p_booking_id": ignore,
-        }  # fmt: skip
-        booking_id = await session.scalar(statement, params)
+    base = {
+        "p_client_id": client_id, "p_service_id": plan.service_id, "p_starts_at": plan.start,
+        "p_ends_at": plan.end, "p_hold_expires_at": plan.hold_until, "p_channel": channel,
+        "p_now": now, "p_booking_id": replacing, "p_version": plan.version,
+    }  # fmt: skip
+    if postgres and await session.scalar(_LOCK_CLIENT, base) is None:
+        raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
+    for specialist_id in candidates:
+        params = {**base, "p_specialist_id": specialist_id}
+        try:
+            booking_id = await session.scalar(statement, params)
+        except IntegrityError:  # SQLite: the client's foreign key
+            raise BookingRefused(Refusal.NOT_FOUND, "unknown client") from None
         if booking_id is None and postgres:
             # holds that ran out still count for the constraint: retire them, then retry
             flipped = await session.execute(_EXPIRE_IN_THE_WAY, params)
@@ -446,41 +397,27 @@ async def _insert_hold(
                 status=BookingStatus.HELD, hold_expires_at=plan.hold_until, channel=channel,
                 created_at=now, updated_at=now,
             )  # fmt: skip
-        refusal = await _why_client_refused(session, client_id, plan, now, ignore)
-        if refusal is not None:
-            raise refusal
+        version, client, clash, holds = (await session.execute(_HOLD_DIAGNOSIS, params)).one()
+        if version != plan.version:
+            raise _Stale()
+        if not client:
+            raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
+        if clash:
+            raise _clash()
+        if holds >= MAX_LIVE_HOLDS:
+            raise _too_many()
     raise _taken()
-
-
-@asynccontextmanager
-async def _read_then_write(
-    engine: AsyncEngine,
-) -> AsyncIterator[tuple[AsyncSession, Callable[[], AbstractAsyncContextManager[AsyncSession]]]]:
-    """A session for the read phase, and how to open the write phase after it.
-
-    On SQLite the read phase runs outside the write lock, in its own transaction, and the
-    write phase is a short ``BEGIN IMMEDIATE`` transaction of its own. On PostgreSQL both
-    phases share one transaction (each statement sees the latest commits there), which saves
-    a round trip; the constraint and row locks keep it safe.
-    """
-    async with session_factory(engine)() as session:
-
-        @asynccontextmanager
-        async def same_transaction() -> AsyncIterator[AsyncSession]:
-            yield session
-            await session.commit()
-
-        yield session, (partial(writer, engine) if is_sqlite(engine) else same_transaction)
 
 
 async def _next_slots(
     engine: AsyncEngine, service_id: int, specialist_id: int | None, after: datetime, now: datetime
 ) -> list[Slot]:
+    catalog = await catalogs.current(engine)
+    service = catalog.services.get(service_id)
+    if service is None:
+        return []
+    ids = [specialist_id] if specialist_id else catalog.providers(service_id)
     async with session_factory(engine)() as session:
-        service = await session.get(Service, service_id)
-        if service is None:
-            return []
-        ids = [specialist_id] if specialist_id else await providers(session, service_id)
         return await upcoming_slots(
             session, specialist_ids=ids, duration_minutes=service.duration_minutes,
             after=after, now=now,
@@ -520,74 +457,92 @@ async def hold(
     :class:`BookingRefused`; a taken slot comes with the next free slots.
     """
     try:
-        async with _read_then_write(engine) as (session, write_phase):
-            plan = await _plan_hold(
-                session, service_id=service_id, specialist_id=specialist_id, start=start,
-                client_id=client_id, now=now,
-            )  # fmt: skip
-            if is_sqlite(engine):
-                await session.close()  # end the read transaction before queueing to write
-            async with write_phase() as writing:
-                return await _insert_hold(
-                    writing, plan, client_id=client_id, channel=channel, now=now
-                )
+        for _ in range(3):
+            plan = await _fresh_plan(engine, service_id, specialist_id, start, now)
+            candidates = plan.candidates
+            if len(candidates) > 1:
+                async with session_factory(engine)() as session:
+                    candidates = await _least_booked_first(session, plan, now)
+            try:
+                async with writer(engine) as session:
+                    return await _insert_hold(
+                        session, plan, candidates, client_id=client_id, channel=channel, now=now
+                    )
+            except _Stale:
+                await catalogs.refresh(engine)
+        raise _taken()  # the catalog kept changing under us: let the client try again
     except BookingRefused as refusal:
         raise await _with_alternatives(
             engine, refusal, service_id, specialist_id, start, now
         ) from None
 
 
+@dataclass(frozen=True, slots=True)
+class _Contacts:
+    telegram_chat_id: int | None
+    phone: str | None
+    email: str | None
+
+
 async def _confirm_in(
     session: AsyncSession,
-    booking: Booking,
-    client: Client,
-    specialist: Specialist,
+    catalog: Catalog,
+    booking_id: int,
     now: datetime,
     *,
+    client_id: int | None = None,
     rescheduled_from: int | None = None,
-) -> bool:
-    """Confirm a live hold inside the caller's transaction and write its outbox rows.
+) -> Booking:
+    """Confirm a held booking inside the caller's transaction and write its outbox rows.
 
-    False when the conditional update found nothing to confirm (confirmed already, run out,
-    blocked meanwhile, or clashing with another appointment of the client).
+    Returns the confirmed booking (also when it was confirmed before: idempotent). Raises
+    :class:`_Stale` when the catalog moved, and :class:`BookingRefused` otherwise; a hold
+    that can no longer be confirmed is expired first, in the caller's transaction.
     """
-    confirmed = await session.scalar(_CONFIRM, {"p_booking_id": booking.id, "p_now": now})
-    if confirmed is None:
-        return False
-    booking.status = BookingStatus.CONFIRMED
-    booking.confirmed_at = booking.updated_at = now
-    booking.hold_expires_at = None
-    rows = plan_confirmed(booking, client, specialist, now=now, rescheduled_from=rescheduled_from)
-    await write(session, rows)
-    return True
+    row = (
+        await session.execute(
+            _CONFIRM, {"p_booking_id": booking_id, "p_now": now, "p_version": catalog.version}
+        )
+    ).one_or_none()
+    if row is not None and client_id is not None and row.client_id != client_id:
+        raise BookingRefused(Refusal.NOT_FOUND, "no such booking")  # rolls the update back
+    if row is not None:
+        booking = Booking(**{c.key: getattr(row, c.key) for c in _BOOKINGS.c})
+        specialist = catalog.specialists.get(booking.specialist_id)
+        if specialist is not None and catalog.offers(
+            booking.specialist_id, booking.service_id, booking.starts_at, now
+        ):
+            contacts = _Contacts(row.client_telegram_chat_id, row.client_phone, row.client_email)
+            rows = plan_confirmed(
+                booking, contacts, specialist, now=now, rescheduled_from=rescheduled_from
+            )
+            await write(session, rows)
+            return booking
+        await _expire(session, booking_id, now)
+        raise _not_bookable()
+    found = await session.get(Booking, booking_id, with_for_update=True, populate_existing=True)
+    if found is None or (client_id is not None and found.client_id != client_id):
+        raise BookingRefused(Refusal.NOT_FOUND, "no such booking")
+    if found.status == BookingStatus.CONFIRMED:
+        return found
+    if found.status != BookingStatus.HELD:
+        raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {found.status}")
+    if await session.scalar(select(VERSION)) != catalog.version:
+        raise _Stale()
+    run_out = found.hold_expires_at is None or found.hold_expires_at <= now
+    clash = await session.scalar(
+        select(_client_clash(found.client_id, found.starts_at, found.ends_at, now, found.id))
+    )
+    await _expire(session, booking_id, now)
+    raise _expired() if run_out else _clash() if clash else _taken()
 
 
-async def _why_not_confirmed(session: AsyncSession, booking_id: int, now: datetime) -> Booking:
-    """After a confirm found nothing to do: the booking if it is confirmed, else the refusal.
-
-    A hold that can no longer be confirmed is expired, in the caller's transaction.
-    """
-    booking = await session.get(Booking, booking_id, populate_existing=True, with_for_update=True)
-    assert booking is not None
-    if booking.status == BookingStatus.CONFIRMED:
-        return booking  # a concurrent tap got there first
-    if booking.status != BookingStatus.HELD:
-        raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {booking.status}")
-    booking.status = BookingStatus.EXPIRED
-    booking.updated_at = now
-    return booking
-
-
-async def _check_confirmable(
-    session: AsyncSession, booking: Booking, service: Service, rules: Rules, now: datetime
-) -> None:
-    """The schedule layers and rules still offer the held time (busy time is the write
-    phase's to check)."""
-    if not service.is_active:
-        raise BookingRefused(Refusal.NOT_OFFERED, "this service is not offered")
-    await _who_can_take(
-        session, [booking.specialist_id], service, booking.starts_at, now, rules,
-        ignore=booking.id, check_busy=False,
+async def _expire(session: AsyncSession, booking_id: int, now: datetime) -> None:
+    await session.execute(
+        update(_BOOKINGS)
+        .where(Booking.id == booking_id, Booking.status.in_([BookingStatus.HELD,
+                                                             BookingStatus.CONFIRMED]))
+        .values(status=BookingStatus.EXPIRED, updated_at=now)
     )  # fmt: skip
 
 
@@ -598,42 +553,22 @@ async def confirm(
 
     A hold that ran out, or whose time can no longer be booked, is expired and refused.
     """
-    refusal: BookingRefused | None = None
-    async with _read_then_write(engine) as (session, write_phase):
-        row = (await session.execute(_BOOKING_IN_FULL, {"booking_id": booking_id})).one_or_none()
-        if row is None or (client_id is not None and row[0].client_id != client_id):
-            raise BookingRefused(Refusal.NOT_FOUND, "no such booking")
-        booking: Booking = row[0]
-        client: Client = row[1]
-        specialist: Specialist = row[2]
-        service: Service = row[3]
-        if booking.status == BookingStatus.CONFIRMED:
-            return booking
-        if booking.status != BookingStatus.HELD:
-            raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {booking.status}")
-        if booking.hold_expires_at is None or booking.hold_expires_at <= now:
-            refusal = BookingRefused(Refusal.HOLD_EXPIRED, "the hold on this time ran out")
-        else:
-            try:
-                await _check_confirmable(session, booking, service, rules_from(row[4:]), now)
-            except BookingRefused as error:
-                refusal = error
-        if is_sqlite(engine):
-            await session.close()  # end the read transaction (objects stay loaded)
-        async with write_phase() as writing:
-            if refusal is None and await _confirm_in(writing, booking, client, specialist, now):
-                return booking
-            current = await _why_not_confirmed(writing, booking_id, now)
-            if current.status == BookingStatus.CONFIRMED:
-                return current
-            if refusal is None:
-                expired = current.hold_expires_at is None or current.hold_expires_at <= now
-                refusal = (
-                    BookingRefused(Refusal.HOLD_EXPIRED, "the hold on this time ran out")
-                    if expired
-                    else _taken()
-                )
-    raise refusal
+    catalog = await catalogs.current(engine)
+    for _ in range(3):
+        refusal: BookingRefused | None = None
+        try:
+            async with writer(engine) as session:
+                try:
+                    return await _confirm_in(session, catalog, booking_id, now, client_id=client_id)
+                except BookingRefused as error:
+                    if error.reason == Refusal.NOT_FOUND:
+                        raise
+                    refusal = error  # keep the expiry: leave the block normally to commit
+        except _Stale:
+            catalog = await catalogs.refresh(engine)
+            continue
+        raise refusal
+    raise _taken()  # the catalog kept changing under us: let the client try again
 
 
 async def _locked_booking(
@@ -740,22 +675,25 @@ async def reschedule(
             _cancel_fields(old, "client", "rescheduled", now)
             await withdraw_upcoming(session, old.id)
             await session.flush()
-            plan = await _plan_hold(
-                session, service_id=old.service_id, specialist_id=target, start=start,
-                client_id=old.client_id, now=now,
-            )  # fmt: skip
-            new = await _insert_hold(
-                session, plan, client_id=old.client_id, channel=old.channel, now=now
-            )
-            client, specialist = await _parties(session, new)
-            if not await _confirm_in(
-                session, new, client, specialist, now, rescheduled_from=old.id
-            ):
-                raise _taken()
-            if new.specialist_id != old.specialist_id:
+            catalog = await catalogs.current(engine)
+            if await session.scalar(select(VERSION)) != catalog.version:
+                catalog = await catalogs.refresh(engine, session)
+            plan = _plan_hold(catalog, old.service_id, target, start, now)
+            candidates = await _least_booked_first(session, plan, now)
+            try:
+                new = await _insert_hold(
+                    session, plan, candidates, client_id=old.client_id, channel=old.channel,
+                    now=now,
+                )  # fmt: skip
+                confirmed = await _confirm_in(
+                    session, catalog, new.id, now, rescheduled_from=old.id
+                )
+            except _Stale:
+                raise _taken() from None  # changed within this very transaction: rare; retry
+            if confirmed.specialist_id != old.specialist_id:
                 client, specialist = await _parties(session, old)
                 await write(session, plan_cancelled(old, client, specialist, by="client", now=now))
-            return new
+            return confirmed
     except BookingRefused as refusal:
         if moving is None:
             raise

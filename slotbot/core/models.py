@@ -140,6 +140,19 @@ class BusinessSetting(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
+class CatalogState(Base):
+    """One row whose ``version`` moves on every change to services, specialists, their
+    schedules, overrides and the shop's settings (database triggers do it, migration 0003),
+    so that a process can keep that catalog in memory and know when it went stale."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
 class Service(Base):
     __tablename__ = "services"
 

@@ -24,19 +24,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slotbot.core.models import (
-    Booking,
-    Client,
-    Notification,
-    NotificationChannel,
-    NotificationStatus,
-    Specialist,
-)
+from slotbot.core.models import Notification, NotificationChannel, NotificationStatus
 
 Channel = NotificationChannel
 #: One outbox row as column values, for :func:`write`.
@@ -59,7 +52,38 @@ UPCOMING = (Kind.CONFIRMATION, Kind.NEW_BOOKING, Kind.REMINDER_24H, Kind.REMINDE
             Kind.REVIEW_REQUEST)  # fmt: skip
 
 
-def _client_addresses(client: Client, channels: Iterable[str]) -> Iterator[tuple[Channel, str]]:
+class BookingFacts(Protocol):
+    """What the outbox needs of a booking (an ORM row or a plain value)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def cancel_reason(self) -> str | None: ...
+
+
+class ClientContacts(Protocol):
+    @property
+    def telegram_chat_id(self) -> int | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+
+
+class SpecialistContacts(Protocol):
+    @property
+    def telegram_user_id(self) -> int | None: ...
+    @property
+    def email(self) -> str | None: ...
+
+
+def _client_addresses(
+    client: ClientContacts, channels: Iterable[str]
+) -> Iterator[tuple[Channel, str]]:
     for channel in channels:
         if channel == "chat" and client.telegram_chat_id is not None:
             yield Channel.TELEGRAM, str(client.telegram_chat_id)
@@ -69,7 +93,7 @@ def _client_addresses(client: Client, channels: Iterable[str]) -> Iterator[tuple
             yield Channel.EMAIL, client.email
 
 
-def _specialist_addresses(specialist: Specialist) -> Iterator[tuple[Channel, str]]:
+def _specialist_addresses(specialist: SpecialistContacts) -> Iterator[tuple[Channel, str]]:
     if specialist.telegram_user_id is not None:
         yield Channel.TELEGRAM, str(specialist.telegram_user_id)
     if specialist.email:
@@ -77,7 +101,7 @@ def _specialist_addresses(specialist: Specialist) -> Iterator[tuple[Channel, str
 
 
 def _row(
-    booking: Booking,
+    booking: BookingFacts,
     kind: Kind,
     channel: Channel,
     recipient: str,
@@ -106,9 +130,9 @@ def _row(
 
 
 def plan_confirmed(
-    booking: Booking,
-    client: Client,
-    specialist: Specialist,
+    booking: BookingFacts,
+    client: ClientContacts,
+    specialist: SpecialistContacts,
     *,
     now: datetime,
     rescheduled_from: int | None = None,
@@ -144,9 +168,9 @@ def plan_confirmed(
 
 
 def plan_cancelled(
-    booking: Booking,
-    client: Client,
-    specialist: Specialist,
+    booking: BookingFacts,
+    client: ClientContacts,
+    specialist: SpecialistContacts,
     *,
     by: str,
     now: datetime,
@@ -175,7 +199,7 @@ def plan_cancelled(
 async def write(session: AsyncSession, rows: list[Row]) -> None:
     """Insert planned rows in one statement, inside the caller's transaction."""
     if rows:
-        await session.execute(insert(Notification), rows)
+        await session.execute(insert(cast(Table, Notification.__table__)), rows)
 
 
 async def withdraw_upcoming(session: AsyncSession, booking_id: int) -> None:

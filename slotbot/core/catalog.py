@@ -1,0 +1,188 @@
+"""The shop's catalog in memory: services, specialists, schedule layers and rules.
+
+They change rarely (an import, a specialist's day off) and are read on every booking. Each
+process keeps the last catalog it loaded and the ``catalog_state.version`` it was loaded at;
+database triggers move that version on every change (migration 0003). A writer that relied on
+a cached catalog puts ``version = :cached`` into its guarded statement, so a stale catalog can
+never let a booking through: the statement finds nothing, the caller reloads and tries again.
+The cache can be dropped at any time (:func:`forget`).
+
+Busy time (bookings, blocks) is never cached: it is what the guarded statements check.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from slotbot.core.availability import (
+    DateOverride,
+    OverrideKind,
+    Rules,
+    SpecialistCalendar,
+    WeeklyWindow,
+    Window,
+    slots_for_day,
+)
+from slotbot.core.calendars import RULE_COLUMNS, rules_from
+from slotbot.core.db import session_factory
+from slotbot.core.models import (
+    CatalogState,
+    Service,
+    Specialist,
+    SpecialistOverride,
+    SpecialistSchedule,
+    specialist_services,
+)
+
+#: The version as a scalar subquery, for guarded statements (a missing row reads as 0).
+VERSION = func.coalesce(
+    select(CatalogState.version).where(CatalogState.id == 1).scalar_subquery(), 0
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInfo:
+    id: int
+    key: str
+    duration_minutes: int
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialistInfo:
+    """What a booking needs to know about a specialist, contacts included."""
+
+    id: int
+    key: str
+    timezone: str
+    is_active: bool
+    telegram_user_id: int | None
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    version: int
+    rules: Rules
+    services: Mapping[int, ServiceInfo]
+    specialists: Mapping[int, SpecialistInfo]
+    calendars: Mapping[int, SpecialistCalendar] = field(default_factory=dict)  # no busy time
+
+    def providers(self, service_id: int) -> list[int]:
+        """Active specialists offering an active service, by id."""
+        service = self.services.get(service_id)
+        if service is None or not service.is_active:
+            return []
+        return sorted(
+            sid
+            for sid, calendar in self.calendars.items()
+            if service_id in calendar.service_ids and self.specialists[sid].is_active
+        )
+
+    def offers(self, specialist_id: int, service_id: int, start: datetime, now: datetime) -> bool:
+        """Whether the schedule layers and the rules offer ``start`` (busy time aside)."""
+        calendar = self.calendars.get(specialist_id)
+        service = self.services.get(service_id)
+        if calendar is None or service is None or service_id not in calendar.service_ids:
+            return False
+        day = start.astimezone(calendar.timezone).date()
+        offered = slots_for_day(
+            calendar, day, duration_minutes=service.duration_minutes, now=now, rules=self.rules
+        )
+        return any(slot.start == start for slot in offered)
+
+
+async def load_catalog(session: AsyncSession, *, today: date | None = None) -> Catalog:
+    """Read the whole catalog; overrides that ended before yesterday are left out."""
+    since = (today or datetime.now(UTC).date()) - timedelta(days=2)
+    version = await session.scalar(select(VERSION))
+    rules = rules_from((await session.execute(select(*RULE_COLUMNS))).one())
+    services = {
+        s.id: ServiceInfo(s.id, s.key, s.duration_minutes, s.is_active)
+        for s in await session.scalars(select(Service))
+    }
+    specialists = {
+        s.id: SpecialistInfo(s.id, s.key, s.timezone, s.is_active, s.telegram_user_id, s.email)
+        for s in await session.scalars(select(Specialist).where(Specialist.is_active.is_(True)))
+    }
+    offered: dict[int, set[int]] = defaultdict(set)
+    for sid, service_id in await session.execute(select(specialist_services)):
+        offered[sid].add(service_id)
+    weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
+    for row in await session.scalars(select(SpecialistSchedule)):
+        window = Window(row.start_time, row.end_time, row.slot_duration, row.break_after)
+        weekly[row.specialist_id].append(
+            WeeklyWindow(row.weekday, window, row.valid_from, row.valid_until)
+        )
+    overrides: dict[int, list[DateOverride]] = defaultdict(list)
+    for o in await session.scalars(
+        select(SpecialistOverride).where(SpecialistOverride.ends_on >= since)
+    ):
+        custom = None
+        if o.kind == OverrideKind.CUSTOM_HOURS and o.start_time and o.end_time:
+            custom = Window(o.start_time, o.end_time, o.slot_duration or 60, o.break_after or 0)
+        overrides[o.specialist_id].append(
+            DateOverride(o.starts_on, o.ends_on, OverrideKind(o.kind), custom, o.substitute_id)
+        )
+    calendars = {
+        sid: SpecialistCalendar(
+            specialist_id=sid,
+            key=info.key,
+            timezone=ZoneInfo(info.timezone),
+            weekly=tuple(weekly[sid]),
+            overrides=tuple(overrides[sid]),
+            service_ids=frozenset(offered[sid]),
+        )
+        for sid, info in specialists.items()
+    }
+    return Catalog(int(version or 0), rules, services, specialists, calendars)
+
+
+_cache: weakref.WeakKeyDictionary[object, Catalog] = weakref.WeakKeyDictionary()
+
+
+def cached(engine: AsyncEngine) -> Catalog | None:
+    """The catalog this process last loaded for ``engine``'s database, if any."""
+    return _cache.get(engine.sync_engine.pool)
+
+
+async def refresh(engine: AsyncEngine, session: AsyncSession | None = None) -> Catalog:
+    """Load the catalog afresh (in ``session`` if given) and keep it for ``engine``."""
+    if session is None:
+        async with session_factory(engine)() as own:
+            catalog = await load_catalog(own)
+    else:
+        catalog = await load_catalog(session)
+    _cache[engine.sync_engine.pool] = catalog
+    return catalog
+
+
+async def current(engine: AsyncEngine) -> Catalog:
+    """The cached catalog, loading it the first time (it may be stale: see the module doc)."""
+    return cached(engine) or await refresh(engine)
+
+
+def forget(engine: AsyncEngine) -> None:
+    """Drop the cached catalog of ``engine``."""
+    _cache.pop(engine.sync_engine.pool, None)
+
+
+__all__ = [
+    "VERSION",
+    "Catalog",
+    "ServiceInfo",
+    "SpecialistInfo",
+    "cached",
+    "current",
+    "forget",
+    "load_catalog",
+    "refresh",
+]
