@@ -50,14 +50,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from slotbot.core import catalog as catalogs
 from slotbot.core.availability import Slot
 from slotbot.core.calendars import upcoming_slots
 from slotbot.core.catalog import VERSION, Catalog
-from slotbot.core.db import session_factory, writer
+from slotbot.core.db import session_factory, write_transaction, writer
 from slotbot.core.models import (
     Booking,
     BookingStatus,
@@ -255,6 +255,8 @@ _CONFIRM = (
     )
 )
 
+_LOCKED_BOOKING = select(_BOOKINGS).where(Booking.id == _P["booking_id"]).with_for_update()
+
 _EXPIRE_IN_THE_WAY = (
     update(_BOOKINGS)
     .where(
@@ -334,12 +336,12 @@ async def _fresh_plan(
 
 
 async def _least_booked_first(
-    session: AsyncSession, plan: _HoldPlan, now: datetime
+    connection: AsyncConnection, plan: _HoldPlan, now: datetime
 ) -> tuple[int, ...]:
     """Order "any available" candidates by their live bookings that day, then by id."""
     if len(plan.candidates) < 2:
         return plan.candidates
-    rows = await session.execute(
+    rows = await connection.execute(
         _DAY_LOAD,
         {
             "ids": list(plan.candidates),
@@ -360,7 +362,7 @@ class _Stale(Exception):
 
 
 async def _insert_hold(
-    session: AsyncSession,
+    connection: AsyncConnection,
     plan: _HoldPlan,
     candidates: Sequence[int],
     *,
@@ -370,26 +372,26 @@ async def _insert_hold(
     replacing: int = 0,
 ) -> Booking:
     """Insert the hold for the first candidate still free; returns the held booking."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = connection.dialect.name == "postgresql"
     statement = _HOLD["postgresql" if postgres else "sqlite"]
     base = {
         "p_client_id": client_id, "p_service_id": plan.service_id, "p_starts_at": plan.start,
         "p_ends_at": plan.end, "p_hold_expires_at": plan.hold_until, "p_channel": channel,
         "p_now": now, "p_booking_id": replacing, "p_version": plan.version,
     }  # fmt: skip
-    if postgres and await session.scalar(_LOCK_CLIENT, base) is None:
+    if postgres and await connection.scalar(_LOCK_CLIENT, base) is None:
         raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
     for specialist_id in candidates:
         params = {**base, "p_specialist_id": specialist_id}
         try:
-            booking_id = await session.scalar(statement, params)
+            booking_id = await connection.scalar(statement, params)
         except IntegrityError:  # SQLite: the client's foreign key
             raise BookingRefused(Refusal.NOT_FOUND, "unknown client") from None
         if booking_id is None and postgres:
             # holds that ran out still count for the constraint: retire them, then retry
-            flipped = await session.execute(_EXPIRE_IN_THE_WAY, params)
-            if getattr(flipped, "rowcount", 0):
-                booking_id = await session.scalar(statement, params)
+            flipped = await connection.execute(_EXPIRE_IN_THE_WAY, params)
+            if flipped.rowcount:
+                booking_id = await connection.scalar(statement, params)
         if booking_id is not None:
             return Booking(
                 id=booking_id, client_id=client_id, specialist_id=specialist_id,
@@ -397,7 +399,7 @@ async def _insert_hold(
                 status=BookingStatus.HELD, hold_expires_at=plan.hold_until, channel=channel,
                 created_at=now, updated_at=now,
             )  # fmt: skip
-        version, client, clash, holds = (await session.execute(_HOLD_DIAGNOSIS, params)).one()
+        version, client, clash, holds = (await connection.execute(_HOLD_DIAGNOSIS, params)).one()
         if version != plan.version:
             raise _Stale()
         if not client:
@@ -461,13 +463,14 @@ async def hold(
             plan = await _fresh_plan(engine, service_id, specialist_id, start, now)
             candidates = plan.candidates
             if len(candidates) > 1:
-                async with session_factory(engine)() as session:
-                    candidates = await _least_booked_first(session, plan, now)
+                async with engine.connect() as connection:
+                    candidates = await _least_booked_first(connection, plan, now)
             try:
-                async with writer(engine) as session:
+                async with write_transaction(engine) as connection:
                     return await _insert_hold(
-                        session, plan, candidates, client_id=client_id, channel=channel, now=now
-                    )
+                        connection, plan, candidates, client_id=client_id, channel=channel,
+                        now=now,
+                    )  # fmt: skip
             except _Stale:
                 await catalogs.refresh(engine)
         raise _taken()  # the catalog kept changing under us: let the client try again
@@ -485,7 +488,7 @@ class _Contacts:
 
 
 async def _confirm_in(
-    session: AsyncSession,
+    connection: AsyncConnection,
     catalog: Catalog,
     booking_id: int,
     now: datetime,
@@ -500,7 +503,7 @@ async def _confirm_in(
     that can no longer be confirmed is expired first, in the caller's transaction.
     """
     row = (
-        await session.execute(
+        await connection.execute(
             _CONFIRM, {"p_booking_id": booking_id, "p_now": now, "p_version": catalog.version}
         )
     ).one_or_none()
@@ -516,29 +519,30 @@ async def _confirm_in(
             rows = plan_confirmed(
                 booking, contacts, specialist, now=now, rescheduled_from=rescheduled_from
             )
-            await write(session, rows)
+            await write(connection, rows)
             return booking
-        await _expire(session, booking_id, now)
+        await _expire(connection, booking_id, now)
         raise _not_bookable()
-    found = await session.get(Booking, booking_id, with_for_update=True, populate_existing=True)
+    found_row = (await connection.execute(_LOCKED_BOOKING, {"p_booking_id": booking_id})).first()
+    found = Booking(**found_row._asdict()) if found_row else None
     if found is None or (client_id is not None and found.client_id != client_id):
         raise BookingRefused(Refusal.NOT_FOUND, "no such booking")
     if found.status == BookingStatus.CONFIRMED:
         return found
     if found.status != BookingStatus.HELD:
         raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {found.status}")
-    if await session.scalar(select(VERSION)) != catalog.version:
+    if await connection.scalar(select(VERSION)) != catalog.version:
         raise _Stale()
     run_out = found.hold_expires_at is None or found.hold_expires_at <= now
-    clash = await session.scalar(
+    clash = await connection.scalar(
         select(_client_clash(found.client_id, found.starts_at, found.ends_at, now, found.id))
     )
-    await _expire(session, booking_id, now)
+    await _expire(connection, booking_id, now)
     raise _expired() if run_out else _clash() if clash else _taken()
 
 
-async def _expire(session: AsyncSession, booking_id: int, now: datetime) -> None:
-    await session.execute(
+async def _expire(connection: AsyncConnection, booking_id: int, now: datetime) -> None:
+    await connection.execute(
         update(_BOOKINGS)
         .where(Booking.id == booking_id, Booking.status.in_([BookingStatus.HELD,
                                                              BookingStatus.CONFIRMED]))
@@ -557,9 +561,11 @@ async def confirm(
     for _ in range(3):
         refusal: BookingRefused | None = None
         try:
-            async with writer(engine) as session:
+            async with write_transaction(engine) as connection:
                 try:
-                    return await _confirm_in(session, catalog, booking_id, now, client_id=client_id)
+                    return await _confirm_in(
+                        connection, catalog, booking_id, now, client_id=client_id
+                    )
                 except BookingRefused as error:
                     if error.reason == Refusal.NOT_FOUND:
                         raise
@@ -679,14 +685,15 @@ async def reschedule(
             if await session.scalar(select(VERSION)) != catalog.version:
                 catalog = await catalogs.refresh(engine, session)
             plan = _plan_hold(catalog, old.service_id, target, start, now)
-            candidates = await _least_booked_first(session, plan, now)
+            connection = await session.connection()
+            candidates = await _least_booked_first(connection, plan, now)
             try:
                 new = await _insert_hold(
-                    session, plan, candidates, client_id=old.client_id, channel=old.channel,
+                    connection, plan, candidates, client_id=old.client_id, channel=old.channel,
                     now=now,
                 )  # fmt: skip
                 confirmed = await _confirm_in(
-                    session, catalog, new.id, now, rescheduled_from=old.id
+                    connection, catalog, new.id, now, rescheduled_from=old.id
                 )
             except _Stale:
                 raise _taken() from None  # changed within this very transaction: rare; retry

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -90,6 +91,15 @@ def _sqlite_write_lock(engine: AsyncEngine) -> asyncio.Lock:
     if lock is None:
         lock = _sqlite_write_locks[pool] = asyncio.Lock()
     return lock
+
+
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """Like :func:`writer`, for Core statements: a connection in one write transaction."""
+    async with AsyncExitStack() as stack:
+        if is_sqlite(engine):
+            await stack.enter_async_context(_sqlite_write_lock(engine))
+        yield await stack.enter_async_context(writer_engine(engine).begin())
 
 
 @asynccontextmanager

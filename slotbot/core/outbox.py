@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, insert, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from slotbot.core.models import Notification, NotificationChannel, NotificationStatus
 
@@ -196,10 +196,10 @@ def plan_cancelled(
     return rows
 
 
-async def write(session: AsyncSession, rows: list[Row]) -> None:
+async def write(executor: AsyncSession | AsyncConnection, rows: list[Row]) -> None:
     """Insert planned rows in one statement, inside the caller's transaction."""
     if rows:
-        await session.execute(insert(cast(Table, Notification.__table__)), rows)
+        await executor.execute(insert(cast(Table, Notification.__table__)), rows)
 
 
 async def withdraw_upcoming(session: AsyncSession, booking_id: int) -> None:
