@@ -69,7 +69,9 @@ async def build(engine: AsyncEngine, rng: random.Random) -> None:
             [{"key": k, "name": {"en": k}, "duration_minutes": d, "is_active": True}
              for k, d in SERVICES],
         )  # fmt: skip
-        await db.execute(insert(Client), [{"name": f"client {i}", "locale": "en"} for i in range(500)])
+        await db.execute(
+            insert(Client), [{"name": f"client {i}", "locale": "en"} for i in range(500)]
+        )
         specialists, links, schedules, overrides, blocks = [], [], [], [], []
         shift_of = {}
         for n in range(1, 51):
@@ -128,7 +130,9 @@ async def build(engine: AsyncEngine, rng: random.Random) -> None:
             start_text, end_text = rng.choice(windows)
             span = (_t(end_text).hour - _t(start_text).hour) * 60
             k = rng.randrange(max(1, span // (slot + pause)))
-            start = datetime.combine(day, _t(start_text), ZONE) + timedelta(minutes=k * (slot + pause))
+            start = datetime.combine(day, _t(start_text), ZONE) + timedelta(
+                minutes=k * (slot + pause)
+            )
             if (n, start) in taken:
                 continue
             taken.add((n, start))
@@ -262,7 +266,9 @@ async def main(runs: int, seed: int) -> None:
             return await calendar_days(session, await offer(session), first, last, now=NOW)
 
         async def one_day(session: AsyncSession):  # type: ignore[no-untyped-def]
-            return await day_slots(session, await offer(session), first + timedelta(days=1), now=NOW)
+            return await day_slots(
+                session, await offer(session), first + timedelta(days=1), now=NOW
+            )
 
         async def soonest(session: AsyncSession):  # type: ignore[no-untyped-def]
             return await first_slot(session, await offer(session), now=NOW)

@@ -23,7 +23,7 @@ import time as clock
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -115,7 +115,9 @@ async def throughput(engine: AsyncEngine, total: int, workers: int = 16) -> floa
     return total / (clock.perf_counter() - started)
 
 
-async def contention(engine: AsyncEngine, attempts: int, contested: int = 100) -> tuple[int, int, float]:
+async def contention(
+    engine: AsyncEngine, attempts: int, contested: int = 100
+) -> tuple[int, int, float]:
     await build(engine, attempts)
     targets = slots(contested)
     rng = random.Random(5)

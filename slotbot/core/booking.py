@@ -32,7 +32,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -292,6 +292,7 @@ class _HoldPlan:
     end: datetime
     hold_until: datetime
     candidates: tuple[int, ...]  # specialists the schedule offers ``start`` to, to try in order
+    day: tuple[datetime, datetime]  # the local day of ``start``, for "least booked that day"
 
 
 def _plan_hold(
@@ -311,6 +312,8 @@ def _plan_hold(
     offered = tuple(sid for sid in candidates if catalog.offers(sid, service_id, start, now))
     if not offered:
         raise _not_bookable()
+    zone = catalog.calendars[offered[0]].timezone
+    midnight = datetime.combine(start.astimezone(zone).date(), time(), zone)
     return _HoldPlan(
         version=catalog.version,
         service_id=service_id,
@@ -318,6 +321,7 @@ def _plan_hold(
         end=start + timedelta(minutes=service.duration_minutes),
         hold_until=now + catalog.rules.hold,
         candidates=offered,
+        day=(midnight, datetime.combine(midnight.date() + timedelta(days=1), time(), zone)),
     )
 
 
@@ -345,8 +349,8 @@ async def _least_booked_first(
         _DAY_LOAD,
         {
             "ids": list(plan.candidates),
-            "lo": plan.start - timedelta(hours=12),
-            "hi": plan.start + timedelta(hours=12),
+            "lo": plan.day[0],
+            "hi": plan.day[1],
             "now": now,
         },
     )
