@@ -223,16 +223,21 @@ def _day_slots(
     now: datetime,
     rules: Rules,
 ) -> Iterator[Slot]:
-    """Free slots of one specialist on one local date, in start order."""
+    """Free slots of one specialist on one local date, windows in start order.
+
+    Windows that overlap (two rows covering the same hours) give each start once.
+    """
     if day > calendar.local_today(now) + timedelta(days=rules.horizon_days):
         return
     earliest = now + rules.min_notice
     zone = calendar.timezone
+    seen: set[datetime] = set()
     for window in windows_for_day(calendar, day):
         for local_start, length in candidate_starts(window, day, duration_minutes):
             start = _instant(day, local_start.time(), zone)
-            if start is None or start < earliest:
+            if start is None or start < earliest or start in seen:
                 continue
+            seen.add(start)
             end = start + length
             if calendar.busy.overlaps(start, end):
                 continue
