@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -37,6 +38,7 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     """
     if is_sqlite(url):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        kwargs.setdefault("pool_reset_on_return", None)  # see _on_reset
     else:
         # No pre-ping (a round trip per checkout); recycle instead, and let a dropped
         # connection fail one request rather than tax every request.
@@ -58,10 +60,23 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
+    # Every statement through aiosqlite is a round trip to its thread, and a cursor execute
+    # takes three; on a busy write path those add up. So BEGIN goes straight to the driver
+    # (one round trip), and a connection going back to the pool is rolled back only when it
+    # is in a transaction (usually it is not: the transaction was committed).
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        await_only(driver.execute_fetchall(f"BEGIN {mode}"))
+
+    @event.listens_for(engine.sync_engine.pool, "reset")
+    def _on_reset(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
+        driver = record.driver_connection
+        if driver is not None and driver.in_transaction:
+            dbapi_connection.rollback()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
