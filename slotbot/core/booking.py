@@ -204,12 +204,10 @@ def _hold_statement(dialect: str) -> Insert:
     columns = ["client_id", "specialist_id", "service_id", "starts_at", "ends_at", "status",
                "hold_expires_at", "channel", "created_at", "updated_at"]  # fmt: skip
     if dialect == "postgresql":
-        statement: Insert = (
-            pg_insert(_BOOKINGS).from_select(columns, values).on_conflict_do_nothing()
-        )
-    else:
-        statement = insert(_BOOKINGS).from_select(columns, values)
-    return statement.returning(_BOOKINGS.c.id)
+        statement = pg_insert(_BOOKINGS).from_select(columns, values).on_conflict_do_nothing()
+        return statement.returning(_BOOKINGS.c.id)
+    # SQLite: the new id is the cursor's lastrowid; no RETURNING saves a fetch
+    return insert(_BOOKINGS).from_select(columns, values)
 
 
 _HOLD = {name: _hold_statement(name) for name in ("postgresql", "sqlite")}
@@ -387,15 +385,19 @@ async def _insert_hold(
         raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
     for specialist_id in candidates:
         params = {**base, "p_specialist_id": specialist_id}
-        try:
+        if postgres:
             booking_id = await connection.scalar(statement, params)
-        except IntegrityError:  # SQLite: the client's foreign key
-            raise BookingRefused(Refusal.NOT_FOUND, "unknown client") from None
-        if booking_id is None and postgres:
-            # holds that ran out still count for the constraint: retire them, then retry
-            flipped = await connection.execute(_EXPIRE_IN_THE_WAY, params)
-            if flipped.rowcount:
-                booking_id = await connection.scalar(statement, params)
+            if booking_id is None:
+                # holds that ran out still count for the constraint: retire them, then retry
+                flipped = await connection.execute(_EXPIRE_IN_THE_WAY, params)
+                if flipped.rowcount:
+                    booking_id = await connection.scalar(statement, params)
+        else:
+            try:
+                inserted = await connection.execute(statement, params)
+            except IntegrityError:  # the client's foreign key
+                raise BookingRefused(Refusal.NOT_FOUND, "unknown client") from None
+            booking_id = inserted.lastrowid if inserted.rowcount else None
         if booking_id is not None:
             return Booking(
                 id=booking_id, client_id=client_id, specialist_id=specialist_id,
