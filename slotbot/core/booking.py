@@ -33,28 +33,18 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, cast
 
 from sqlalchemy import (
-    Insert,
-    Table,
-    and_,
-    bindparam,
-    exists,
-    func,
-    insert,
-    literal,
-    or_,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
-from sqlalchemy.sql import ColumnElement
 
+from slotbot.core import booking_sql as sql
 from slotbot.core import catalog as catalogs
 from slotbot.core.availability import Slot
+from slotbot.core.booking_sql import MAX_LIVE_HOLDS
 from slotbot.core.calendars import upcoming_slots
 from slotbot.core.catalog import VERSION, Catalog
 from slotbot.core.db import session_factory, write_transaction, writer
@@ -63,7 +53,6 @@ from slotbot.core.models import (
     BookingStatus,
     Client,
     Specialist,
-    SpecialistBlock,
 )
 from slotbot.core.outbox import (
     plan_cancelled,
@@ -73,7 +62,6 @@ from slotbot.core.outbox import (
     write,
 )
 
-MAX_LIVE_HOLDS = 3
 CANCELLERS = ("client", "specialist", "staff")
 
 
@@ -121,162 +109,6 @@ def _too_many() -> BookingRefused:
 
 def _expired() -> BookingRefused:
     return BookingRefused(Refusal.HOLD_EXPIRED, "the hold on this time ran out")
-
-
-# --- statements, built once -------------------------------------------------------------------
-
-
-def _live(now: ColumnElement[Any] | datetime) -> ColumnElement[bool]:
-    return or_(
-        Booking.status == BookingStatus.CONFIRMED,
-        and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now),
-    )
-
-
-_BOOKINGS = cast(Table, Booking.__table__)  # Core statements: no ORM bookkeeping on hot paths
-
-_P = {
-    name: bindparam(f"p_{name}", type_=column.type)
-    for name, column in (
-        ("client_id", Booking.client_id),
-        ("specialist_id", Booking.specialist_id),
-        ("service_id", Booking.service_id),
-        ("starts_at", Booking.starts_at),
-        ("ends_at", Booking.ends_at),
-        ("hold_expires_at", Booking.hold_expires_at),
-        ("channel", Booking.channel),
-        ("now", Booking.created_at),
-        ("booking_id", Booking.id),
-        ("version", Booking.id),
-    )
-}
-
-
-def _client_clash(client: Any, start: Any, end: Any, now: Any, booking: Any) -> Any:
-    """Another live appointment of the client that overlaps [start, end)."""
-    return exists().where(
-        Booking.client_id == client,
-        Booking.starts_at < end,
-        Booking.ends_at > start,
-        Booking.id != booking,
-        _live(now),
-    )
-
-
-def _live_holds(client: Any, now: Any) -> Any:
-    return (
-        select(func.count())
-        .where(
-            Booking.client_id == client,
-            Booking.status == BookingStatus.HELD,
-            Booking.hold_expires_at > now,
-        )
-        .scalar_subquery()
-    )
-
-
-def _blocked(specialist: Any, start: Any, end: Any) -> Any:
-    return exists().where(
-        SpecialistBlock.specialist_id == specialist,
-        SpecialistBlock.starts_at < end,
-        SpecialistBlock.ends_at > start,
-    )
-
-
-def _hold_statement(dialect: str) -> Insert:
-    p = _P
-    taken = exists().where(
-        Booking.specialist_id == p["specialist_id"],
-        Booking.starts_at < p["ends_at"],
-        Booking.ends_at > p["starts_at"],
-        _live(p["now"]),
-    )
-    values = select(
-        p["client_id"], p["specialist_id"], p["service_id"], p["starts_at"], p["ends_at"],
-        literal(BookingStatus.HELD.value), p["hold_expires_at"], p["channel"], p["now"], p["now"],
-    ).where(
-        p["version"] == VERSION,
-        ~taken,
-        ~_blocked(p["specialist_id"], p["starts_at"], p["ends_at"]),
-        ~_client_clash(p["client_id"], p["starts_at"], p["ends_at"], p["now"], p["booking_id"]),
-        _live_holds(p["client_id"], p["now"]) < MAX_LIVE_HOLDS,
-    )  # fmt: skip
-    columns = ["client_id", "specialist_id", "service_id", "starts_at", "ends_at", "status",
-               "hold_expires_at", "channel", "created_at", "updated_at"]  # fmt: skip
-    if dialect == "postgresql":
-        statement = pg_insert(_BOOKINGS).from_select(columns, values).on_conflict_do_nothing()
-        return statement.returning(_BOOKINGS.c.id)
-    # SQLite: the new id is the cursor's lastrowid; no RETURNING saves a fetch
-    return insert(_BOOKINGS).from_select(columns, values)
-
-
-_HOLD = {name: _hold_statement(name) for name in ("postgresql", "sqlite")}
-
-#: Why a guarded hold found nothing to insert.
-_HOLD_DIAGNOSIS = select(
-    VERSION,
-    exists().where(Client.id == _P["client_id"]),
-    _client_clash(_P["client_id"], _P["starts_at"], _P["ends_at"], _P["now"], _P["booking_id"]),
-    _live_holds(_P["client_id"], _P["now"]),
-)
-
-_LOCK_CLIENT = select(Client.id).where(Client.id == _P["client_id"]).with_for_update()
-
-_CONFIRM = (
-    update(_BOOKINGS)
-    .where(
-        Booking.id == _P["booking_id"],
-        Booking.status == BookingStatus.HELD,
-        Booking.hold_expires_at > _P["now"],
-        _P["version"] == VERSION,
-        ~_blocked(Booking.specialist_id, Booking.starts_at, Booking.ends_at),
-        ~_client_clash(
-            Booking.client_id, Booking.starts_at, Booking.ends_at, _P["now"], Booking.id
-        ),
-    )
-    .values(
-        status=BookingStatus.CONFIRMED,
-        confirmed_at=_P["now"],
-        updated_at=_P["now"],
-        hold_expires_at=None,
-    )
-    .returning(
-        *_BOOKINGS.c,
-        *(
-            select(column).where(Client.id == Booking.client_id).scalar_subquery().label(name)
-            for name, column in (
-                ("client_telegram_chat_id", Client.telegram_chat_id),
-                ("client_phone", Client.phone),
-                ("client_email", Client.email),
-            )
-        ),
-    )
-)
-
-_LOCKED_BOOKING = select(_BOOKINGS).where(Booking.id == _P["booking_id"]).with_for_update()
-
-_EXPIRE_IN_THE_WAY = (
-    update(_BOOKINGS)
-    .where(
-        Booking.status == BookingStatus.HELD,
-        Booking.hold_expires_at <= _P["now"],
-        Booking.specialist_id == _P["specialist_id"],
-        Booking.starts_at < _P["ends_at"],
-        Booking.ends_at > _P["starts_at"],
-    )
-    .values(status=BookingStatus.EXPIRED, updated_at=_P["now"])
-)
-
-_DAY_LOAD = (
-    select(Booking.specialist_id, func.count())
-    .where(
-        Booking.specialist_id.in_(bindparam("ids", expanding=True)),
-        Booking.starts_at >= bindparam("lo", type_=Booking.starts_at.type),
-        Booking.starts_at < bindparam("hi", type_=Booking.starts_at.type),
-        _live(bindparam("now", type_=Booking.starts_at.type)),
-    )
-    .group_by(Booking.specialist_id)
-)
 
 
 # --- planning a hold: pure, over the catalog ----------------------------------------------------
@@ -344,7 +176,7 @@ async def _least_booked_first(
     if len(plan.candidates) < 2:
         return plan.candidates
     rows = await connection.execute(
-        _DAY_LOAD,
+        sql.DAY_LOAD,
         {
             "ids": list(plan.candidates),
             "lo": plan.day[0],
@@ -375,13 +207,13 @@ async def _insert_hold(
 ) -> Booking:
     """Insert the hold for the first candidate still free; returns the held booking."""
     postgres = connection.dialect.name == "postgresql"
-    statement = _HOLD["postgresql" if postgres else "sqlite"]
+    statement = sql.HOLD["postgresql" if postgres else "sqlite"]
     base = {
         "p_client_id": client_id, "p_service_id": plan.service_id, "p_starts_at": plan.start,
         "p_ends_at": plan.end, "p_hold_expires_at": plan.hold_until, "p_channel": channel,
         "p_now": now, "p_booking_id": replacing, "p_version": plan.version,
     }  # fmt: skip
-    if postgres and await connection.scalar(_LOCK_CLIENT, base) is None:
+    if postgres and await connection.scalar(sql.LOCK_CLIENT, base) is None:
         raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
     for specialist_id in candidates:
         params = {**base, "p_specialist_id": specialist_id}
@@ -389,7 +221,7 @@ async def _insert_hold(
             booking_id = await connection.scalar(statement, params)
             if booking_id is None:
                 # holds that ran out still count for the constraint: retire them, then retry
-                flipped = await connection.execute(_EXPIRE_IN_THE_WAY, params)
+                flipped = await connection.execute(sql.EXPIRE_IN_THE_WAY, params)
                 if flipped.rowcount:
                     booking_id = await connection.scalar(statement, params)
         else:
@@ -405,7 +237,7 @@ async def _insert_hold(
                 status=BookingStatus.HELD, hold_expires_at=plan.hold_until, channel=channel,
                 created_at=now, updated_at=now,
             )  # fmt: skip
-        version, client, clash, holds = (await connection.execute(_HOLD_DIAGNOSIS, params)).one()
+        version, client, clash, holds = (await connection.execute(sql.HOLD_DIAGNOSIS, params)).one()
         if version != plan.version:
             raise _Stale()
         if not client:
@@ -510,13 +342,13 @@ async def _confirm_in(
     """
     row = (
         await connection.execute(
-            _CONFIRM, {"p_booking_id": booking_id, "p_now": now, "p_version": catalog.version}
+            sql.CONFIRM, {"p_booking_id": booking_id, "p_now": now, "p_version": catalog.version}
         )
     ).one_or_none()
     if row is not None and client_id is not None and row.client_id != client_id:
         raise BookingRefused(Refusal.NOT_FOUND, "no such booking")  # rolls the update back
     if row is not None:
-        booking = Booking(**{c.key: getattr(row, c.key) for c in _BOOKINGS.c})
+        booking = Booking(**{c.key: getattr(row, c.key) for c in sql.BOOKINGS.c})
         specialist = catalog.specialists.get(booking.specialist_id)
         if specialist is not None and catalog.offers(
             booking.specialist_id, booking.service_id, booking.starts_at, now
@@ -529,7 +361,7 @@ async def _confirm_in(
             return booking
         await _expire(connection, booking_id, now)
         raise _not_bookable()
-    found_row = (await connection.execute(_LOCKED_BOOKING, {"p_booking_id": booking_id})).first()
+    found_row = (await connection.execute(sql.LOCKED_BOOKING, {"p_booking_id": booking_id})).first()
     found = Booking(**found_row._asdict()) if found_row else None
     if found is None or (client_id is not None and found.client_id != client_id):
         raise BookingRefused(Refusal.NOT_FOUND, "no such booking")
@@ -541,7 +373,7 @@ async def _confirm_in(
         raise _Stale()
     run_out = found.hold_expires_at is None or found.hold_expires_at <= now
     clash = await connection.scalar(
-        select(_client_clash(found.client_id, found.starts_at, found.ends_at, now, found.id))
+        select(sql.client_clash(found.client_id, found.starts_at, found.ends_at, now, found.id))
     )
     await _expire(connection, booking_id, now)
     raise _expired() if run_out else _clash() if clash else _taken()
@@ -549,7 +381,7 @@ async def _confirm_in(
 
 async def _expire(connection: AsyncConnection, booking_id: int, now: datetime) -> None:
     await connection.execute(
-        update(_BOOKINGS)
+        update(sql.BOOKINGS)
         .where(Booking.id == booking_id, Booking.status.in_([BookingStatus.HELD,
                                                              BookingStatus.CONFIRMED]))
         .values(status=BookingStatus.EXPIRED, updated_at=now)
