@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from slotbot.core.importer import import_file
 
 from slotbot.core.db import create_engine
+from slotbot.core.importer import import_file
 from slotbot.core.settings import Settings
 from slotbot.webhooks.app import create_app
 
