@@ -11,21 +11,39 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from slotbot import __version__
 from slotbot.core.db import create_engine, session_factory
+from slotbot.core.jobs import build_scheduler
+from slotbot.core.schema import ensure_current
 from slotbot.core.settings import Settings
 from slotbot.webhooks.routes import availability, health
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
-    """Wire settings, database and routes into one app; ``clock`` overrides "now" in tests."""
+def create_app(
+    settings: Settings, *, clock: Callable[[], datetime] | None = None, jobs: bool = True
+) -> FastAPI:
+    """Wire settings, database, periodic jobs and routes into one app.
+
+    ``clock`` overrides "now" in tests; ``jobs=False`` leaves the scheduler out.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, echo=settings.database_echo)
+        try:
+            await ensure_current(engine)  # refuse to serve an old schema: say so at start
+        except Exception:
+            await engine.dispose()
+            raise
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        scheduler = build_scheduler(engine, **({"clock": clock} if clock else {}))
+        app.state.scheduler = scheduler
+        if jobs:
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
             await engine.dispose()
 
     app = FastAPI(title="slotbot", version=__version__, lifespan=lifespan)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from slotbot.core.calendars import (
 )
 from slotbot.core.clients import InvalidContact, client_by_phone
 from slotbot.core.db import create_engine, session_factory
+from slotbot.core.jobs import build_scheduler
 from slotbot.core.models import Booking, BookingStatus, Channel
 from slotbot.core.schema import SchemaNotReady, ensure_current, upgrade
 from slotbot.core.settings import get_settings
@@ -137,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     cancelling.add_argument("--reason", help="told to the other side")
     cancelling.add_argument("--now", type=_instant, help="pretend it is this instant (ISO)")
     cancelling.add_argument("--json", action="store_true", help="machine-readable output")
+
+    commands.add_parser("worker", help="run the periodic jobs only (no web app)")
 
     demo = commands.add_parser("demo", help="load the demo clinic into the database, then serve")
     demo.add_argument("--no-serve", action="store_true", help="load and show, do not serve")
@@ -312,12 +316,31 @@ def _serve(args: argparse.Namespace) -> None:
     )
 
 
+async def _worker() -> None:
+    settings = get_settings()
+    engine = create_engine(settings.database_url, echo=settings.database_echo)
+    scheduler = build_scheduler(engine)
+    try:
+        await ensure_current(engine)
+        scheduler.start()
+        print("slotbot worker: running periodic jobs; Ctrl+C stops", flush=True)
+        await asyncio.Event().wait()
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``slotbot`` console script."""
     from slotbot.core.importer import ImportFileError
 
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "worker":
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(_worker())
+            return 0
         if args.command != "serve":
             print(asyncio.run(_run(args)))
         if args.command == "serve" or (args.command == "demo" and not args.no_serve):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ async def client(database_url: str, shop_file: Path) -> AsyncIterator[httpx.Asyn
     engine = create_engine(database_url)
     await import_file(engine, shop_file)
     await engine.dispose()
-    app = create_app(Settings(database_url=database_url), clock=lambda: NOW)
+    app = create_app(Settings(database_url=database_url), clock=lambda: NOW, jobs=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -87,3 +88,12 @@ async def test_bad_requests_get_clear_errors(
     response = await client.get(path, params=params)
     assert response.status_code == status
     assert response.json()["detail"]
+
+
+async def test_the_app_starts_and_stops_its_jobs(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url), clock=lambda: NOW)
+    async with app.router.lifespan_context(app):
+        assert app.state.scheduler.running
+        assert [job.id for job in app.state.scheduler.get_jobs()] == ["housekeeping"]
+    await asyncio.sleep(0)  # AsyncIOScheduler.shutdown takes effect on the loop's next turn
+    assert not app.state.scheduler.running

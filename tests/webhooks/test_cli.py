@@ -158,3 +158,17 @@ def test_console_script_end_to_end(tmp_path: Path, shop_file: Path) -> None:
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert json.loads(done.stdout)["start"] == "2026-11-30T08:00:00Z"
+
+
+def test_worker_refuses_an_uninitialised_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from slotbot.core.settings import get_settings
+
+    monkeypatch.setenv("SLOTBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'none.db'}")
+    get_settings.cache_clear()
+    try:
+        status, _, err = run(capsys, "worker")
+    finally:
+        get_settings.cache_clear()
+    assert status == 2 and "slotbot init-db" in err

@@ -1,0 +1,58 @@
+"""Periodic housekeeping: run-out holds expire, ended bookings complete."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from slotbot.core import booking as bookings
+from slotbot.core.db import session_factory
+from slotbot.core.jobs import HOUSEKEEPING_SECONDS, build_scheduler, housekeeping
+from slotbot.core.models import Booking
+from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
+
+
+@pytest.fixture
+async def shop(engine: AsyncEngine) -> Shop:
+    return await build_shop(engine)
+
+
+async def status_of(engine: AsyncEngine, booking_id: int) -> str:
+    async with session_factory(engine)() as session:
+        booking = await session.get(Booking, booking_id)
+        assert booking is not None
+        return booking.status
+
+
+async def test_housekeeping(engine: AsyncEngine, shop: Shop) -> None:
+    async def hold(client: int, hour: int) -> Booking:
+        return await bookings.hold(
+            engine, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, hour),
+            client_id=client, channel="web", now=NOW,
+        )  # fmt: skip
+
+    kept = await hold(await new_client(engine, 1), 10)
+    await bookings.confirm(engine, booking_id=kept.id, now=NOW)
+    lapsed = await hold(await new_client(engine, 2), 11)
+
+    done = await housekeeping(engine, now=NOW + timedelta(minutes=5))
+    assert (done.expired_holds, done.completed_bookings) == (0, 0)
+    done = await housekeeping(engine, now=NOW + timedelta(minutes=10))
+    assert (done.expired_holds, done.completed_bookings) == (1, 0)
+    assert await status_of(engine, lapsed.id) == "expired"
+    done = await housekeeping(engine, now=at(TOMORROW, 11))
+    assert (done.expired_holds, done.completed_bookings) == (0, 1)
+    assert await status_of(engine, kept.id) == "completed"
+    again = await housekeeping(engine, now=at(TOMORROW, 12))
+    assert (again.expired_holds, again.completed_bookings) == (0, 0)
+
+
+async def test_the_scheduler_runs_housekeeping_every_minute(engine: AsyncEngine) -> None:
+    scheduler = build_scheduler(engine, clock=lambda: NOW)
+    (job,) = scheduler.get_jobs()
+    assert job.id == "housekeeping"
+    assert job.trigger.interval == timedelta(seconds=HOUSEKEEPING_SECONDS)
+    assert job.next_run_time == NOW  # at once on start, then every minute
+    assert (job.coalesce, job.max_instances) == (True, 1)
