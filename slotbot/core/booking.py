@@ -34,12 +34,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import (
-    select,
-    update,
-)
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from slotbot.core import booking_sql as sql
 from slotbot.core import catalog as catalogs
@@ -545,28 +543,26 @@ async def reschedule(
         raise await _with_alternatives(engine, refusal, *moving, start, now) from None
 
 
+async def _sweep(
+    engine: AsyncEngine, condition: ColumnElement[bool], to: str, now: datetime
+) -> int:
+    async with write_transaction(engine) as connection:
+        result = await connection.execute(
+            update(sql.BOOKINGS).where(condition).values(status=to, updated_at=now)
+        )
+        return result.rowcount
+
+
 async def complete_past(engine: AsyncEngine, *, now: datetime) -> int:
     """Mark confirmed bookings that have ended as completed; returns how many."""
-    async with writer(engine) as session:
-        result = await session.execute(
-            update(Booking)
-            .where(Booking.status == BookingStatus.CONFIRMED, Booking.ends_at <= now)
-            .values(status=BookingStatus.COMPLETED, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+    ended = and_(Booking.status == BookingStatus.CONFIRMED, Booking.ends_at <= now)
+    return await _sweep(engine, ended, BookingStatus.COMPLETED, now)
 
 
 async def expire_holds(engine: AsyncEngine, *, now: datetime) -> int:
     """Flip every hold that ran out to ``expired``; returns how many."""
-    async with writer(engine) as session:
-        result = await session.execute(
-            update(Booking)
-            .where(Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= now)
-            .values(status=BookingStatus.EXPIRED, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+    run_out = and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= now)
+    return await _sweep(engine, run_out, BookingStatus.EXPIRED, now)
 
 
 async def mark_no_show(

@@ -12,13 +12,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core import booking
 from slotbot.core.availability_view import days_json, slot_json
 from slotbot.core.booking import CANCELLERS, BookingRefused
 from slotbot.core.booking_queries import BookingLine, list_bookings
 from slotbot.core.calendars import (
+    Offer,
     UnknownKey,
     calendar_days,
     day_slots,
@@ -163,13 +164,15 @@ async def _import(engine: AsyncEngine, path: str) -> str:
     return report.summary()
 
 
+async def _offer(session: AsyncSession, args: argparse.Namespace) -> Offer:
+    return await resolve_offer(session, service_key=args.service, specialist_key=args.specialist)
+
+
 async def _availability(engine: AsyncEngine, args: argparse.Namespace) -> str:
     await ensure_current(engine)
     now = args.now or datetime.now(UTC)
     async with session_factory(engine)() as session:
-        offer = await resolve_offer(
-            session, service_key=args.service, specialist_key=args.specialist
-        )
+        offer = await _offer(session, args)
         if args.date is not None:
             slots = await day_slots(session, offer, args.date, now=now)
             if args.json:
@@ -225,9 +228,7 @@ async def _book(engine: AsyncEngine, args: argparse.Namespace) -> str:
     await ensure_current(engine)
     now = args.now or datetime.now(UTC)
     async with session_factory(engine)() as session:
-        offer = await resolve_offer(
-            session, service_key=args.service, specialist_key=args.specialist
-        )
+        offer = await _offer(session, args)
     start = _local_start(args.start, offer.timezone)
     try:
         client = await client_by_phone(engine, name=args.name, phone=args.phone, email=args.email)

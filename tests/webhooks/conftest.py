@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from slotbot.core.settings import get_settings
+from tests.webhooks.command import run
 
 SHOP_YAML = """\
 timezone: Europe/Berlin
@@ -44,3 +45,12 @@ def use_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     get_settings.cache_clear()
     yield database_url
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def shop(use_database: str, shop_file: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """The small shop, imported through the command line into a migrated database."""
+    assert run(capsys, "init-db")[0] == 0
+    status, out, _ = run(capsys, "import", str(shop_file))
+    assert status == 0, out
+    return use_database

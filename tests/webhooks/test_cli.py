@@ -10,23 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from slotbot.webhooks.cli import main
+from tests.webhooks.command import run
 
 NOW = "2026-11-30T00:00:00Z"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-@pytest.fixture
-def shop(use_database: str, shop_file: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    assert run(capsys, "init-db")[0] == 0
-    status, out, _ = run(capsys, "import", str(shop_file))
-    assert status == 0, out
-    return use_database
 
 
 def test_slots_of_a_day_as_json(shop: str, capsys: pytest.CaptureFixture[str]) -> None:

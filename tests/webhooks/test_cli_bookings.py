@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from slotbot.webhooks.cli import main
+from tests.webhooks.command import run
 
 NOW = "2026-11-30T08:00:00Z"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-@pytest.fixture
-def shop(use_database: str, shop_file: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    assert run(capsys, "init-db")[0] == 0
-    assert run(capsys, "import", str(shop_file))[0] == 0
-    return use_database
 
 
 def book(capsys: pytest.CaptureFixture[str], *extra: str, phone: str = "+49 151 0000001"):  # type: ignore[no-untyped-def]
