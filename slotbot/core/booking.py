@@ -378,12 +378,14 @@ async def _confirm_in(
 
 
 async def _expire(connection: AsyncConnection, booking_id: int, now: datetime) -> None:
+    """Retire a hold that cannot be confirmed (the guarded update may have just confirmed
+    it within this transaction, hence both statuses)."""
+    live = Booking.status.in_([BookingStatus.HELD, BookingStatus.CONFIRMED])
     await connection.execute(
         update(sql.BOOKINGS)
-        .where(Booking.id == booking_id, Booking.status.in_([BookingStatus.HELD,
-                                                             BookingStatus.CONFIRMED]))
-        .values(status=BookingStatus.EXPIRED, updated_at=now)
-    )  # fmt: skip
+        .where(Booking.id == booking_id, live)
+        .values(status=BookingStatus.EXPIRED, updated_at=now, confirmed_at=None)
+    )
 
 
 async def confirm(
