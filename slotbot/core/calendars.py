@@ -1,42 +1,36 @@
 """Loading the slot engine's inputs from the database, and availability queries over them.
 
-One call of :func:`load_calendars` runs a fixed number of queries (three) for any range of
-dates and any number of specialists; the engine then works in memory.
+One call of :func:`load_calendars` runs two queries for any range of dates and any number of
+specialists (the catalog's version, busy time), plus a catalog reload when the catalog
+changed; the engine then works in memory.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BindParameter,
-    CompoundSelect,
-    Date,
     and_,
     bindparam,
-    null,
     or_,
     select,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slotbot.core import catalog as catalogs
 from slotbot.core.availability import (
     Busy,
     BusyIndex,
-    DateOverride,
-    OverrideKind,
     Rules,
     Slot,
     SpecialistCalendar,
     Substitute,
-    WeeklyWindow,
-    Window,
     any_available,
     days_with_slots,
     next_available,
@@ -49,30 +43,14 @@ from slotbot.core.models import (
     Service,
     Specialist,
     SpecialistBlock,
-    SpecialistOverride,
-    SpecialistSchedule,
     UTCDateTime,
     specialist_services,
 )
 
-RULE_KEYS = ("min_notice_minutes", "horizon_days", "hold_minutes")
-
-
-#: The rules as scalar subqueries, to ride along in another query.
-RULE_COLUMNS = tuple(
-    select(BusinessSetting.value).where(BusinessSetting.key == key).scalar_subquery().label(key)
-    for key in RULE_KEYS
-)
-
-
-def rules_from(values: Sequence[Any]) -> Rules:
-    """Rules from the values of :data:`RULE_COLUMNS`; defaults where the shop set none."""
-    return Rules(**{k: int(v) for k, v in zip(RULE_KEYS, values, strict=True) if v is not None})
-
 
 async def load_rules(session: AsyncSession) -> Rules:
     """The shop's booking rules; defaults where the import file set none."""
-    return rules_from((await session.execute(select(*RULE_COLUMNS))).one())
+    return (await catalogs.fresh(session)).rules
 
 
 async def load_calendars(
@@ -85,113 +63,42 @@ async def load_calendars(
     exclude_booking_id: int | None = None,
     with_busy: bool = True,
 ) -> list[SpecialistCalendar]:
-    """Calendars of the given active specialists over local dates [first, last].
+    """Calendars of the given active specialists, with busy time over local dates
+    [first, last].
 
-    Three queries whatever the range: specialists with their services, schedule rows (weekly
-    template and overrides together), and busy time (blocks, confirmed bookings and holds not
-    yet expired at ``now``). A booking being moved can be left out with
-    ``exclude_booking_id``; ``with_busy=False`` skips busy time altogether (schedule layers
+    The schedule layers come from the catalog (:func:`slotbot.core.catalog.fresh`: one small
+    query when nothing changed); busy time (blocks, confirmed bookings and holds not yet
+    expired at ``now``) is one query whatever the range. A booking being moved can be left
+    out with ``exclude_booking_id``; ``with_busy=False`` skips busy time (schedule layers
     only). Order follows ``specialist_ids``.
     """
-    if not specialist_ids:
-        return []
-    ids = list(dict.fromkeys(specialist_ids))
+    catalog = await catalogs.fresh(session)
+    calendars = [
+        catalog.calendars[sid] for sid in dict.fromkeys(specialist_ids) if sid in catalog.calendars
+    ]
+    if not calendars or not with_busy:
+        return calendars
     # Instants that cover the local dates in every time zone (offsets are within +-14 h).
     lo = datetime.combine(first - timedelta(days=1), time(), tzinfo=UTC)
     hi = datetime.combine(last + timedelta(days=2), time(), tzinfo=UTC)
-
-    people: dict[int, tuple[str, str]] = {}
-    offered: dict[int, set[int]] = defaultdict(set)
-    for specialist_id, key, tz, service_id in await session.execute(_SPECIALISTS, {"ids": ids}):
-        people[specialist_id] = (key, tz)
-        if service_id is not None:
-            offered[specialist_id].add(service_id)
-
-    weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    overrides: dict[int, list[DateOverride]] = defaultdict(list)
-    for sid, kind, weekday, start, end, slot, pause, since, until, sub in await session.execute(
-        _WINDOWS, {"ids": ids, "first": first, "last": last}
-    ):
-        if kind is None:
-            assert weekday is not None
-            window = Window(start, end, slot, pause)
-            weekly[sid].append(WeeklyWindow(weekday, window, since, until))
-        else:
-            custom = None
-            if kind == OverrideKind.CUSTOM_HOURS and start and end:
-                custom = Window(start, end, slot or 60, pause or 0)
-            overrides[sid].append(DateOverride(since, until, OverrideKind(kind), custom, sub))
-
     busy: dict[int, list[Busy]] = defaultdict(list)
-    if with_busy:
-        rows = await session.execute(
-            _BUSY,
-            {"ids": ids, "lo": lo, "hi": hi, "now": now, "exclude": exclude_booking_id or 0},
-        )
-        for sid, starts_at, ends_at in rows.all():
-            busy[sid].append(Busy(_aware(starts_at), _aware(ends_at)))
-
-    return [
-        SpecialistCalendar(
-            specialist_id=sid,
-            key=people[sid][0],
-            timezone=ZoneInfo(people[sid][1]),
-            weekly=tuple(weekly[sid]),
-            overrides=tuple(overrides[sid]),
-            busy=BusyIndex(busy[sid]),
-            service_ids=frozenset(offered[sid]),
-        )
-        for sid in ids
-        if sid in people
-    ]
+    rows = await session.execute(
+        _BUSY,
+        {
+            "ids": [c.specialist_id for c in calendars],
+            "lo": lo,
+            "hi": hi,
+            "now": now,
+            "exclude": exclude_booking_id or 0,
+        },
+    )
+    for sid, starts_at, ends_at in rows.all():
+        busy[sid].append(Busy(_aware(starts_at), _aware(ends_at)))
+    return [replace(c, busy=BusyIndex(busy[c.specialist_id])) for c in calendars]
 
 
-# The loader's statements, built once; parameters are bound per call.
+# The busy-time statement, built once; parameters are bound per call.
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
-_FIRST, _LAST = bindparam("first", type_=Date()), bindparam("last", type_=Date())
-
-_SPECIALISTS = (
-    select(Specialist.id, Specialist.key, Specialist.timezone, specialist_services.c.service_id)
-    .outerjoin(specialist_services, specialist_services.c.specialist_id == Specialist.id)
-    .where(Specialist.id.in_(_IDS), Specialist.is_active.is_(True))
-)
-
-#: Weekly rows (kind NULL) and overrides of [first, last], as one result.
-_WINDOWS: CompoundSelect[Any] = union_all(
-    select(
-        SpecialistSchedule.specialist_id,
-        null().label("kind"),
-        SpecialistSchedule.weekday,
-        SpecialistSchedule.start_time,
-        SpecialistSchedule.end_time,
-        SpecialistSchedule.slot_duration,
-        SpecialistSchedule.break_after,
-        SpecialistSchedule.valid_from,
-        SpecialistSchedule.valid_until,
-        null().label("substitute_id"),
-    ).where(
-        SpecialistSchedule.specialist_id.in_(_IDS),
-        or_(SpecialistSchedule.valid_from.is_(None), SpecialistSchedule.valid_from <= _LAST),
-        or_(SpecialistSchedule.valid_until.is_(None), SpecialistSchedule.valid_until >= _FIRST),
-    ),
-    select(
-        SpecialistOverride.specialist_id,
-        SpecialistOverride.kind,
-        null(),
-        SpecialistOverride.start_time,
-        SpecialistOverride.end_time,
-        SpecialistOverride.slot_duration,
-        SpecialistOverride.break_after,
-        SpecialistOverride.starts_on,
-        SpecialistOverride.ends_on,
-        SpecialistOverride.substitute_id,
-    ).where(
-        SpecialistOverride.specialist_id.in_(_IDS),
-        SpecialistOverride.starts_on <= _LAST,
-        SpecialistOverride.ends_on >= _FIRST,
-    ),
-)
-
 _LO, _HI, _NOW = (bindparam(name, type_=UTCDateTime()) for name in ("lo", "hi", "now"))
 
 #: (specialist, start, end) of blocks and live bookings overlapping [lo, hi); a booking

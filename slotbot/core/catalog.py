@@ -16,7 +16,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -31,9 +31,9 @@ from slotbot.core.availability import (
     Window,
     slots_for_day,
 )
-from slotbot.core.calendars import RULE_COLUMNS, rules_from
 from slotbot.core.db import session_factory
 from slotbot.core.models import (
+    BusinessSetting,
     CatalogState,
     Service,
     Specialist,
@@ -41,6 +41,8 @@ from slotbot.core.models import (
     SpecialistSchedule,
     specialist_services,
 )
+
+RULE_KEYS = ("min_notice_minutes", "horizon_days", "hold_minutes")
 
 #: The version as a scalar subquery, for guarded statements (a missing row reads as 0).
 VERSION = func.coalesce(
@@ -100,11 +102,13 @@ class Catalog:
         return any(slot.start == start for slot in offered)
 
 
-async def load_catalog(session: AsyncSession, *, today: date | None = None) -> Catalog:
-    """Read the whole catalog; overrides that ended before yesterday are left out."""
-    since = (today or datetime.now(UTC).date()) - timedelta(days=2)
+async def load_catalog(session: AsyncSession) -> Catalog:
+    """Read the whole catalog (the version first, so a change in between reads as stale)."""
     version = await session.scalar(select(VERSION))
-    rules = rules_from((await session.execute(select(*RULE_COLUMNS))).one())
+    settings = await session.execute(
+        select(BusinessSetting.key, BusinessSetting.value).where(BusinessSetting.key.in_(RULE_KEYS))
+    )
+    rules = Rules(**{key: int(value) for key, value in settings.all()})
     services = {
         s.id: ServiceInfo(s.id, s.key, s.duration_minutes, s.is_active)
         for s in await session.scalars(select(Service))
@@ -123,9 +127,7 @@ async def load_catalog(session: AsyncSession, *, today: date | None = None) -> C
             WeeklyWindow(row.weekday, window, row.valid_from, row.valid_until)
         )
     overrides: dict[int, list[DateOverride]] = defaultdict(list)
-    for o in await session.scalars(
-        select(SpecialistOverride).where(SpecialistOverride.ends_on >= since)
-    ):
+    for o in await session.scalars(select(SpecialistOverride)):
         custom = None
         if o.kind == OverrideKind.CUSTOM_HOURS and o.start_time and o.end_time:
             custom = Window(o.start_time, o.end_time, o.slot_duration or 60, o.break_after or 0)
@@ -165,6 +167,18 @@ async def refresh(engine: AsyncEngine, session: AsyncSession | None = None) -> C
     return catalog
 
 
+async def fresh(session: AsyncSession) -> Catalog:
+    """The catalog as the database has it now: the cached one if its version is current,
+    else reloaded (in ``session``) and cached. One small query when nothing changed."""
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "sessions are bound to an engine"
+    version = await session.scalar(select(VERSION))
+    catalog = cached(engine)
+    if catalog is not None and catalog.version == version:
+        return catalog
+    return await refresh(engine, session)
+
+
 async def current(engine: AsyncEngine) -> Catalog:
     """The cached catalog, loading it the first time (it may be stale: see the module doc)."""
     return cached(engine) or await refresh(engine)
@@ -183,6 +197,7 @@ __all__ = [
     "cached",
     "current",
     "forget",
+    "fresh",
     "load_catalog",
     "refresh",
 ]
