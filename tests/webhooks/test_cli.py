@@ -158,3 +158,27 @@ def test_worker_refuses_an_uninitialised_database(
     finally:
         get_settings.cache_clear()
     assert status == 2 and "slotbot init-db" in err
+
+
+def test_a_bad_import_file_names_the_line_and_changes_nothing(
+    shop: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "services:\n"
+        "  - {key: haircut, name: {en: Haircut}, duration: 45}\n"
+        "specialists:\n"
+        "  - key: anna\n"
+        "    name: Anna\n"
+        "    timezone: Europe/Berlin\n"
+        "    services: [nails]\n",
+        encoding="utf-8",
+    )
+    status, out, err = run(capsys, "import", str(bad))
+    assert (status, out) == (2, "")
+    assert f"{bad}:7:" in err and "nails" in err
+    status, out, _ = run(
+        capsys, "availability", "--service", "haircut", "--date", "2026-12-01",
+        "--now", NOW, "--json",
+    )  # fmt: skip
+    assert status == 0 and json.loads(out)[0]["end"] == "2026-12-01T09:00:00Z"  # still 60 min
