@@ -9,7 +9,8 @@ Run: .venv/bin/python bench/booking.py [--postgres URL] [--bookings N] [--attemp
 
 The PostgreSQL part runs when --postgres or SLOTBOT_TEST_POSTGRES_URL gives a server; it
 creates a database of its own and drops it afterwards.
-Targets: >= 300 bookings/s on SQLite, >= 500/s on PostgreSQL (2 cores).
+Targets: >= 300 bookings/s on SQLite, >= 500/s on PostgreSQL (2 cores). It runs on uvloop,
+the loop `slotbot serve` runs on, unless --loop asyncio.
 """
 
 from __future__ import annotations
@@ -187,5 +188,15 @@ if __name__ == "__main__":
     parser.add_argument("--postgres", default=os.environ.get("SLOTBOT_TEST_POSTGRES_URL", ""))
     parser.add_argument("--bookings", type=int, default=2000)
     parser.add_argument("--attempts", type=int, default=10_000)
+    parser.add_argument(
+        "--loop", choices=["uvloop", "asyncio"], default="uvloop",
+        help="event loop; uvloop is what `slotbot serve` runs on (uvicorn[standard])",
+    )  # fmt: skip
     args = parser.parse_args()
-    asyncio.run(main(args.postgres, args.bookings, args.attempts))
+    print(f"event loop: {args.loop}")
+    if args.loop == "uvloop":
+        import uvloop
+
+        uvloop.run(main(args.postgres, args.bookings, args.attempts))
+    else:
+        asyncio.run(main(args.postgres, args.bookings, args.attempts))
