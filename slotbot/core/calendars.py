@@ -139,14 +139,8 @@ async def shop_timezone(session: AsyncSession) -> ZoneInfo:
 
 
 async def providers(session: AsyncSession, service_id: int) -> list[int]:
-    """Ids of the active specialists who offer a service, by id."""
-    rows = await session.execute(
-        select(Specialist.id)
-        .join(specialist_services, specialist_services.c.specialist_id == Specialist.id)
-        .where(specialist_services.c.service_id == service_id, Specialist.is_active.is_(True))
-        .order_by(Specialist.id)
-    )
-    return list(rows.scalars())
+    """Ids of the active specialists who offer an active service, by id."""
+    return (await catalogs.fresh(session)).providers(service_id)
 
 
 class UnknownKey(LookupError):
