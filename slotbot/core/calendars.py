@@ -62,6 +62,7 @@ async def load_calendars(
     now: datetime,
     exclude_booking_id: int | None = None,
     with_busy: bool = True,
+    catalog: catalogs.Catalog | None = None,
 ) -> list[SpecialistCalendar]:
     """Calendars of the given active specialists, with busy time over local dates
     [first, last].
@@ -70,9 +71,10 @@ async def load_calendars(
     query when nothing changed); busy time (blocks, confirmed bookings and holds not yet
     expired at ``now``) is one query whatever the range. A booking being moved can be left
     out with ``exclude_booking_id``; ``with_busy=False`` skips busy time (schedule layers
-    only). Order follows ``specialist_ids``.
+    only). Order follows ``specialist_ids``. A caller that already holds the fresh catalog
+    passes it as ``catalog`` to save the version query.
     """
-    catalog = await catalogs.fresh(session)
+    catalog = catalog or await catalogs.fresh(session)
     calendars = [
         catalog.calendars[sid] for sid in dict.fromkeys(specialist_ids) if sid in catalog.calendars
     ]
@@ -200,10 +202,11 @@ async def resolve_offer(
 
 async def day_slots(session: AsyncSession, offer: Offer, day: date, *, now: datetime) -> list[Slot]:
     """Free slots on a local date, each listing the specialists who can take it."""
-    rules = await load_rules(session)
+    catalog = await catalogs.fresh(session)
     calendars = await load_calendars(
-        session, specialist_ids=offer.specialist_ids, first=day, last=day, now=now
+        session, specialist_ids=offer.specialist_ids, first=day, last=day, now=now, catalog=catalog
     )
+    rules = catalog.rules
     return any_available(calendars, day, duration_minutes=offer.duration, now=now, rules=rules)
 
 
@@ -211,10 +214,12 @@ async def calendar_days(
     session: AsyncSession, offer: Offer, first: date, last: date, *, now: datetime
 ) -> dict[date, bool]:
     """For each local date of [first, last], whether it has at least one free slot."""
-    rules = await load_rules(session)
+    catalog = await catalogs.fresh(session)
     calendars = await load_calendars(
-        session, specialist_ids=offer.specialist_ids, first=first, last=last, now=now
-    )
+        session, specialist_ids=offer.specialist_ids, first=first, last=last, now=now,
+        catalog=catalog,
+    )  # fmt: skip
+    rules = catalog.rules
     return days_with_slots(
         calendars, first, last, duration_minutes=offer.duration, now=now, rules=rules
     )
@@ -228,11 +233,13 @@ def _horizon(now: datetime, zone: ZoneInfo, rules: Rules) -> tuple[date, date]:
 
 async def first_slot(session: AsyncSession, offer: Offer, *, now: datetime) -> Slot | None:
     """The earliest free slot within the horizon, or ``None``."""
-    rules = await load_rules(session)
+    catalog = await catalogs.fresh(session)
+    rules = catalog.rules
     first, last = _horizon(now, offer.timezone, rules)
     calendars = await load_calendars(
-        session, specialist_ids=offer.specialist_ids, first=first, last=last, now=now
-    )
+        session, specialist_ids=offer.specialist_ids, first=first, last=last, now=now,
+        catalog=catalog,
+    )  # fmt: skip
     return next_available(calendars, duration_minutes=offer.duration, now=now, rules=rules)
 
 
@@ -240,13 +247,15 @@ async def substitutes_for(
     session: AsyncSession, specialist_id: int, service: Service, *, now: datetime
 ) -> list[Substitute]:
     """Active specialists offering ``service`` other than ``specialist_id``, soonest first."""
-    rules = await load_rules(session)
-    ids = await providers(session, service.id)
-    zone = await session.scalar(select(Specialist.timezone).where(Specialist.id == specialist_id))
-    first, last = _horizon(now, ZoneInfo(zone or "UTC"), rules)
+    catalog = await catalogs.fresh(session)
+    rules = catalog.rules
+    ids = catalog.providers(service.id)
+    own = catalog.calendars.get(specialist_id)
+    first, last = _horizon(now, own.timezone if own else ZoneInfo("UTC"), rules)
     calendars = await load_calendars(
-        session, specialist_ids=[specialist_id, *ids], first=first, last=last, now=now
-    )
+        session, specialist_ids=[specialist_id, *ids], first=first, last=last, now=now,
+        catalog=catalog,
+    )  # fmt: skip
     return substitutes(
         specialist_id,
         calendars,
@@ -267,16 +276,15 @@ async def upcoming_slots(
     limit: int = 3,
 ) -> list[Slot]:
     """The first ``limit`` free slots starting at or after ``after`` (to offer instead)."""
-    rules = await load_rules(session)
-    zone = ZoneInfo(
-        await session.scalar(select(Specialist.timezone).where(Specialist.id.in_(specialist_ids)))
-        or "UTC"
-    )
+    catalog = await catalogs.fresh(session)
+    rules = catalog.rules
+    known = [catalog.calendars[sid] for sid in specialist_ids if sid in catalog.calendars]
+    zone = known[0].timezone if known else ZoneInfo("UTC")
     today = now.astimezone(zone).date()
     first = max(after.astimezone(zone).date(), today)
     last = today + timedelta(days=rules.horizon_days)
     calendars = await load_calendars(
-        session, specialist_ids=specialist_ids, first=first, last=last, now=now
+        session, specialist_ids=specialist_ids, first=first, last=last, now=now, catalog=catalog
     )
     found: list[Slot] = []
     day = first
