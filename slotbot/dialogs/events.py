@@ -1,0 +1,63 @@
+"""What a client does, whatever the channel: the dialog's input events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Contact", "Event", "Press", "Start", "Text", "Visitor"]
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """The conversation opens or restarts (/start, /book, /my, /language, /help, widget load).
+
+    ``command`` is one of ``start``, ``book``, ``my``, ``language``, ``help``;
+    ``payload`` is a deep-link parameter (``/start TOKEN``), if any.
+    """
+
+    command: str = "start"
+    payload: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button press, carrying the button's action exactly as received (untrusted)."""
+
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Typed text (untrusted, any length: the dialog bounds it)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A shared contact; ``own`` is True only when the channel verified it is the
+    sender's own (Telegram: ``contact.user_id == from.id``)."""
+
+    phone: str
+    name: str = ""
+    own: bool = False
+
+
+Event = Start | Press | Text | Contact
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """Who is talking, as the channel knows them.
+
+    ``channel`` is ``telegram``, ``web`` or ``terminal``; ``key`` identifies the person on
+    that channel (the Telegram user id, the web session id, the terminal's profile name);
+    ``chat_id`` is where Telegram messages to them go; ``name`` comes from their profile;
+    ``language`` is the channel's hint (Telegram's language_code, the browser's language).
+    """
+
+    channel: str
+    key: str
+    chat_id: int | None = None
+    name: str = ""
+    language: str = ""
