@@ -73,7 +73,10 @@ class LinkTokenExpired(LinkTokenRefused):
 def parse_phone(text: str, region: str) -> str:
     """A phone number as typed -> E.164 (``+4915123456789``); national numbers are read
     in ``region`` (ISO 3166 code, e.g. ``DE``). Raises :class:`InvalidContact`."""
-    text = bounded_text(text, what="phone number", limit=PHONE_INPUT_MAX)
+    try:
+        text = bounded_text(text, what="phone number", limit=PHONE_INPUT_MAX)
+    except InvalidInput as error:
+        raise InvalidContact(str(error)) from None
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
