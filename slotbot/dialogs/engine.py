@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking
 from slotbot.core.booking import BookingRefused
+from slotbot.core.clients import set_contact
 from slotbot.core.db import session_factory
 from slotbot.core.directory import load_directory
 from slotbot.core.sessions import SessionState, StaleSession, load_session, save_session
@@ -25,7 +26,7 @@ from slotbot.dialogs.actions import decode
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor
 from slotbot.dialogs.i18n import pick_locale
-from slotbot.dialogs.identity import client_for, save_locale
+from slotbot.dialogs.identity import client_for
 from slotbot.dialogs.screens import Reply, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
@@ -138,7 +139,7 @@ class Dialogs:
         state = {**flow.dump(), "client": client_id}
         await save_session(self.engine, loaded, state=state, locale=ctx.locale, now=now)
         if ctx.locale != loaded.locale:
-            await save_locale(self.engine, client_id, ctx.locale)
+            await set_contact(self.engine, client_id=client_id, locale=ctx.locale)
         if held_before is not None and held_before not in (flow.hold, flow.booking):
             await self._release(held_before, client_id, now)
         return Reply([screen, *ctx.extra], ctx.notice)
