@@ -5,8 +5,8 @@ staff, with a reason) and ``expired`` (a hold not confirmed in time, or released
 
 Every rule is checked on the server: the start must be a slot the engine offers for that
 specialist and service at ``now`` (schedule, overrides, blocks, minimum notice and horizon at
-hold; all but notice and horizon again at confirm); a client holds at most :data:`MAX_LIVE_HOLDS` holds and never two
-overlapping appointments.
+hold; all but notice and horizon again at confirm); a client holds at most
+:data:`MAX_LIVE_HOLDS` holds and never two overlapping appointments.
 
 How "never a double booking" is kept, in as few round trips as the rules allow:
 
