@@ -27,10 +27,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from slotbot.core import catalog as catalogs
-from slotbot.core.calendars import calendar_days, day_slots, first_slot, resolve_offer
-from slotbot.core.db import create_engine, session_factory
-from slotbot.core.models import (
+from slotbot.core.availability import catalog as catalogs
+from slotbot.core.availability.calendars import calendar_days, day_slots, first_slot, resolve_offer
+from slotbot.core.storage.db import create_engine, session_factory
+from slotbot.core.storage.models import (
     Booking,
     BookingStatus,
     Client,
@@ -41,7 +41,7 @@ from slotbot.core.models import (
     SpecialistSchedule,
     specialist_services,
 )
-from slotbot.core.schema import upgrade
+from slotbot.core.storage.schema import upgrade
 
 ZONE = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)

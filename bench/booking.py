@@ -33,10 +33,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core.booking import BookingRefused
-from slotbot.core.db import create_engine, session_factory
-from slotbot.core.models import Client, Service, Specialist, SpecialistSchedule, specialist_services
-from slotbot.core.schema import upgrade
+from slotbot.core.booking.service import BookingRefused
+from slotbot.core.storage.db import create_engine, session_factory
+from slotbot.core.storage.models import (
+    Client,
+    Service,
+    Specialist,
+    SpecialistSchedule,
+    specialist_services,
+)
+from slotbot.core.storage.schema import upgrade
 
 ZONE = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)

@@ -19,9 +19,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core.db import create_engine
-from slotbot.core.models import Base
-from slotbot.core.schema import upgrade
+from slotbot.core.storage.db import create_engine
+from slotbot.core.storage.models import Base
+from slotbot.core.storage.schema import upgrade
 
 POSTGRES_URL = os.environ.get("SLOTBOT_TEST_POSTGRES_URL", "")
 NO_POSTGRES = "SLOTBOT_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped"

@@ -23,8 +23,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from slotbot.core.calendars import shop_timezone
-from slotbot.core.db import is_sqlite, session_factory, writer
+from slotbot.core.availability.calendars import shop_timezone
 from slotbot.core.limits import (
     EMAIL_MAX,
     NAME_MAX,
@@ -35,7 +34,8 @@ from slotbot.core.limits import (
     check_locale,
     check_name,
 )
-from slotbot.core.models import Booking, BusinessSetting, Client, LinkToken
+from slotbot.core.storage.db import is_sqlite, session_factory, writer
+from slotbot.core.storage.models import Booking, BusinessSetting, Client, LinkToken
 
 DEFAULT_REGION = "DE"
 LINK_TOKEN_TTL = timedelta(days=1)

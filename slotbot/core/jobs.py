@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core.booking import complete_past, expire_holds
+from slotbot.core.booking.service import complete_past, expire_holds
 
 HOUSEKEEPING_SECONDS = 60
 

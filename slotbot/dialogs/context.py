@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from slotbot.core.directory import Directory
+from slotbot.core.availability.directory import Directory
 from slotbot.dialogs.actions import encode
 from slotbot.dialogs.events import Visitor
 from slotbot.dialogs.i18n import Texts, texts

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking
-from slotbot.core.booking import BookingRefused
+from slotbot.core.availability.directory import load_directory
+from slotbot.core.booking.service import BookingRefused
 from slotbot.core.clients import set_contact
-from slotbot.core.db import session_factory
-from slotbot.core.directory import load_directory
-from slotbot.core.sessions import SessionState, StaleSession, load_session, save_session
+from slotbot.core.storage.db import session_factory
+from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
 from slotbot.dialogs.actions import decode
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import clients
-from slotbot.core.models import Client
+from slotbot.core.storage.models import Client
 from slotbot.dialogs.events import Visitor
 
 __all__ = ["client_for", "linked_client", "web_session_key"]

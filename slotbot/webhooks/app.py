@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from slotbot import __version__
-from slotbot.core.db import create_engine, session_factory
 from slotbot.core.jobs import build_scheduler
-from slotbot.core.schema import ensure_current
 from slotbot.core.settings import Settings
+from slotbot.core.storage.db import create_engine, session_factory
+from slotbot.core.storage.schema import ensure_current
 from slotbot.webhooks.routes import availability, health
 
 

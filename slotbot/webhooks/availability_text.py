@@ -6,8 +6,8 @@ from datetime import date
 
 from babel.dates import format_date
 
-from slotbot.core.availability import Slot
-from slotbot.core.calendars import Offer
+from slotbot.core.availability.calendars import Offer
+from slotbot.core.availability.engine import Slot
 
 
 def _service(offer: Offer) -> str:

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from slotbot.core.booking import BookingRefused
-from slotbot.core.booking_queries import BookingLine
+from slotbot.core.booking.queries import BookingLine
+from slotbot.core.booking.service import BookingRefused
 
 
 def booking_line(line: BookingLine) -> str:

@@ -15,10 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core import booking
-from slotbot.core.availability_view import days_json, slot_json
-from slotbot.core.booking import CANCELLERS, BookingRefused
-from slotbot.core.booking_queries import BookingLine, list_bookings
-from slotbot.core.calendars import (
+from slotbot.core.availability.calendars import (
     Offer,
     UnknownKey,
     calendar_days,
@@ -27,15 +24,19 @@ from slotbot.core.calendars import (
     resolve_offer,
     shop_timezone,
 )
+from slotbot.core.availability.engine import local_instant
+from slotbot.core.booking.queries import BookingLine, list_bookings
+from slotbot.core.booking.service import CANCELLERS, BookingRefused
 from slotbot.core.clients import client_for_staff
-from slotbot.core.db import create_engine, session_factory
 from slotbot.core.jobs import build_scheduler
 from slotbot.core.limits import InvalidInput, bounded_date, bounded_instant, check_reason
-from slotbot.core.models import Booking, BookingStatus, Channel
-from slotbot.core.schema import SchemaNotReady, ensure_current, upgrade
 from slotbot.core.settings import get_settings
+from slotbot.core.storage.db import create_engine, session_factory
+from slotbot.core.storage.models import Booking, BookingStatus, Channel
+from slotbot.core.storage.schema import SchemaNotReady, ensure_current, upgrade
 from slotbot.webhooks.availability_text import days_table, next_line, slots_table
 from slotbot.webhooks.bookings_text import booking_line, bookings_table, refusal_text
+from slotbot.webhooks.views import booking_json, days_json, slot_json
 
 
 class UsageError(Exception):
@@ -100,10 +101,10 @@ def _local_start(value: str, zone: ZoneInfo) -> datetime:
         raise UsageError(f"not a date-time: {value!r} (e.g. 2026-12-01T10:00)") from None
     if moment.tzinfo is not None:
         return moment.astimezone(UTC)
-    local = moment.replace(tzinfo=zone)
-    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
+    instant = local_instant(moment, zone)
+    if instant is None:
         raise UsageError(f"{value} does not exist in {zone.key} (the clocks jump forward)")
-    return local.astimezone(UTC)
+    return instant
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,7 +174,7 @@ async def _init_db(engine: AsyncEngine) -> str:
 
 
 async def _import(engine: AsyncEngine, path: str) -> str:
-    from slotbot.core.importer import import_file
+    from slotbot.core.importing.importer import import_file
 
     await ensure_current(engine)
     report = await import_file(engine, path)
@@ -226,7 +227,7 @@ async def _bookings(engine: AsyncEngine, args: argparse.Namespace) -> str:
             specialist_key=args.specialist, statuses=args.status,
         )  # fmt: skip
     if args.json:
-        return json.dumps([line.to_json() for line in lines])
+        return json.dumps([booking_json(line) for line in lines])
     return bookings_table(lines)
 
 
@@ -258,7 +259,7 @@ async def _book(engine: AsyncEngine, args: argparse.Namespace) -> str:
     except BookingRefused as refusal:
         raise UsageError(refusal_text(refusal, offer.timezone)) from None
     line = await _line(engine, booked.id, now)
-    return json.dumps(line.to_json()) if args.json else booking_line(line)
+    return json.dumps(booking_json(line)) if args.json else booking_line(line)
 
 
 async def _cancel(engine: AsyncEngine, args: argparse.Namespace) -> str:
@@ -271,12 +272,12 @@ async def _cancel(engine: AsyncEngine, args: argparse.Namespace) -> str:
     except BookingRefused as refusal:
         raise UsageError(f"booking #{args.booking}: {refusal}") from None
     line = await _line(engine, args.booking, now)
-    return json.dumps(line.to_json()) if args.json else booking_line(line)
+    return json.dumps(booking_json(line)) if args.json else booking_line(line)
 
 
 async def _demo(engine: AsyncEngine) -> str:
     from slotbot.core.demo import DEMO_FILE
-    from slotbot.core.importer import import_file
+    from slotbot.core.importing.importer import import_file
 
     await upgrade(engine)
     report = await import_file(engine, DEMO_FILE)
@@ -347,7 +348,7 @@ async def _worker() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``slotbot`` console script."""
-    from slotbot.core.importer import ImportFileError
+    from slotbot.core.importing.importer import ImportFileError
 
     try:
         args = build_parser().parse_args(argv)

@@ -6,8 +6,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
-from slotbot.core.db import session_factory
-from slotbot.core.models import LIVE_STATUSES, Booking
+from slotbot.core.storage.db import session_factory
+from slotbot.core.storage.models import LIVE_STATUSES, Booking
 
 
 async def assert_no_overlapping_live_bookings(engine: AsyncEngine) -> None:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core.db import writer
-from slotbot.core.models import (
+from slotbot.core.storage.db import writer
+from slotbot.core.storage.models import (
     BusinessSetting,
     Client,
     Service,

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from slotbot.core.availability import (
+from slotbot.core.availability.engine import (
     Busy,
     BusyIndex,
     DateOverride,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slotbot.core.availability import (
+from slotbot.core.availability.engine import (
     Busy,
     BusyIndex,
     DateOverride,

@@ -9,10 +9,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core.booking import BookingRefused, Refusal
-from slotbot.core.calendars import day_slots, resolve_offer
-from slotbot.core.db import session_factory, write_transaction, writer
-from slotbot.core.models import (
+from slotbot.core.availability.calendars import day_slots, resolve_offer
+from slotbot.core.booking.service import BookingRefused, Refusal
+from slotbot.core.notify.outbox import plan_confirmed, write
+from slotbot.core.storage.db import session_factory, write_transaction, writer
+from slotbot.core.storage.models import (
     Booking,
     Client,
     Notification,
@@ -20,7 +21,6 @@ from slotbot.core.models import (
     Specialist,
     SpecialistBlock,
 )
-from slotbot.core.outbox import plan_confirmed, write
 from tests.core.overlaps import assert_no_overlapping_live_bookings
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, later, new_client
 

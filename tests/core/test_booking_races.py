@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core.booking import BookingRefused, Refusal
-from slotbot.core.db import create_engine, session_factory, writer
-from slotbot.core.models import Booking, Notification
+from slotbot.core.booking.service import BookingRefused, Refusal
+from slotbot.core.storage.db import create_engine, session_factory, writer
+from slotbot.core.storage.models import Booking, Notification
 from tests.core.overlaps import assert_no_overlapping_live_bookings
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 

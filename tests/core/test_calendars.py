@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core.calendars import substitutes_for, upcoming_slots
-from slotbot.core.db import session_factory, writer
-from slotbot.core.models import Service, SpecialistOverride
+from slotbot.core.availability.calendars import substitutes_for, upcoming_slots
+from slotbot.core.storage.db import session_factory, writer
+from slotbot.core.storage.models import Service, SpecialistOverride
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
 

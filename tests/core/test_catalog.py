@@ -9,12 +9,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core import catalog as catalogs
-from slotbot.core.booking import BookingRefused, Refusal
-from slotbot.core.catalog import VERSION
-from slotbot.core.db import session_factory, writer
-from slotbot.core.importer_format import parse_import_text
-from slotbot.core.models import (
+from slotbot.core.availability import catalog as catalogs
+from slotbot.core.availability.catalog import VERSION
+from slotbot.core.booking.service import BookingRefused, Refusal
+from slotbot.core.importing.format import parse_import_text
+from slotbot.core.storage.db import session_factory, writer
+from slotbot.core.storage.models import (
     Booking,
     BusinessSetting,
     Service,

@@ -28,9 +28,9 @@ from slotbot.core.clients import (
     region_of_zone,
     set_contact,
 )
-from slotbot.core.db import session_factory, writer
 from slotbot.core.limits import InvalidInput
-from slotbot.core.models import Booking, BusinessSetting, Client, LinkToken
+from slotbot.core.storage.db import session_factory, writer
+from slotbot.core.storage.models import Booking, BusinessSetting, Client, LinkToken
 from tests.core.shop import NOW, TOMORROW, at, build_shop
 
 PHONE = "+4915123456789"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from slotbot.core.db import create_engine, write_transaction, writer
+from slotbot.core.storage.db import create_engine, write_transaction, writer
 
 
 @pytest.fixture

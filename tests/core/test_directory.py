@@ -8,8 +8,13 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking
-from slotbot.core.db import session_factory
-from slotbot.core.directory import client_booking, client_bookings, load_directory, next_slots
+from slotbot.core.availability.directory import (
+    client_booking,
+    client_bookings,
+    load_directory,
+    next_slots,
+)
+from slotbot.core.storage.db import session_factory
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
 

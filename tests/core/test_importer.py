@@ -14,20 +14,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core import importer
-from slotbot.core.availability import Rules
-from slotbot.core.calendars import day_slots, load_rules, resolve_offer
-from slotbot.core.db import session_factory, writer
+from slotbot.core.availability.calendars import day_slots, load_rules, resolve_offer
+from slotbot.core.availability.engine import Rules, local_instant
 from slotbot.core.demo import DEMO_FILE
-from slotbot.core.importer import (
+from slotbot.core.importing import importer
+from slotbot.core.importing.importer import (
     ImportFileError,
     ImportReport,
     import_file,
     load_import_file,
     parse_import_text,
 )
-from slotbot.core.importer_spec import WEEKDAYS, local_instant, reference_problems
-from slotbot.core.models import (
+from slotbot.core.importing.spec import WEEKDAYS, reference_problems
+from slotbot.core.storage.db import session_factory, writer
+from slotbot.core.storage.models import (
     Base,
     BusinessSetting,
     Service,

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core.db import session_factory
 from slotbot.core.jobs import HOUSEKEEPING_SECONDS, build_scheduler, housekeeping
-from slotbot.core.models import Booking
+from slotbot.core.storage.db import session_factory
+from slotbot.core.storage.models import Booking
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from slotbot.core import booking as bookings
 from slotbot.core import limits
 from slotbot.core.clients import check_email, client_for_staff, set_contact
-from slotbot.core.db import session_factory, writer
 from slotbot.core.limits import DateOutOfRange, InvalidInput, TooLong
-from slotbot.core.models import (
+from slotbot.core.storage.db import session_factory, writer
+from slotbot.core.storage.models import (
     Booking,
     Client,
     Notification,

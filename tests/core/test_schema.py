@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core.models import Base
+from slotbot.core.storage.models import Base
 
 
 async def test_migrations_match_models(engine: AsyncEngine) -> None:
@@ -27,7 +27,7 @@ async def test_every_table_exists(engine: AsyncEngine) -> None:
 
 
 async def test_downgrade_to_nothing_and_back(engine: AsyncEngine) -> None:
-    from slotbot.core.schema import downgrade, ensure_current, upgrade
+    from slotbot.core.storage.schema import downgrade, ensure_current, upgrade
 
     await downgrade(engine, "base")
     async with engine.connect() as connection:

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core.db import create_engine
-from slotbot.core.sessions import StaleSession, load_session, save_session
+from slotbot.core.storage.db import create_engine
+from slotbot.core.storage.sessions import StaleSession, load_session, save_session
 from tests.core.shop import NOW
 
 

@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core import catalog as catalogs
-from slotbot.core import timeoff
-from slotbot.core.booking import BookingRefused, Refusal
-from slotbot.core.calendars import substitutes_for
-from slotbot.core.catalog import VERSION
-from slotbot.core.db import session_factory
-from slotbot.core.models import (
+from slotbot.core.availability import catalog as catalogs
+from slotbot.core.availability.calendars import substitutes_for
+from slotbot.core.availability.catalog import VERSION
+from slotbot.core.booking import timeoff
+from slotbot.core.booking.service import BookingRefused, Refusal
+from slotbot.core.storage.db import session_factory
+from slotbot.core.storage.models import (
     Booking,
     Notification,
     Service,
@@ -200,8 +200,8 @@ async def test_unknown_specialist_and_long_reason(engine: AsyncEngine, shop: Sho
 
 
 async def test_a_reimport_keeps_staff_time_off(engine: AsyncEngine, shop: Shop) -> None:
-    from slotbot.core.importer import apply_import
-    from slotbot.core.importer_format import parse_import_text
+    from slotbot.core.importing.format import parse_import_text
+    from slotbot.core.importing.importer import apply_import
 
     await timeoff.add_day_off(engine, specialist_id=shop.anna, day=date(2026, 12, 4), reason=None,
                               now=NOW)  # fmt: skip

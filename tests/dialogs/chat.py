@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.demo import DEMO_FILE
-from slotbot.core.importer import import_file
+from slotbot.core.importing.importer import import_file
 from slotbot.dialogs.actions import MAX_BYTES
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor

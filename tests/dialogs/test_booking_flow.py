@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.clients import issue_link_token
-from slotbot.core.db import session_factory
-from slotbot.core.models import Booking, BookingStatus, Client, Notification
+from slotbot.core.storage.db import session_factory
+from slotbot.core.storage.models import Booking, BookingStatus, Client, Notification
 from slotbot.dialogs.events import Start, Visitor
 from slotbot.dialogs.screens import Expect
 from tests.core.overlaps import assert_no_overlapping_live_bookings

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from slotbot.core.db import create_engine
-from slotbot.core.importer import import_file
+from slotbot.core.importing.importer import import_file
 from slotbot.core.settings import Settings
+from slotbot.core.storage.db import create_engine
 from slotbot.webhooks.app import create_app
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)

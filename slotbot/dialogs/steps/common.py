@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slotbot.core.availability import Slot
-from slotbot.core.directory import ServiceEntry, day_slots, next_slots
+from slotbot.core.availability.directory import ServiceEntry, day_slots, next_slots
+from slotbot.core.availability.engine import Slot
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.state import Flow
 

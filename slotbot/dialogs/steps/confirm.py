@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from slotbot.core import booking
-from slotbot.core.booking import BookingRefused
-from slotbot.core.directory import ClientBooking, client_booking
-from slotbot.core.ics import booking_ics
-from slotbot.core.models import Booking, Client
+from slotbot.core.availability.directory import ClientBooking, client_booking
+from slotbot.core.booking.service import BookingRefused
+from slotbot.core.notify.ics import booking_ics
+from slotbot.core.storage.models import Booking, Client
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Attachment, Button, Screen

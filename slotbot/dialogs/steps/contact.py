@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slotbot.core.clients import set_contact
 from slotbot.core.limits import NAME_MAX, InvalidInput, check_name
-from slotbot.core.models import Client
+from slotbot.core.storage.models import Client
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Expect, Screen

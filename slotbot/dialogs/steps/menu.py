@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from slotbot.core.availability import Slot
-from slotbot.core.directory import last_booked_pair, next_slots
+from slotbot.core.availability.directory import last_booked_pair, next_slots
+from slotbot.core.availability.engine import Slot
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.i18n import LANGUAGES

@@ -4,9 +4,9 @@ cancel), and the question before a cancellation."""
 from __future__ import annotations
 
 from slotbot.core import booking
-from slotbot.core.booking import BookingRefused
-from slotbot.core.directory import client_booking, client_bookings
-from slotbot.core.models import BookingStatus
+from slotbot.core.availability.directory import client_booking, client_bookings
+from slotbot.core.booking.service import BookingRefused
+from slotbot.core.storage.models import BookingStatus
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from slotbot.core import booking
-from slotbot.core.booking import BookingRefused, Refusal
-from slotbot.core.calendars import upcoming_slots
-from slotbot.core.models import Client
+from slotbot.core.availability.calendars import upcoming_slots
+from slotbot.core.booking.service import BookingRefused, Refusal
+from slotbot.core.storage.models import Client
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen

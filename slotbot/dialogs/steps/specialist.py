@@ -3,9 +3,9 @@ over all; and, when the chosen one is booked up for long, colleagues free sooner
 
 from __future__ import annotations
 
-from slotbot.core.calendars import substitutes_for
-from slotbot.core.directory import next_slots
-from slotbot.core.models import Service
+from slotbot.core.availability.calendars import substitutes_for
+from slotbot.core.availability.directory import next_slots
+from slotbot.core.storage.models import Service
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen

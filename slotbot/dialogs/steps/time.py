@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slotbot.core.directory import day_slots
+from slotbot.core.availability.directory import day_slots
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Screen

@@ -9,8 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import AfterValidator
 from sqlalchemy import select
 
-from slotbot.core.availability_view import days_json, slot_json
-from slotbot.core.calendars import (
+from slotbot.core.availability.calendars import (
     Offer,
     UnknownKey,
     calendar_days,
@@ -19,8 +18,9 @@ from slotbot.core.calendars import (
     resolve_offer,
 )
 from slotbot.core.limits import bounded_date
-from slotbot.core.models import Service
+from slotbot.core.storage.models import Service
 from slotbot.webhooks.deps import NowDep, SessionDep
+from slotbot.webhooks.views import days_json, slot_json
 
 router = APIRouter(prefix="/api")
 

@@ -1,7 +1,7 @@
 """Reading the YAML import file: a loader that keeps the node tree so every problem gets
 its line number, and the ``parse_*`` / ``load_*`` entry points.
 
-Nothing here touches the database; see :mod:`slotbot.core.importer` for applying a file.
+Nothing here touches the database; see :mod:`slotbot.core.importing.importer` for applying a file.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from slotbot.core.importer_spec import (
+from slotbot.core.importing.spec import (
     TIME_RE,
     ImportFileError,
     ImportIssue,

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
-from slotbot.core.availability import OverrideKind as OverrideKind
+from slotbot.core.availability.engine import OverrideKind as OverrideKind
 from slotbot.core.limits import check_reason
 
 NAMING = {

@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from slotbot.core.models import Notification, NotificationChannel, NotificationStatus
+from slotbot.core.storage.models import Notification, NotificationChannel, NotificationStatus
 
 Channel = NotificationChannel
 #: One outbox row as column values, for :func:`write`.

@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from slotbot.core.availability import OverrideKind
-from slotbot.core.booking import cancel_in
-from slotbot.core.booking_sql import live
-from slotbot.core.db import session_factory, writer
-from slotbot.core.models import (
+from slotbot.core.availability.engine import OverrideKind
+from slotbot.core.booking.service import cancel_in
+from slotbot.core.booking.sql import live
+from slotbot.core.storage.db import session_factory, writer
+from slotbot.core.storage.models import (
     Booking,
     BookingStatus,
     Source,

@@ -2,8 +2,7 @@
 checks that span several fields, with the errors they raise.
 
 Pure: nothing here touches the database. Reading YAML (and line numbers) lives in
-:mod:`slotbot.core.importer_format`; checks against the database in :mod:`slotbot.core.importer`
-through :func:`reference_problems`.
+:mod:`.format`; checks against the database in :mod:`.importer` through :func:`reference_problems`.
 """
 
 from __future__ import annotations
@@ -11,14 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
-from slotbot.core.availability import OverrideKind
+from slotbot.core.availability.engine import OverrideKind, local_instant
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -267,17 +266,6 @@ class ImportSpec(_Spec):
         line_of = self._line_of or (lambda loc: None)
         issues = [ImportIssue(format_loc(loc), why, line_of(loc)) for loc, why in problems]
         return ImportFileError(self._filename, issues)
-
-
-def local_instant(local: datetime, zone: ZoneInfo) -> datetime | None:
-    """The UTC instant of a wall-clock time in ``zone``; ``None`` if the clocks skip it.
-
-    An ambiguous time (clocks going back) takes its first occurrence.
-    """
-    instant = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None, fold=0):
-        return None
-    return instant
 
 
 # --- checks beyond single fields ----------------------------------------------------------

@@ -5,8 +5,8 @@ that already match are not written); a specialist's service links, weekly rows, 
 overrides and blocks an import made (``source="import"``) are synced to the file: rows equal
 to the file's keep their ids, the rest are deleted, the missing ones inserted. Rows staff
 made (``source="staff"``) and services or specialists the file does not mention are left
-alone. Reading and checking the file lives in :mod:`slotbot.core.importer_format` and
-:mod:`slotbot.core.importer_spec`.
+alone. Reading and checking the file lives in :mod:`slotbot.core.importing.format` and
+:mod:`slotbot.core.importing.spec`.
 """
 
 from __future__ import annotations
@@ -21,21 +21,20 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from slotbot.core.availability import OverrideKind
-from slotbot.core.db import writer
-from slotbot.core.importer_format import load_import_file, parse_import_data, parse_import_text
-from slotbot.core.importer_spec import (
+from slotbot.core.availability.engine import OverrideKind, local_instant
+from slotbot.core.importing.format import load_import_file, parse_import_data, parse_import_text
+from slotbot.core.importing.spec import (
     WEEKDAYS,
     ImportFileError,
     ImportIssue,
     ImportSpec,
     Problem,
     SpecialistSpec,
-    local_instant,
     reference_problems,
     spec_problems,
 )
-from slotbot.core.models import (
+from slotbot.core.storage.db import writer
+from slotbot.core.storage.models import (
     BusinessSetting,
     Service,
     Source,

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from slotbot.core.availability import (
+from slotbot.core.availability.engine import (
     DateOverride,
     OverrideKind,
     Rules,
@@ -31,8 +31,8 @@ from slotbot.core.availability import (
     Window,
     slots_for_day,
 )
-from slotbot.core.db import session_factory
-from slotbot.core.models import (
+from slotbot.core.storage.db import session_factory
+from slotbot.core.storage.models import (
     BusinessSetting,
     CatalogState,
     Service,

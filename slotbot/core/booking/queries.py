@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slotbot.core.availability_view import iso_utc
-from slotbot.core.models import Booking, BookingStatus, Client, Service, Specialist
+from slotbot.core.storage.models import Booking, BookingStatus, Client, Service, Specialist
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,23 +25,6 @@ class BookingLine:
     def status(self) -> str:
         """The status as it stands at read time: a hold that ran out reads ``expired``."""
         return self.booking.status
-
-    def to_json(self) -> dict[str, Any]:
-        b = self.booking
-        return {
-            "id": b.id,
-            "status": b.status,
-            "service": self.service.key,
-            "specialist": self.specialist.key,
-            "start": iso_utc(b.starts_at),
-            "end": iso_utc(b.ends_at),
-            "timezone": self.specialist.timezone,
-            "client": {"id": self.client.id, "name": self.client.name, "phone": self.client.phone},
-            "channel": b.channel,
-            "hold_expires_at": iso_utc(b.hold_expires_at) if b.hold_expires_at else None,
-            "cancel_reason": b.cancel_reason,
-            "cancelled_by": b.cancelled_by,
-        }
 
 
 async def list_bookings(

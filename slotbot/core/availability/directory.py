@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from slotbot.core import catalog as catalogs
-from slotbot.core.availability import Slot, any_available, days_with_slots, next_available
-from slotbot.core.calendars import load_calendars
-from slotbot.core.db import session_factory
-from slotbot.core.models import Booking, BookingStatus, Service, Specialist
+from slotbot.core.availability import catalog as catalogs
+from slotbot.core.availability.calendars import load_calendars
+from slotbot.core.availability.engine import Slot, any_available, days_with_slots, next_available
+from slotbot.core.storage.db import session_factory
+from slotbot.core.storage.models import Booking, BookingStatus, Service, Specialist
 
 __all__ = [
     "ClientBooking",

@@ -1,7 +1,7 @@
 """The slot engine (DESIGN.md section 3): pure functions over plain values.
 
 Nothing here touches a database or the clock: callers load a :class:`SpecialistCalendar` per
-specialist (see :mod:`slotbot.core.calendars`) and pass ``now`` in.
+specialist (see :mod:`slotbot.core.availability.calendars`) and pass ``now`` in.
 
 Schedule layers, highest priority first, for one local date of one specialist:
 
@@ -42,6 +42,7 @@ __all__ = [
     "any_available",
     "candidate_starts",
     "days_with_slots",
+    "local_instant",
     "named_substitute",
     "next_available",
     "slots_for_day",
@@ -201,11 +202,15 @@ def windows_for_day(calendar: SpecialistCalendar, day: date) -> list[Window]:
     return sorted((w.window for w in calendar.weekly if w.covers(day)), key=lambda w: w.start)
 
 
-def _instant(day: date, at: time, zone: ZoneInfo) -> datetime | None:
-    """The UTC instant of a local wall-clock time; ``None`` inside a DST gap."""
-    local = datetime.combine(day, at, tzinfo=zone)  # fold=0: first occurrence when ambiguous
-    instant = local.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+def local_instant(local: datetime, zone: ZoneInfo) -> datetime | None:
+    """The UTC instant of a naive wall-clock time in ``zone``; ``None`` inside a DST gap
+    (the clocks skip it). An ambiguous time (clocks going back) takes its first occurrence.
+
+    The one place where wall-clock times become instants: the engine, the import and the
+    command line all use it.
+    """
+    instant = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None, fold=0):
         return None
     return instant
 
@@ -241,7 +246,7 @@ def _day_slots(
     seen: set[datetime] = set()
     for window in windows_for_day(calendar, day):
         for local_start, length in candidate_starts(window, day, duration_minutes):
-            start = _instant(day, local_start.time(), zone)
+            start = local_instant(datetime.combine(day, local_start.time()), zone)
             if start is None or start < earliest or start in seen:
                 continue
             seen.add(start)

@@ -5,7 +5,7 @@ Revises: 0002
 
 Services, specialists, their service links, weekly schedules, overrides and the shop's
 settings change rarely and are read on every booking; processes keep them in memory and
-compare this counter to know when to reload (slotbot.core.catalog). The triggers upsert, so a
+compare this counter to know when to reload (slotbot.core.availability.catalog). The triggers upsert, so a
 missing row is recreated rather than silently leaving the counter behind.
 """
 

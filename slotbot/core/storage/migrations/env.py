@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from slotbot.core.db import create_engine
-from slotbot.core.models import Base
+from slotbot.core.storage.db import create_engine
+from slotbot.core.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -15,8 +15,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from slotbot.core.db import write_transaction
-from slotbot.core.models import DialogSession
+from slotbot.core.storage.db import write_transaction
+from slotbot.core.storage.models import DialogSession
 
 __all__ = ["SessionState", "StaleSession", "load_session", "save_session", "save_session_in"]
 

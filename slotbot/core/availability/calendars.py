@@ -23,8 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slotbot.core import catalog as catalogs
-from slotbot.core.availability import (
+from slotbot.core.availability import catalog as catalogs
+from slotbot.core.availability.engine import (
     Busy,
     BusyIndex,
     Rules,
@@ -36,7 +36,7 @@ from slotbot.core.availability import (
     next_available,
     substitutes,
 )
-from slotbot.core.models import (
+from slotbot.core.storage.models import (
     Booking,
     BookingStatus,
     BusinessSetting,
@@ -61,24 +61,22 @@ async def load_calendars(
     last: date,
     now: datetime,
     exclude_booking_id: int | None = None,
-    with_busy: bool = True,
     catalog: catalogs.Catalog | None = None,
 ) -> list[SpecialistCalendar]:
     """Calendars of the given active specialists, with busy time over local dates
     [first, last].
 
-    The schedule layers come from the catalog (:func:`slotbot.core.catalog.fresh`: one small
-    query when nothing changed); busy time (blocks, confirmed bookings and holds not yet
+    The schedule layers come from the catalog (:func:`.catalog.fresh`: one small query
+    when nothing changed); busy time (blocks, confirmed bookings and holds not yet
     expired at ``now``) is one query whatever the range. A booking being moved can be left
-    out with ``exclude_booking_id``; ``with_busy=False`` skips busy time (schedule layers
-    only). Order follows ``specialist_ids``. A caller that already holds the fresh catalog
-    passes it as ``catalog`` to save the version query.
+    out with ``exclude_booking_id``. Order follows ``specialist_ids``. A caller that
+    already holds the fresh catalog passes it as ``catalog`` to save the version query.
     """
     catalog = catalog or await catalogs.fresh(session)
     calendars = [
         catalog.calendars[sid] for sid in dict.fromkeys(specialist_ids) if sid in catalog.calendars
     ]
-    if not calendars or not with_busy:
+    if not calendars:
         return calendars
     # Instants that cover the local dates in every time zone (offsets are within +-14 h).
     lo = datetime.combine(first - timedelta(days=1), time(), tzinfo=UTC)
@@ -138,11 +136,6 @@ async def shop_timezone(session: AsyncSession) -> ZoneInfo:
         return ZoneInfo(configured)
     first = await session.scalar(select(Specialist.timezone).order_by(Specialist.id).limit(1))
     return ZoneInfo(first or "UTC")
-
-
-async def providers(session: AsyncSession, service_id: int) -> list[int]:
-    """Ids of the active specialists who offer an active service, by id."""
-    return (await catalogs.fresh(session)).providers(service_id)
 
 
 class UnknownKey(LookupError):

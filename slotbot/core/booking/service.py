@@ -10,8 +10,9 @@ hold; all but notice and horizon again at confirm); a client holds at most
 
 How "never a double booking" is kept, in as few round trips as the rules allow:
 
-- The schedule layers and rules come from the in-memory catalog (:mod:`slotbot.core.catalog`);
-  the slot engine decides there whether ``start`` is offered, and by whom.
+- The schedule layers and rules come from the in-memory catalog
+  (:mod:`slotbot.core.availability.catalog`); the slot engine decides there whether
+  ``start`` is offered, and by whom.
 - A hold is one guarded ``INSERT ... SELECT ... WHERE`` the catalog version is still the one
   used, no live booking or block of the specialist overlaps, the client has no overlapping
   appointment and fewer than three live holds. On SQLite it runs in a ``BEGIN IMMEDIATE``
@@ -45,20 +46,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from slotbot.core import booking_sql as sql
-from slotbot.core import catalog as catalogs
-from slotbot.core.availability import Slot
-from slotbot.core.booking_sql import MAX_LIVE_HOLDS
-from slotbot.core.calendars import upcoming_slots
-from slotbot.core.catalog import VERSION, Catalog
-from slotbot.core.db import session_factory, write_transaction, writer
-from slotbot.core.models import (
-    Booking,
-    BookingStatus,
-    Client,
-    Specialist,
-)
-from slotbot.core.outbox import (
+from slotbot.core.availability import catalog as catalogs
+from slotbot.core.availability.calendars import upcoming_slots
+from slotbot.core.availability.catalog import VERSION, Catalog
+from slotbot.core.availability.engine import Slot
+from slotbot.core.booking import sql as sql
+from slotbot.core.booking.sql import MAX_LIVE_HOLDS
+from slotbot.core.notify.outbox import (
     plan_cancelled,
     plan_confirmed,
     plan_moved_away,
@@ -66,6 +60,28 @@ from slotbot.core.outbox import (
     withdraw_upcoming,
     write,
 )
+from slotbot.core.storage.db import session_factory, write_transaction, writer
+from slotbot.core.storage.models import (
+    Booking,
+    BookingStatus,
+    Client,
+    Specialist,
+)
+
+__all__ = [
+    "CANCELLERS",
+    "BookingRefused",
+    "Refusal",
+    "cancel",
+    "cancel_in",
+    "complete_past",
+    "confirm",
+    "expire_holds",
+    "hold",
+    "mark_no_show",
+    "release",
+    "reschedule",
+]
 
 CANCELLERS = ("client", "specialist", "staff")
 
@@ -208,7 +224,6 @@ async def _insert_hold(
     client_id: int,
     channel: str,
     now: datetime,
-    replacing: int = 0,
 ) -> Booking:
     """Insert the hold for the first candidate still free; returns the held booking."""
     postgres = connection.dialect.name == "postgresql"
@@ -216,7 +231,8 @@ async def _insert_hold(
     base = {
         "p_client_id": client_id, "p_service_id": plan.service_id, "p_starts_at": plan.start,
         "p_ends_at": plan.end, "p_hold_expires_at": plan.hold_until, "p_channel": channel,
-        "p_now": now, "p_booking_id": replacing, "p_version": plan.version,
+        "p_now": now, "p_booking_id": 0,  # no booking of the client's own to leave out
+        "p_version": plan.version,
     }  # fmt: skip
     if postgres and await connection.scalar(sql.LOCK_CLIENT, base) is None:
         raise BookingRefused(Refusal.NOT_FOUND, "unknown client")

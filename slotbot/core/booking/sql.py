@@ -1,7 +1,7 @@
 """The booking service's SQL: guarded statements, built once and bound per call.
 
 Each statement carries its own checks so that the check and the write are one statement:
-see :mod:`slotbot.core.booking` for how they are used.
+see :mod:`slotbot.core.booking.service` for how they are used.
 """
 
 from __future__ import annotations
@@ -26,8 +26,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
-from slotbot.core.catalog import VERSION
-from slotbot.core.models import LIVE_STATUSES, Booking, BookingStatus, Client, SpecialistBlock
+from slotbot.core.availability.catalog import VERSION
+from slotbot.core.storage.models import (
+    LIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    Client,
+    SpecialistBlock,
+)
 
 MAX_LIVE_HOLDS = 3
 

@@ -1,1 +1,0 @@
-"""Alembic migrations; run them with :func:`slotbot.core.schema.upgrade`."""

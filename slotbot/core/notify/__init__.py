@@ -1,0 +1,2 @@
+"""Notifications: the outbox rows a booking writes (``outbox``) and calendar files
+(``ics``)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations; run them with :func:`slotbot.core.storage.schema.upgrade`."""
