@@ -28,6 +28,7 @@ class Context:
     locale: str
     version: int
     directory: Directory
+    specialist_id: int | None = None  # set when the visitor is a linked specialist
     notice: str = ""  # a toast for the channel (Telegram's callback answer)
     extra: list[Screen] = field(default_factory=list)  # sent after the main screen
 
