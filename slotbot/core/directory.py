@@ -1,0 +1,285 @@
+"""What the conversation shows about the shop: services and specialists with their names in
+a locale, each specialist's next free slot, and a client's own bookings.
+
+Names change as rarely as the catalog, so they are kept per catalog version (one small
+version query when nothing changed); busy time is always read fresh.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from slotbot.core import catalog as catalogs
+from slotbot.core.availability import Slot, any_available, days_with_slots, next_available
+from slotbot.core.calendars import load_calendars
+from slotbot.core.db import session_factory
+from slotbot.core.models import Booking, BookingStatus, Service, Specialist
+
+__all__ = [
+    "ClientBooking",
+    "Directory",
+    "ServiceEntry",
+    "SpecialistEntry",
+    "client_booking",
+    "client_bookings",
+    "day_slots",
+    "free_days",
+    "last_booked_pair",
+    "load_directory",
+    "next_slots",
+]
+
+
+def _localised(names: Mapping[str, str], locale: str, fallback: str) -> str:
+    return names.get(locale) or names.get("en") or next(iter(names.values()), fallback)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntry:
+    id: int
+    key: str
+    names: Mapping[str, str]
+    duration_minutes: int
+    price: Decimal | None
+    currency: str | None
+
+    def name(self, locale: str) -> str:
+        return _localised(self.names, locale, self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialistEntry:
+    id: int
+    key: str
+    full_name: str
+    titles: Mapping[str, str]
+    timezone: ZoneInfo
+
+    def title(self, locale: str) -> str:
+        return _localised(self.titles, locale, "")
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """Active services (in import order) and active specialists, with who offers what."""
+
+    catalog: catalogs.Catalog
+    services: Mapping[int, ServiceEntry]
+    specialists: Mapping[int, SpecialistEntry]
+
+    def providers(self, service_id: int) -> list[int]:
+        """Active specialists who offer an active service, by id."""
+        return [sid for sid in self.catalog.providers(service_id) if sid in self.specialists]
+
+    def offered_services(self) -> list[ServiceEntry]:
+        """Services that at least one active specialist offers."""
+        return [s for s in self.services.values() if self.providers(s.id)]
+
+    def zone_of(self, specialist_ids: list[int]) -> ZoneInfo:
+        """The time zone to show times in: the first specialist's."""
+        for sid in specialist_ids:
+            if sid in self.specialists:
+                return self.specialists[sid].timezone
+        return ZoneInfo("UTC")
+
+
+_cache: weakref.WeakKeyDictionary[object, Directory] = weakref.WeakKeyDictionary()
+
+
+async def _load(session: AsyncSession, catalog: catalogs.Catalog) -> Directory:
+    services = {
+        s.id: ServiceEntry(s.id, s.key, dict(s.name), s.duration_minutes, s.price, s.currency)
+        for s in await session.scalars(
+            select(Service).where(Service.is_active.is_(True)).order_by(Service.id)
+        )
+    }
+    specialists = {
+        s.id: SpecialistEntry(s.id, s.key, s.name, dict(s.title or {}), ZoneInfo(s.timezone))
+        for s in await session.scalars(
+            select(Specialist).where(Specialist.is_active.is_(True)).order_by(Specialist.id)
+        )
+    }
+    return Directory(catalog, services, specialists)
+
+
+async def load_directory(session: AsyncSession) -> Directory:
+    """The directory as the database has it now (cached per catalog version)."""
+    catalog = await catalogs.fresh(session)
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    known = _cache.get(engine.sync_engine.pool)
+    if known is not None and known.catalog.version == catalog.version:
+        return known
+    directory = await _load(session, catalog)
+    _cache[engine.sync_engine.pool] = directory
+    return directory
+
+
+def _horizon(directory: Directory, ids: list[int], now: datetime) -> tuple[date, date]:
+    today = now.astimezone(directory.zone_of(ids)).date()
+    days = directory.catalog.rules.horizon_days
+    return today - timedelta(days=1), today + timedelta(days=days + 1)
+
+
+async def next_slots(
+    session: AsyncSession, directory: Directory, service_id: int, *, now: datetime
+) -> dict[int, Slot | None]:
+    """Each provider's first free slot for the service, from one load of busy time."""
+    ids = directory.providers(service_id)
+    if not ids:
+        return {}
+    first, last = _horizon(directory, ids, now)
+    calendars = await load_calendars(
+        session, specialist_ids=ids, first=first, last=last, now=now, catalog=directory.catalog
+    )
+    duration = directory.services[service_id].duration_minutes
+    rules = directory.catalog.rules
+    return {
+        c.specialist_id: next_available([c], duration_minutes=duration, now=now, rules=rules)
+        for c in calendars
+    }
+
+
+async def free_days(
+    session: AsyncSession,
+    directory: Directory,
+    service_id: int,
+    specialist_ids: list[int],
+    first: date,
+    last: date,
+    *,
+    now: datetime,
+) -> dict[date, bool]:
+    """For each local date of [first, last], whether any of the specialists has a free slot."""
+    calendars = await load_calendars(
+        session, specialist_ids=specialist_ids, first=first, last=last, now=now,
+        catalog=directory.catalog,
+    )  # fmt: skip
+    duration = directory.services[service_id].duration_minutes
+    return days_with_slots(
+        calendars, first, last, duration_minutes=duration, now=now, rules=directory.catalog.rules
+    )
+
+
+async def day_slots(
+    session: AsyncSession,
+    directory: Directory,
+    service_id: int,
+    specialist_ids: list[int],
+    day: date,
+    *,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> list[Slot]:
+    """The free slots of a local date, each with the specialists who can take it."""
+    calendars = await load_calendars(
+        session, specialist_ids=specialist_ids, first=day, last=day, now=now,
+        catalog=directory.catalog, exclude_booking_id=exclude_booking_id,
+    )  # fmt: skip
+    duration = directory.services[service_id].duration_minutes
+    return any_available(
+        calendars, day, duration_minutes=duration, now=now, rules=directory.catalog.rules
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ClientBooking:
+    """One of a client's bookings, with what the client needs to recognise it."""
+
+    id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    service_id: int
+    service_names: Mapping[str, str]
+    specialist_id: int
+    specialist_name: str
+    timezone: ZoneInfo
+    price: Decimal | None
+    currency: str | None
+
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(self.timezone)
+
+
+def _entry(booking: Booking, service: Service, specialist: Specialist) -> ClientBooking:
+    return ClientBooking(
+        booking.id, booking.status, booking.starts_at, booking.ends_at, service.id,
+        dict(service.name), specialist.id, specialist.name, ZoneInfo(specialist.timezone),
+        service.price, service.currency,
+    )  # fmt: skip
+
+
+async def client_bookings(
+    session: AsyncSession, client_id: int, *, now: datetime, past_limit: int = 5
+) -> tuple[list[ClientBooking], list[ClientBooking]]:
+    """A client's upcoming confirmed bookings (soonest first) and their latest past ones."""
+    query = (
+        select(Booking, Service, Specialist)
+        .join(Service, Service.id == Booking.service_id)
+        .join(Specialist, Specialist.id == Booking.specialist_id)
+        .where(Booking.client_id == client_id)
+    )
+    upcoming_rows = await session.execute(
+        query.where(Booking.status == BookingStatus.CONFIRMED, Booking.ends_at > now).order_by(
+            Booking.starts_at
+        )
+    )
+    past_rows = await session.execute(
+        query.where(
+            Booking.status.in_(
+                [BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW]
+            ),
+            Booking.ends_at <= now,
+        )
+        .order_by(Booking.starts_at.desc())
+        .limit(past_limit)
+    )
+
+    return [_entry(*r) for r in upcoming_rows.tuples()], [_entry(*r) for r in past_rows.tuples()]
+
+
+async def client_booking(
+    session: AsyncSession, client_id: int, booking_id: int
+) -> ClientBooking | None:
+    """One booking of this client (``None`` for someone else's or a missing one)."""
+    row = (
+        await session.execute(
+            select(Booking, Service, Specialist)
+            .join(Service, Service.id == Booking.service_id)
+            .join(Specialist, Specialist.id == Booking.specialist_id)
+            .where(Booking.id == booking_id, Booking.client_id == client_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return _entry(*row.tuple())
+
+
+def open_session(engine: AsyncEngine) -> AsyncSession:
+    """A read session on ``engine``."""
+    return session_factory(engine)()
+
+
+async def last_booked_pair(session: AsyncSession, client_id: int) -> tuple[int, int] | None:
+    """(service, specialist) of the client's latest kept booking, for "Book again"."""
+    row = (
+        await session.execute(
+            select(Booking.service_id, Booking.specialist_id)
+            .where(
+                Booking.client_id == client_id,
+                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.COMPLETED]),
+            )
+            .order_by(Booking.starts_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return (row.service_id, row.specialist_id) if row else None

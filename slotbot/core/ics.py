@@ -1,0 +1,46 @@
+"""Calendar files for bookings (RFC 5545, made with ``icalendar``): one event whose UID is
+stable per booking, so a calendar that imported it can update or cancel it later."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from icalendar import Calendar, Event
+
+__all__ = ["booking_ics", "booking_uid"]
+
+
+def booking_uid(booking_id: int, domain: str = "slotbot") -> str:
+    """The event UID of a booking: the same for every file about it."""
+    return f"booking-{booking_id}@{domain}"
+
+
+def booking_ics(
+    *,
+    booking_id: int,
+    start: datetime,
+    end: datetime,
+    summary: str,
+    description: str = "",
+    now: datetime,
+    cancelled: bool = False,
+    sequence: int = 0,
+) -> bytes:
+    """An iCalendar file with the booking as one event (instants in UTC)."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//slotbot//booking//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    event.add("uid", booking_uid(booking_id))
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstart", start.astimezone(UTC))
+    event.add("dtend", end.astimezone(UTC))
+    event.add("summary", summary)
+    if description:
+        event.add("description", description)
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    calendar.add_component(event)
+    data: bytes = calendar.to_ical()
+    return data

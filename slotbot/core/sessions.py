@@ -1,0 +1,112 @@
+"""Dialog sessions: a conversation's state in ``dialog_sessions``, saved with a version check.
+
+Any process can serve any update: a session is loaded by (channel, conversation id), changed
+in memory and saved only if nobody saved it in between (optimistic concurrency). A stale save
+is refused with :class:`StaleSession`, never silently overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from slotbot.core.db import write_transaction
+from slotbot.core.models import DialogSession
+
+__all__ = ["SessionState", "StaleSession", "load_session", "save_session", "save_session_in"]
+
+
+class StaleSession(Exception):
+    """The session was saved by someone else since it was loaded."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """A loaded session: ``version`` 0 means it has never been saved."""
+
+    channel: str
+    conversation_id: str
+    state: dict[str, Any]
+    version: int
+    locale: str
+
+
+async def load_session(
+    engine: AsyncEngine, *, channel: str, conversation_id: str, locale: str = "en"
+) -> SessionState:
+    """The session of a conversation, or a new empty one (version 0) if it has none."""
+    async with engine.connect() as connection:
+        row = (
+            await connection.execute(
+                select(DialogSession.state, DialogSession.version, DialogSession.locale).where(
+                    DialogSession.channel == channel,
+                    DialogSession.conversation_id == conversation_id,
+                )
+            )
+        ).first()
+    if row is None:
+        return SessionState(channel, conversation_id, {}, 0, locale)
+    return SessionState(channel, conversation_id, dict(row.state or {}), row.version, row.locale)
+
+
+async def save_session_in(
+    connection: AsyncConnection,
+    loaded: SessionState,
+    *,
+    state: dict[str, Any],
+    locale: str,
+    now: datetime,
+) -> SessionState:
+    """Save inside the caller's transaction; raises :class:`StaleSession` when the stored
+    version is no longer ``loaded.version``. Returns the saved session (version + 1)."""
+    values = {"state": state, "locale": locale, "updated_at": now, "version": loaded.version + 1}
+    if loaded.version == 0:
+        exists = await connection.scalar(
+            select(DialogSession.id).where(
+                DialogSession.channel == loaded.channel,
+                DialogSession.conversation_id == loaded.conversation_id,
+            )
+        )
+        if exists is not None:
+            raise StaleSession()
+        await connection.execute(
+            insert(DialogSession).values(
+                channel=loaded.channel, conversation_id=loaded.conversation_id, **values
+            )
+        )
+    else:
+        result = await connection.execute(
+            update(DialogSession)
+            .where(
+                DialogSession.channel == loaded.channel,
+                DialogSession.conversation_id == loaded.conversation_id,
+                DialogSession.version == loaded.version,
+            )
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            raise StaleSession()
+    return SessionState(loaded.channel, loaded.conversation_id, state, loaded.version + 1, locale)
+
+
+async def save_session(
+    engine: AsyncEngine,
+    loaded: SessionState,
+    *,
+    state: dict[str, Any],
+    locale: str,
+    now: datetime,
+) -> SessionState:
+    """Save a session in a transaction of its own (see :func:`save_session_in`)."""
+    try:
+        async with write_transaction(engine) as connection:
+            return await save_session_in(connection, loaded, state=state, locale=locale, now=now)
+    except IntegrityError:  # a concurrent first save won the unique (channel, id) race
+        if loaded.version == 0:
+            raise StaleSession() from None
+        raise

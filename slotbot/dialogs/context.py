@@ -1,0 +1,45 @@
+"""What a step needs while handling one event: the database, the clock, the client, texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from slotbot.core.directory import Directory
+from slotbot.dialogs.actions import encode
+from slotbot.dialogs.events import Visitor
+from slotbot.dialogs.i18n import Texts, texts
+from slotbot.dialogs.screens import Screen
+
+__all__ = ["Context"]
+
+
+@dataclass(slots=True)
+class Context:
+    """One event's world. ``version`` is the session version the new screens belong to."""
+
+    engine: AsyncEngine
+    session: AsyncSession  # for reads; writes go through core's services
+    now: datetime
+    visitor: Visitor
+    client_id: int
+    locale: str
+    version: int
+    directory: Directory
+    notice: str = ""  # a toast for the channel (Telegram's callback answer)
+    extra: list[Screen] = field(default_factory=list)  # sent after the main screen
+
+    @property
+    def texts(self) -> Texts:
+        return texts(self.locale)
+
+    async def refresh(self) -> None:
+        """End the read snapshot so that what core just wrote is seen (SQLite's WAL keeps a
+        read transaction on the snapshot it began with)."""
+        await self.session.rollback()
+
+    def act(self, code: str, *args: int | str) -> str:
+        """A button action for the screen being made."""
+        return encode(self.version, code, *args)

@@ -1,0 +1,72 @@
+"""The conversation's state as stored in ``dialog_sessions.state`` (plain JSON values)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+__all__ = ["Flow"]
+
+
+@dataclass(slots=True)
+class Flow:
+    """Where a client is in the conversation and what they picked so far."""
+
+    step: str = "menu"
+    page: int = 0
+    service: int | None = None
+    specialist: int | None = None  # None with ``any_specialist`` set: any available
+    any_specialist: bool = False
+    month: str = ""  # "2026-12": the calendar's month
+    day: str = ""  # "2026-12-03": the picked day
+    start: str = ""  # ISO instant of the picked time
+    hold: int | None = None  # the booking id held for the picked time
+    booking: int | None = None  # the booking the done / detail / cancel screens show
+    moving: int | None = None  # the booking being rescheduled
+    return_to: str = ""  # where a side step (change name) goes back to
+    alternatives: list[str] = field(default_factory=list)  # ISO instants offered instead
+    note: str = ""  # one line shown above the next screen
+    offered: list[str] = field(default_factory=list)  # the actions the last screen offered
+
+    @classmethod
+    def load(cls, stored: dict[str, Any]) -> Flow:
+        """The flow in a stored state; anything unreadable starts over at the menu."""
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        try:
+            flow = cls(**{k: v for k, v in stored.items() if k in names})
+            flow.validate()
+        except (TypeError, ValueError):
+            return cls()
+        return flow
+
+    def validate(self) -> None:
+        for name in ("service", "specialist", "hold", "booking", "moving"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, int):
+                raise ValueError(name)
+        if not all(isinstance(a, str) for a in [*self.offered, *self.alternatives]):
+            raise ValueError("lists")
+        self.picked_day()
+        self.picked_start()
+
+    def dump(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def picked_day(self) -> date | None:
+        return date.fromisoformat(self.day) if self.day else None
+
+    def picked_start(self) -> datetime | None:
+        return datetime.fromisoformat(self.start).astimezone(UTC) if self.start else None
+
+    def specialist_choice(self) -> int | None:
+        """The specialist to hold with: ``None`` for any available."""
+        return None if self.any_specialist else self.specialist
+
+    def start_over(self, step: str = "menu") -> None:
+        """Forget the booking being made (a held time is released by the engine)."""
+        keep_page = self.page
+        fresh = Flow(step=step, page=keep_page)
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(fresh, f.name))

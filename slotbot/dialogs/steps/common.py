@@ -1,0 +1,62 @@
+"""Lines and lookups several steps share: what the client is booking, said the same way."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slotbot.core.availability import Slot
+from slotbot.core.directory import ServiceEntry, day_slots, next_slots
+from slotbot.dialogs.context import Context
+from slotbot.dialogs.state import Flow
+
+__all__ = ["chosen_ids", "service_line", "soonest", "specialist_line"]
+
+
+def service_line(ctx: Context, service: ServiceEntry) -> str:
+    """``Haircut · 1 hr · €30.00``."""
+    t = ctx.texts
+    parts = [service.name(ctx.locale), t.duration(service.duration_minutes)]
+    price = t.price(service.price, service.currency)
+    return " · ".join([*parts, price] if price else parts)
+
+
+def specialist_line(ctx: Context, specialist_id: int) -> str:
+    """``Anna Petrova, Barber``."""
+    entry = ctx.directory.specialists.get(specialist_id)
+    if entry is None:
+        return "?"
+    title = entry.title(ctx.locale)
+    return f"{entry.full_name}, {title}" if title else entry.full_name
+
+
+def chosen_ids(ctx: Context, flow: Flow) -> list[int]:
+    """The specialists the client may get: the chosen one, or every provider for "any"."""
+    if flow.service is None:
+        return []
+    providers = ctx.directory.providers(flow.service)
+    if flow.any_specialist:
+        return providers
+    return [flow.specialist] if flow.specialist in providers else []
+
+
+async def soonest(ctx: Context, flow: Flow) -> Slot | None:
+    """The earliest free slot of the chosen service and specialist(s)."""
+    if flow.service is None:
+        return None
+    ids = set(chosen_ids(ctx, flow))
+    firsts = await next_slots(ctx.session, ctx.directory, flow.service, now=ctx.now)
+    found = [s for sid, s in firsts.items() if sid in ids and s is not None]
+    return min(found, key=lambda s: s.start) if found else None
+
+
+async def still_free(ctx: Context, flow: Flow, start: datetime) -> bool:
+    """Whether ``start`` is still a free slot of the chosen service and specialist(s)."""
+    if flow.service is None:
+        return False
+    ids = chosen_ids(ctx, flow)
+    zone = ctx.directory.zone_of(ids)
+    slots = await day_slots(
+        ctx.session, ctx.directory, flow.service, ids, start.astimezone(zone).date(),
+        now=ctx.now, exclude_booking_id=flow.moving,
+    )  # fmt: skip
+    return any(s.start == start for s in slots)

@@ -1,0 +1,154 @@
+"""The summary to confirm (or a move to confirm), and the screen after booking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slotbot.core import booking
+from slotbot.core.booking import BookingRefused
+from slotbot.core.directory import ClientBooking, client_booking
+from slotbot.core.ics import booking_ics
+from slotbot.core.models import Booking, Client
+from slotbot.dialogs.actions import Action
+from slotbot.dialogs.context import Context
+from slotbot.dialogs.screens import Attachment, Button, Screen
+from slotbot.dialogs.state import Flow
+from slotbot.dialogs.steps import Step
+from slotbot.dialogs.steps.common import service_line, specialist_line
+from slotbot.dialogs.steps.picking import offer_instead, refusal_line
+from slotbot.dialogs.widgets import back_row
+
+__all__ = ["CONFIRM", "calendar_file", "describe", "render_done"]
+
+
+def describe(ctx: Context, entry: ClientBooking) -> str:
+    """``Haircut with Anna Petrova on Tuesday, December 1, 2026 at 10:00 AM``."""
+    _ = ctx.texts.gettext
+    local = entry.local_start()
+    return _("{service} with {name} on {day} at {time}").format(
+        service=entry.service_names.get(ctx.locale) or entry.service_names.get("en", ""),
+        name=entry.specialist_name,
+        day=ctx.texts.long_day(local.date()),
+        time=ctx.texts.time(entry.starts_at, entry.timezone),
+    )
+
+
+def calendar_file(ctx: Context, entry: ClientBooking) -> Screen:
+    """A message carrying the booking's .ics file."""
+    _ = ctx.texts.gettext
+    summary = "{} · {}".format(
+        entry.service_names.get(ctx.locale) or entry.service_names.get("en", ""),
+        entry.specialist_name,
+    )
+    data = booking_ics(
+        booking_id=entry.id, start=entry.starts_at, end=entry.ends_at, summary=summary,
+        now=ctx.now,
+    )  # fmt: skip
+    attachment = Attachment(f"booking-{entry.id}.ics", "text/calendar", data)
+    text = _("Open the file to add the appointment to your calendar.")
+    return Screen(text, attachments=(attachment,))
+
+
+async def _summary(ctx: Context, flow: Flow, start: datetime) -> str:
+    _ = ctx.texts.gettext
+    assert flow.service is not None
+    service = ctx.directory.services[flow.service]
+    specialist_id = flow.specialist
+    if flow.hold is not None:
+        held = await ctx.session.get(Booking, flow.hold, populate_existing=True)
+        specialist_id = held.specialist_id if held else specialist_id
+    zone = ctx.directory.zone_of([specialist_id] if specialist_id else [])
+    client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
+    assert client is not None
+    local = start.astimezone(zone)
+    lines = [
+        _("Please check your booking:"),
+        _("Service: {service}").format(service=service_line(ctx, service)),
+        _("Specialist: {name}").format(name=specialist_line(ctx, specialist_id or 0)),
+        _("When: {day}, {time} ({zone})").format(
+            day=ctx.texts.long_day(local.date()),
+            time=ctx.texts.time(start, zone),
+            zone=ctx.texts.zone_name(zone, start),
+        ),
+        _("Name: {name}").format(name=client.name or "—"),
+        _("Phone: {phone}").format(phone=client.phone or "—"),
+    ]
+    if flow.hold is not None:
+        minutes = ctx.directory.catalog.rules.hold_minutes
+        lines.append(_("We hold this time for you for {minutes} minutes.").format(minutes=minutes))
+    return "\n".join(lines)
+
+
+async def render_confirm(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    start = flow.picked_start()
+    assert start is not None
+    text = await _summary(ctx, flow, start)
+    if flow.moving is not None:
+        old = await client_booking(ctx.session, ctx.client_id, flow.moving)
+        if old is not None:
+            heading = _("Move your appointment from {old} to:").format(old=describe(ctx, old))
+            text = "\n".join([heading, *text.splitlines()[1:]])
+    rows = [
+        (Button(_("✅ Confirm"), ctx.act("ok")),),
+        (Button(_("Change name"), ctx.act("nm")), Button(_("Change phone"), ctx.act("ph"))),
+        back_row(ctx, Button(_("✖ Cancel"), ctx.act("home"))),
+    ]
+    return Screen(text, tuple(rows))
+
+
+async def _confirm(ctx: Context, flow: Flow, start: datetime) -> None:
+    try:
+        if flow.moving is not None:
+            done = await booking.reschedule(
+                ctx.engine, booking_id=flow.moving, start=start, now=ctx.now,
+                specialist_id=flow.specialist, any_specialist=flow.any_specialist,
+                client_id=ctx.client_id,
+            )  # fmt: skip
+        elif flow.hold is not None:
+            done = await booking.confirm(
+                ctx.engine, booking_id=flow.hold, now=ctx.now, client_id=ctx.client_id
+            )
+        else:
+            flow.step = "time"
+            return
+    except BookingRefused as refusal:
+        flow.hold = None
+        found = tuple(s.start for s in refusal.next_slots)
+        await offer_instead(ctx, flow, refusal_line(ctx, refusal), start, found)
+        return
+    flow.hold, flow.moving = None, None
+    flow.booking = done.id
+    flow.step = "done"
+
+
+async def press_confirm(ctx: Context, flow: Flow, action: Action) -> None:
+    start = flow.picked_start()
+    if action.code == "back":
+        flow.hold = None  # the engine lets the held time go
+        flow.step = "time"
+    elif action.code == "nm":
+        flow.step, flow.return_to = "name", "confirm"
+    elif action.code == "ph":
+        flow.step, flow.return_to = "phone", "confirm"
+    elif action.code == "ok" and start is not None:
+        await _confirm(ctx, flow, start)
+
+
+async def render_done(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    assert flow.booking is not None
+    entry = await client_booking(ctx.session, ctx.client_id, flow.booking)
+    assert entry is not None
+    text = _("You are booked: {what}.").format(what=describe(ctx, entry))
+    text += "\n" + _("We will remind you the day before. See you then!")
+    rows = [
+        (Button(_("📅 Add to calendar"), ctx.act("ics", entry.id)),),
+        (Button(_("Reschedule"), ctx.act("rs", entry.id)),
+         Button(_("Cancel booking"), ctx.act("cx", entry.id))),
+        (Button(_("Book another"), ctx.act("home")), Button(_("My bookings"), ctx.act("my"))),
+    ]  # fmt: skip
+    return Screen(text, tuple(rows))
+
+
+CONFIRM = Step(render_confirm, press_confirm)

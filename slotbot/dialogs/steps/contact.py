@@ -1,0 +1,129 @@
+"""Contact details: the name (from the channel's profile when it has one, editable) and a
+phone number, typed or shared; a returning client is not asked again."""
+
+from __future__ import annotations
+
+from slotbot.core.models import Client
+from slotbot.dialogs.actions import Action
+from slotbot.dialogs.context import Context
+from slotbot.dialogs.identity import InvalidContactInput, save_contact
+from slotbot.dialogs.screens import Expect, Screen
+from slotbot.dialogs.state import Flow
+from slotbot.dialogs.steps import Step
+from slotbot.dialogs.widgets import back_row
+
+__all__ = ["CONTACT", "NAME", "NAME_MAX", "PHONE", "contact_shared"]
+
+NAME_MAX = 100
+
+
+async def _client(ctx: Context) -> Client:
+    await ctx.refresh()
+    client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
+    assert client is not None
+    return client
+
+
+async def render_contact(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    client = await _client(ctx)
+    if not client.name:
+        return Screen(_("What name should we book under?"), (back_row(ctx),), Expect.TEXT)
+    text = _("Thank you, {name}. What phone number can we reach you on?").format(name=client.name)
+    return Screen(
+        text, (back_row(ctx),), Expect.PHONE, share_contact_label=_("Share my phone number")
+    )
+
+
+async def _next(ctx: Context, flow: Flow) -> None:
+    client = await _client(ctx)
+    if client.name and client.phone:
+        flow.step = flow.return_to or "confirm"
+        flow.return_to = ""
+
+
+def _name(ctx: Context, text: str) -> str | None:
+    name = " ".join(text.split())
+    if not name or len(name) > NAME_MAX:
+        return None
+    return name
+
+
+async def text_contact(ctx: Context, flow: Flow, text: str) -> None:
+    _ = ctx.texts.gettext
+    client = await _client(ctx)
+    if not client.name or flow.step == "name":
+        name = _name(ctx, text)
+        if name is None:
+            flow.note = _("Please type a name of at most {limit} characters.").format(
+                limit=NAME_MAX
+            )
+            return
+        await save_contact(ctx.engine, ctx.client_id, name=name)
+        if flow.step == "name":
+            flow.step = flow.return_to or "confirm"
+            flow.return_to = ""
+            return
+    else:
+        try:
+            await save_contact(ctx.engine, ctx.client_id, phone=text[:40])
+        except InvalidContactInput:
+            flow.note = _(
+                "That does not look like a phone number. Please type it with the country "
+                "code, for example +49 151 23456789."
+            )
+            return
+    await _next(ctx, flow)
+
+
+async def contact_shared(ctx: Context, flow: Flow, phone: str, own: bool) -> None:
+    """A shared contact: accepted only when it is the sender's own."""
+    _ = ctx.texts.gettext
+    if flow.step not in ("contact", "phone"):
+        flow.note = _("Thank you, but I do not need a phone number right now.")
+        return
+    if not own:
+        flow.note = _("Please share your own contact, or type your phone number.")
+        return
+    flow.step = "contact"
+    await text_contact(ctx, flow, phone)
+
+
+async def press_contact(ctx: Context, flow: Flow, action: Action) -> None:
+    if action.code == "back":
+        if flow.return_to:
+            flow.step, flow.return_to = flow.return_to, ""
+        else:
+            flow.step = "time" if flow.moving is None else "date"
+            flow.hold = None  # let the held time go
+
+
+async def render_name(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    return Screen(_("Type the name for the booking:"), (back_row(ctx),), Expect.TEXT)
+
+
+async def render_phone(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    return Screen(
+        _("Type your phone number, or share it:"), (back_row(ctx),), Expect.PHONE,
+        share_contact_label=_("Share my phone number"),
+    )  # fmt: skip
+
+
+async def text_phone(ctx: Context, flow: Flow, text: str) -> None:
+    _ = ctx.texts.gettext
+    try:
+        await save_contact(ctx.engine, ctx.client_id, phone=text[:40])
+    except InvalidContactInput:
+        flow.note = _(
+            "That does not look like a phone number. Please type it with the country "
+            "code, for example +49 151 23456789."
+        )
+        return
+    flow.step, flow.return_to = flow.return_to or "confirm", ""
+
+
+CONTACT = Step(render_contact, press_contact, text_contact)
+NAME = Step(render_name, press_contact, text_contact)
+PHONE = Step(render_phone, press_contact, text_phone)

@@ -1,0 +1,119 @@
+"""The start menu (services, Book again, My bookings, Language, Help), Language and Help."""
+
+from __future__ import annotations
+
+from slotbot.core.availability import Slot
+from slotbot.core.directory import last_booked_pair, next_slots
+from slotbot.dialogs.actions import Action
+from slotbot.dialogs.context import Context
+from slotbot.dialogs.i18n import LANGUAGES
+from slotbot.dialogs.screens import Button, Screen
+from slotbot.dialogs.state import Flow
+from slotbot.dialogs.steps import Step
+from slotbot.dialogs.steps.common import service_line
+from slotbot.dialogs.steps.picking import pick_time
+from slotbot.dialogs.widgets import back_row, paged
+
+__all__ = ["HELP", "LANGUAGE", "MENU", "footer"]
+
+
+def footer(ctx: Context) -> tuple[Button, ...]:
+    """My bookings, Language, Help: the row under the services."""
+    _ = ctx.texts.gettext
+    return (
+        Button(_("My bookings"), ctx.act("my")),
+        Button(_("Language"), ctx.act("lang")),
+        Button(_("Help"), ctx.act("help")),
+    )
+
+
+async def _again(ctx: Context) -> tuple[int, int, Slot] | None:
+    """The client's last (service, specialist) and that pair's soonest slot, if any."""
+    pair = await last_booked_pair(ctx.session, ctx.client_id)
+    if pair is None:
+        return None
+    service_id, specialist_id = pair
+    if specialist_id not in ctx.directory.providers(service_id):
+        return None
+    slot = (await next_slots(ctx.session, ctx.directory, service_id, now=ctx.now)).get(
+        specialist_id
+    )
+    return (service_id, specialist_id, slot) if slot else None
+
+
+async def render_menu(ctx: Context, flow: Flow) -> Screen:
+    """Services at once, paged when long; Book again for a returning client."""
+    _ = ctx.texts.gettext
+    services = ctx.directory.offered_services()
+    items = [Button(service_line(ctx, s), ctx.act("svc", s.id)) for s in services]
+    rows, flow.page = paged(ctx, items, flow.page)
+    again = await _again(ctx)
+    if again:
+        service_id, specialist_id, slot = again
+        name = ctx.directory.specialists[specialist_id].full_name
+        service = ctx.directory.services[service_id].name(ctx.locale)
+        when = ctx.texts.when(slot.start, ctx.directory.zone_of([specialist_id]))
+        label = _("Book again: {service} with {name}, {when}").format(
+            service=service, name=name, when=when
+        )
+        rows.insert(0, (Button(label, ctx.act("again")),))
+    text = (
+        _("What would you like to book?")
+        if services
+        else _("Nothing can be booked online right now. Please contact us directly.")
+    )
+    return Screen(text, (*rows, footer(ctx)))
+
+
+async def press_menu(ctx: Context, flow: Flow, action: Action) -> None:
+    if action.code == "svc":
+        service_id = action.number()
+        if service_id not in ctx.directory.services or not ctx.directory.providers(service_id):
+            flow.note = ctx.texts.gettext("This service is no longer available.")
+            return
+        flow.start_over("specialist")
+        flow.service = service_id
+    elif action.code == "pg":
+        flow.page = action.number()
+    elif action.code == "again":
+        again = await _again(ctx)
+        if again is None:
+            flow.note = ctx.texts.gettext("That appointment can no longer be booked again.")
+            return
+        service_id, specialist_id, slot = again
+        flow.start_over("time")
+        flow.service, flow.specialist = service_id, specialist_id
+        await pick_time(ctx, flow, slot.start)
+
+
+async def render_language(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    rows = [(Button(name, ctx.act("lg", code)),) for code, name in LANGUAGES.items()]
+    return Screen(_("Choose your language:"), (*rows, back_row(ctx)))
+
+
+async def press_language(ctx: Context, flow: Flow, action: Action) -> None:
+    if action.code == "lg" and action.args and action.args[0] in LANGUAGES:
+        ctx.locale = action.args[0]
+        flow.note = ctx.texts.gettext("Language changed to English.")
+    flow.step = "menu"
+
+
+async def render_help(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    text = _(
+        "I book appointments for you. Pick a service, a specialist (or anyone available), "
+        "a day and a time, and confirm. You can cancel or move a booking under "
+        "My bookings. Commands: /book to book, /my for your bookings, /language to change "
+        "the language, /start to begin again."
+    )
+    return Screen(text, (back_row(ctx),))
+
+
+async def press_back_to_menu(ctx: Context, flow: Flow, action: Action) -> None:
+    flow.step = "menu"
+
+
+MENU = Step(render_menu, press_menu)
+LANGUAGE = Step(render_language, press_language)
+HELP = Step(render_help, press_back_to_menu)

@@ -1,0 +1,121 @@
+"""My bookings: the upcoming ones, each with its own screen (add to calendar, reschedule,
+cancel), and the question before a cancellation."""
+
+from __future__ import annotations
+
+from slotbot.core import booking
+from slotbot.core.booking import BookingRefused
+from slotbot.core.directory import client_booking, client_bookings
+from slotbot.core.models import BookingStatus
+from slotbot.dialogs.actions import Action
+from slotbot.dialogs.context import Context
+from slotbot.dialogs.screens import Button, Screen
+from slotbot.dialogs.state import Flow
+from slotbot.dialogs.steps import Step
+from slotbot.dialogs.steps.confirm import calendar_file, describe, render_done
+from slotbot.dialogs.widgets import back_row
+
+__all__ = ["BOOKING", "CANCEL", "DONE", "MY_BOOKINGS", "booking_action"]
+
+
+async def render_my(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    upcoming, past = await client_bookings(ctx.session, ctx.client_id, now=ctx.now)
+    rows: list[tuple[Button, ...]] = []
+    for entry in upcoming[:20]:
+        service = entry.service_names.get(ctx.locale) or entry.service_names.get("en", "")
+        label = f"{ctx.texts.when(entry.starts_at, entry.timezone)} · {service}"
+        rows.append((Button(label, ctx.act("bk", entry.id)),))
+    lines = [_("Your upcoming bookings:") if upcoming else _("You have no upcoming bookings.")]
+    if past:
+        lines.append(_("Earlier:"))
+        lines += [f"• {describe(ctx, entry)}" for entry in past]
+    rows.append(back_row(ctx, Button(_("Book an appointment"), ctx.act("home"))))
+    return Screen("\n".join(lines), tuple(rows))
+
+
+async def press_my(ctx: Context, flow: Flow, action: Action) -> None:
+    if action.code == "back":
+        flow.start_over()
+    else:
+        await booking_action(ctx, flow, action)
+
+
+async def booking_action(ctx: Context, flow: Flow, action: Action) -> None:
+    """What the buttons about one booking do, on whichever screen they are."""
+    _ = ctx.texts.gettext
+    if action.code not in ("bk", "ics", "rs", "cx", "cy"):
+        return
+    entry = await client_booking(ctx.session, ctx.client_id, action.number())
+    if entry is None or entry.status != BookingStatus.CONFIRMED:
+        flow.note = _("This booking is no longer active.")
+        flow.step = "my"
+        return
+    flow.booking = entry.id
+    if action.code == "bk":
+        flow.step = "booking"
+    elif action.code == "ics":
+        ctx.extra.append(calendar_file(ctx, entry))
+    elif action.code == "rs":
+        flow.start_over("date")
+        flow.moving = flow.booking = entry.id
+        flow.service, flow.specialist = entry.service_id, entry.specialist_id
+    elif action.code == "cx":
+        flow.step = "cancel"
+    elif action.code == "cy":
+        try:
+            await booking.cancel(
+                ctx.engine, booking_id=entry.id, by="client", now=ctx.now, client_id=ctx.client_id
+            )
+        except BookingRefused:
+            flow.note = _("This booking can no longer be cancelled.")
+        else:
+            flow.note = _("Your booking is cancelled: {what}.").format(what=describe(ctx, entry))
+        flow.step = "my"
+
+
+async def render_booking(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    entry = await client_booking(ctx.session, ctx.client_id, flow.booking or 0)
+    if entry is None or entry.status != BookingStatus.CONFIRMED:
+        return Screen(_("This booking is no longer active."), (back_row(ctx),))
+    rows = [
+        (Button(_("📅 Add to calendar"), ctx.act("ics", entry.id)),),
+        (Button(_("Reschedule"), ctx.act("rs", entry.id)),
+         Button(_("Cancel booking"), ctx.act("cx", entry.id))),
+        back_row(ctx),
+    ]  # fmt: skip
+    return Screen(describe(ctx, entry), tuple(rows))
+
+
+async def press_booking(ctx: Context, flow: Flow, action: Action) -> None:
+    if action.code == "back":
+        flow.step = "my"
+    else:
+        await booking_action(ctx, flow, action)
+
+
+async def render_cancel(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    entry = await client_booking(ctx.session, ctx.client_id, flow.booking or 0)
+    if entry is None or entry.status != BookingStatus.CONFIRMED:
+        return Screen(_("This booking is no longer active."), (back_row(ctx),))
+    text = _("Cancel {what}?").format(what=describe(ctx, entry))
+    rows = [
+        (Button(_("Yes, cancel it"), ctx.act("cy", entry.id)),),
+        (Button(_("No, keep it"), ctx.act("back")),),
+    ]
+    return Screen(text, tuple(rows))
+
+
+async def press_cancel(ctx: Context, flow: Flow, action: Action) -> None:
+    if action.code == "back":
+        flow.step = "booking"
+    else:
+        await booking_action(ctx, flow, action)
+
+
+MY_BOOKINGS = Step(render_my, press_my)
+BOOKING = Step(render_booking, press_booking)
+CANCEL = Step(render_cancel, press_cancel)
+DONE = Step(render_done, booking_action)

@@ -1,0 +1,121 @@
+"""Choosing who: each specialist with their next free time, "any available" with the soonest
+over all; and, when the chosen one is booked up for long, colleagues free sooner."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slotbot.core.calendars import substitutes_for
+from slotbot.core.directory import next_slots
+from slotbot.core.models import Service
+from slotbot.dialogs.actions import Action
+from slotbot.dialogs.context import Context
+from slotbot.dialogs.screens import Button, Screen
+from slotbot.dialogs.state import Flow
+from slotbot.dialogs.steps import Step
+from slotbot.dialogs.steps.common import service_line, soonest
+from slotbot.dialogs.widgets import back_row
+
+__all__ = ["SPECIALIST", "SUBSTITUTES"]
+
+
+async def render_specialist(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    assert flow.service is not None
+    service = ctx.directory.services[flow.service]
+    firsts = await next_slots(ctx.session, ctx.directory, flow.service, now=ctx.now)
+    rows = []
+    free = [s for s in firsts.values() if s is not None]
+    if len(firsts) > 1 and free:
+        best = min(free, key=lambda s: s.start)
+        zone = ctx.directory.zone_of(list(best.specialist_ids))
+        label = _("Any available · {when}").format(when=ctx.texts.when(best.start, zone))
+        rows.append((Button(label, ctx.act("sp", "a")),))
+    for sid, slot in firsts.items():
+        entry = ctx.directory.specialists[sid]
+        title = entry.title(ctx.locale)
+        name = f"{entry.full_name} ({title})" if title else entry.full_name
+        if slot is None:
+            label = _("{name} · fully booked").format(name=name)
+            rows.append((Button(label, ctx.act("spx", sid), disabled=True),))
+        else:
+            when = ctx.texts.when(slot.start, entry.timezone)
+            rows.append((Button(f"{name} · {when}", ctx.act("sp", sid)),))
+    text = _("{service}\nWho would you like to see?").format(service=service_line(ctx, service))
+    if not free:
+        text = _("{service}\nSorry, there is no free time for this service soon.").format(
+            service=service_line(ctx, service)
+        )
+    return Screen(text, (*rows, back_row(ctx)))
+
+
+async def _too_far(ctx: Context, flow: Flow) -> bool:
+    """Whether the chosen specialist's first slot is beyond ``substitute_after_days``."""
+    first = await soonest(ctx, flow)
+    days = getattr(ctx.directory.catalog.rules, "substitute_after_days", 7)
+    return first is None or first.start - ctx.now > timedelta(days=days)
+
+
+async def press_specialist(ctx: Context, flow: Flow, action: Action) -> None:
+    _ = ctx.texts.gettext
+    if action.code == "back":
+        flow.start_over()
+    elif action.code == "spx":
+        ctx.notice = _("No free time with this specialist soon.")
+    elif action.code == "sp" and action.args == ("a",):
+        flow.any_specialist, flow.specialist, flow.month = True, None, ""
+        flow.step = "date"
+    elif action.code == "sp":
+        sid = action.number()
+        if flow.service is None or sid not in ctx.directory.providers(flow.service):
+            flow.note = _("This specialist is not available any more.")
+            return
+        flow.any_specialist, flow.specialist, flow.month = False, sid, ""
+        flow.step = "substitutes" if await _too_far(ctx, flow) else "date"
+
+
+async def render_substitutes(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    assert flow.service is not None and flow.specialist is not None
+    own = ctx.directory.specialists[flow.specialist]
+    first = await soonest(ctx, flow)
+    service = await ctx.session.get(Service, flow.service)
+    assert service is not None
+    found = await substitutes_for(ctx.session, flow.specialist, service, now=ctx.now)
+    sooner = [
+        s for s in found
+        if s.first_slot is not None and (first is None or s.first_slot.start < first.start)
+        and s.specialist_id in ctx.directory.specialists
+    ]  # fmt: skip
+    rows = []
+    for sub in sooner[:5]:
+        assert sub.first_slot is not None
+        entry = ctx.directory.specialists[sub.specialist_id]
+        when = ctx.texts.when(sub.first_slot.start, entry.timezone)
+        rows.append((Button(f"{entry.full_name} · {when}", ctx.act("sub", sub.specialist_id)),))
+    if first is not None:
+        text = _("{name}'s first free time is {when}.").format(
+            name=own.full_name, when=ctx.texts.when(first.start, own.timezone)
+        )
+        rows.append((Button(_("Wait for {name}").format(name=own.full_name), ctx.act("wait")),))
+    else:
+        text = _("{name} has no free time soon.").format(name=own.full_name)
+    if sooner:
+        text += "\n" + _("These colleagues can see you sooner:")
+    return Screen(text, (*rows, back_row(ctx)))
+
+
+async def press_substitutes(ctx: Context, flow: Flow, action: Action) -> None:
+    if action.code == "back":
+        flow.step = "specialist"
+    elif action.code == "wait":
+        flow.step = "date"
+    elif action.code == "sub":
+        sid = action.number()
+        if flow.service is not None and sid in ctx.directory.providers(flow.service):
+            flow.specialist, flow.month = sid, ""
+            flow.step = "date"
+
+
+SPECIALIST = Step(render_specialist, press_specialist)
+SUBSTITUTES = Step(render_substitutes, press_substitutes)
