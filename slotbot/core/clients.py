@@ -1,53 +1,312 @@
-"""Clients: finding them by what they tell us, creating them when new."""
+"""Clients: who they are comes from the channel they write on, never from what they type.
+
+A Telegram user is one client (by ``telegram_user_id``), a widget session another (by
+``web_session_id``); staff acting for someone create a client of their own. A phone number
+or e-mail address is contact data stored on that client only: two clients may share a
+phone, and typing a number never reaches into anyone else's record. A person who uses two
+channels links them with a one-time token (:func:`issue_link_token`,
+:func:`redeem_link_token`).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from datetime import datetime, timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+import phonenumbers
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from slotbot.core.db import writer
-from slotbot.core.models import Client
+from slotbot.core.calendars import shop_timezone
+from slotbot.core.db import is_sqlite, session_factory, writer
+from slotbot.core.limits import (
+    EMAIL_MAX,
+    NAME_MAX,
+    PHONE_INPUT_MAX,
+    WEB_SESSION_ID_MAX,
+    InvalidInput,
+    bounded_text,
+    check_locale,
+    check_name,
+)
+from slotbot.core.models import Booking, BusinessSetting, Client, LinkToken
 
-_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+DEFAULT_REGION = "DE"
+LINK_TOKEN_TTL = timedelta(days=1)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_WEB_SESSION = re.compile(rf"^[A-Za-z0-9_.:-]{{1,{WEB_SESSION_ID_MAX}}}$")
 
 
-class InvalidContact(ValueError):
+class InvalidContact(InvalidInput):
     """A phone number or e-mail address that cannot be right."""
 
 
-def normalise_phone(phone: str) -> str:
-    """``+49 151 000-0001`` -> ``+491510000001``; raises :class:`InvalidContact`."""
-    digits = re.sub(r"[\s().-]", "", phone)
-    if not _PHONE.match(digits):
-        raise InvalidContact(f"not a phone number: {phone!r}")
-    return digits
+class ClientNotFound(LookupError):
+    """No client with this id."""
+
+
+class LinkTokenRefused(InvalidInput):
+    """A link token that cannot be redeemed; see the subclasses."""
+
+
+class UnknownLinkToken(LinkTokenRefused):
+    """No such token (mistyped, or never issued)."""
+
+
+class LinkTokenUsed(LinkTokenRefused):
+    """The token was redeemed already."""
+
+
+class LinkTokenExpired(LinkTokenRefused):
+    """The token's time ran out."""
+
+
+# --- contact details --------------------------------------------------------------------
+
+
+def parse_phone(text: str, region: str) -> str:
+    """A phone number as typed -> E.164 (``+4915123456789``); national numbers are read
+    in ``region`` (ISO 3166 code, e.g. ``DE``). Raises :class:`InvalidContact`."""
+    try:
+        text = bounded_text(text, what="phone number", limit=PHONE_INPUT_MAX)
+    except InvalidInput as error:
+        raise InvalidContact(str(error)) from None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise InvalidContact(f"not a phone number: {text!r} (e.g. {_example(region)})")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _example(region: str) -> str:
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return "+49 151 23456789"
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def check_email(email: str) -> str:
-    email = email.strip()
-    if not _EMAIL.match(email) or len(email) > 254:
+    """An e-mail address of at most :data:`~slotbot.core.limits.EMAIL_MAX` characters."""
+    email = bounded_text(email, what="e-mail address", limit=EMAIL_MAX)
+    if not _EMAIL.match(email):
         raise InvalidContact(f"not an e-mail address: {email!r}")
     return email
 
 
-async def client_by_phone(
+@lru_cache(maxsize=1)
+def _zone_countries() -> dict[str, str]:
+    """IANA zone -> ISO 3166 country code, from tzdata's ``zone.tab``."""
+    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
+    rows = (line.split("\t") for line in table.splitlines() if not line.startswith("#"))
+    return {row[2]: row[0] for row in rows if len(row) >= 3}
+
+
+def region_of_zone(zone: str) -> str:
+    """The phone region of a time zone's country (``Europe/Berlin`` -> ``DE``), else
+    :data:`DEFAULT_REGION` (for ``UTC`` and zones without one country)."""
+    country = _zone_countries().get(zone)
+    return country if country in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
+
+
+async def phone_region(session: AsyncSession) -> str:
+    """Where national phone numbers are read: the business setting ``phone_region`` if it
+    is a known region, else the country of the shop's time zone."""
+    configured = await session.scalar(
+        select(BusinessSetting.value).where(BusinessSetting.key == "phone_region")
+    )
+    if isinstance(configured, str) and configured.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return configured.upper()
+    return region_of_zone((await shop_timezone(session)).key)
+
+
+# --- finding clients by channel ---------------------------------------------------------
+
+
+def _insert_ignoring(engine: AsyncEngine, key: str, values: dict[str, Any]) -> Any:
+    """``INSERT INTO clients ... ON CONFLICT (key) DO NOTHING`` in the engine's dialect."""
+    dialect: Any = sqlite if is_sqlite(engine) else postgresql
+    return dialect.insert(Client).values(**values).on_conflict_do_nothing(index_elements=[key])
+
+
+def _profile_name(name: str | None) -> str | None:
+    """A name from a channel's profile: cut to ``NAME_MAX`` rather than refused."""
+    if name is None:
+        return None
+    printable = "".join(ch for ch in name if ch.isprintable()).strip()
+    return printable[:NAME_MAX].strip() or None
+
+
+async def client_for_telegram(
+    engine: AsyncEngine, *, user_id: int, chat_id: int, name: str | None, locale: str
+) -> Client:
+    """The client of this Telegram user, created on first contact; the chat id is kept
+    current. ``name`` (the profile's) is used only while the client has none."""
+    name, locale = _profile_name(name), check_locale(locale)
+    async with writer(engine) as session:
+        identity = {"telegram_user_id": user_id, "telegram_chat_id": chat_id}
+        values = {**identity, "name": name, "locale": locale}
+        await session.execute(_insert_ignoring(engine, "telegram_user_id", values))
+        client = await session.scalar(select(Client).where(Client.telegram_user_id == user_id))
+        assert client is not None
+        client.telegram_chat_id = chat_id
+        client.name = client.name or name
+        return client
+
+
+async def client_for_web(engine: AsyncEngine, *, session_id: str, locale: str) -> Client:
+    """The client of this widget session, created on first contact."""
+    if not _WEB_SESSION.match(session_id):
+        raise InvalidInput(f"not a web session id (1 to {WEB_SESSION_ID_MAX} of A-Z a-z 0-9 _.:-)")
+    locale = check_locale(locale)
+    async with writer(engine) as session:
+        await session.execute(
+            _insert_ignoring(
+                engine, "web_session_id", {"web_session_id": session_id, "locale": locale}
+            )
+        )
+        client = await session.scalar(select(Client).where(Client.web_session_id == session_id))
+        assert client is not None
+        return client
+
+
+async def client_for_staff(
     engine: AsyncEngine, *, name: str, phone: str, email: str | None = None, locale: str = "en"
 ) -> Client:
-    """The client with this phone number, created if new; name and e-mail are updated."""
-    phone = normalise_phone(phone)
+    """A new client that staff book for (by phone or at the desk): always a record of its
+    own, never an existing client found by the phone number."""
+    name, locale = check_name(name), check_locale(locale)
     email = check_email(email) if email else None
     async with writer(engine) as session:
-        client = await session.scalar(
-            select(Client).where(Client.phone == phone).order_by(Client.id).limit(1)
-        )
-        if client is None:
-            client = Client(phone=phone, locale=locale)
-            session.add(client)
-        client.name = name.strip() or client.name
-        if email:
-            client.email = email
+        client = Client(
+            name=name, phone=parse_phone(phone, await phone_region(session)), email=email,
+            locale=locale,
+        )  # fmt: skip
+        session.add(client)
         await session.flush()
         return client
+
+
+async def set_contact(
+    engine: AsyncEngine,
+    *,
+    client_id: int,
+    name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    locale: str | None = None,
+) -> Client:
+    """Store the contact details given (``None`` leaves one as it is) on this client only;
+    raises :class:`~slotbot.core.limits.InvalidInput` or :class:`ClientNotFound`."""
+    name = check_name(name) if name is not None else None
+    email = check_email(email) if email is not None else None
+    locale = check_locale(locale) if locale is not None else None
+    async with writer(engine) as session:
+        client = await session.get(Client, client_id, with_for_update=True)
+        if client is None:
+            raise ClientNotFound(f"no client #{client_id}")
+        if phone is not None:
+            client.phone = parse_phone(phone, await phone_region(session))
+        client.name = name or client.name
+        client.email = email or client.email
+        client.locale = locale or client.locale
+        return client
+
+
+async def get_client(engine: AsyncEngine, client_id: int) -> Client | None:
+    """The client with this id, if any."""
+    async with session_factory(engine)() as session:
+        return await session.get(Client, client_id)
+
+
+# --- linking two channels of one person -------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_link_token(
+    engine: AsyncEngine, *, client_id: int, now: datetime, ttl: timedelta = LINK_TOKEN_TTL
+) -> str:
+    """A one-time token that links another channel to this client, valid for ``ttl``.
+
+    43 characters of ``[A-Za-z0-9_-]`` (256 random bits), so it fits a Telegram
+    ``/start`` deep-link payload (at most 64). Only its SHA-256 is stored.
+    """
+    token = secrets.token_urlsafe(32)
+    async with writer(engine) as session:
+        if await session.get(Client, client_id) is None:
+            raise ClientNotFound(f"no client #{client_id}")
+        session.add(LinkToken(token_hash=_hash(token), client_id=client_id,
+                              expires_at=now + ttl, created_at=now))  # fmt: skip
+    return token
+
+
+async def redeem_link_token(
+    engine: AsyncEngine, *, token: str, telegram_user_id: int, chat_id: int, now: datetime
+) -> Client:
+    """Attach this Telegram account to the client the token was issued to, once.
+
+    A separate client the Telegram account already had is merged in, in the same
+    transaction: its bookings move over, contact details the token's client lacks are
+    kept, and the old row is deleted. Raises a :class:`LinkTokenRefused` when the token
+    is unknown, used or expired.
+    """
+    async with writer(engine) as session:
+        client_id = await _use_token(session, token, now)
+        client = await session.get(Client, client_id, with_for_update=True)
+        assert client is not None
+        other = await session.scalar(
+            select(Client).where(
+                Client.telegram_user_id == telegram_user_id, Client.id != client_id
+            )
+        )
+        if other is not None:
+            await _merge(session, source=other, into=client)
+        client.telegram_user_id = telegram_user_id
+        client.telegram_chat_id = chat_id
+        return client
+
+
+async def _use_token(session: AsyncSession, token: str, now: datetime) -> int:
+    """Mark the token used and return its client's id, or say why it cannot be."""
+    token_hash = _hash(token) if len(token) <= 64 else ""
+    used: int | None = await session.scalar(
+        update(LinkToken)
+        .where(
+            LinkToken.token_hash == token_hash,
+            LinkToken.used_at.is_(None),
+            LinkToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(LinkToken.client_id)
+    )
+    if used is not None:
+        return used
+    found = await session.scalar(select(LinkToken).where(LinkToken.token_hash == token_hash))
+    if found is None:
+        raise UnknownLinkToken("this link is not valid; ask for a new one")
+    if found.used_at is not None:
+        raise LinkTokenUsed("this link was used already; ask for a new one")
+    raise LinkTokenExpired("this link has expired; ask for a new one")
+
+
+async def _merge(session: AsyncSession, *, source: Client, into: Client) -> None:
+    """Move ``source``'s bookings to ``into``, fill ``into``'s blanks, delete ``source``."""
+    await session.execute(
+        update(Booking).where(Booking.client_id == source.id).values(client_id=into.id)
+    )
+    into.name = into.name or source.name
+    into.phone = into.phone or source.phone
+    into.email = into.email or source.email
+    await session.execute(delete(Client).where(Client.id == source.id))
+    session.expunge(source)
+    await session.flush()

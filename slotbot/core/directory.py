@@ -244,7 +244,7 @@ async def client_bookings(
         .limit(past_limit)
     )
 
-    return [_entry(*r) for r in upcoming_rows.tuples()], [_entry(*r) for r in past_rows.tuples()]
+    return [_entry(*r) for r in upcoming_rows], [_entry(*r) for r in past_rows]
 
 
 async def client_booking(
@@ -261,7 +261,7 @@ async def client_booking(
     ).first()
     if row is None:
         return None
-    return _entry(*row.tuple())
+    return _entry(*row)
 
 
 def open_session(engine: AsyncEngine) -> AsyncSession:

@@ -29,10 +29,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 from slotbot.core.availability import OverrideKind as OverrideKind
+from slotbot.core.limits import check_reason
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -227,7 +228,7 @@ class SpecialistOverride(Base):
     end_time: Mapped[time | None]
     slot_duration: Mapped[int | None] = mapped_column(Integer)
     break_after: Mapped[int | None] = mapped_column(Integer)
-    reason: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(String(500))
     substitute_id: Mapped[int | None] = mapped_column(
         ForeignKey("specialists.id", ondelete="SET NULL")
     )
@@ -254,7 +255,7 @@ class SpecialistBlock(Base):
     specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    reason: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(String(500))
     source: Mapped[str] = mapped_column(String(16), default=Source.IMPORT)
 
     __table_args__ = (
@@ -300,6 +301,11 @@ class Booking(Base):
     specialist: Mapped[Specialist] = relationship()
     service: Mapped[Service] = relationship()
 
+    @validates("cancel_reason")
+    def _check_cancel_reason(self, _key: str, reason: str | None) -> str | None:
+        """Whoever cancels, the reason is bounded by ``limits.REASON_MAX``."""
+        return check_reason(reason)
+
     __table_args__ = (
         CheckConstraint(_in("status", BookingStatus), name="status"),
         CheckConstraint("ends_at > starts_at", name="range_order"),
@@ -332,7 +338,8 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
-    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # booking id, kind, channel and recipient (an e-mail address may have 254 characters)
+    dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
@@ -340,6 +347,20 @@ class Notification(Base):
         CheckConstraint(_in("status", NotificationStatus), name="status"),
         Index("ix_notifications_due", "status", "next_attempt_at"),
     )
+
+
+class LinkToken(Base):
+    """A one-time proof that whoever redeems it also holds the client it was issued to:
+    how a web client's Telegram account is linked (``clients.redeem_link_token``)."""
+
+    __tablename__ = "link_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256, hex
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Review(Base):

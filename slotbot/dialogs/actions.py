@@ -33,7 +33,7 @@ def to36(number: int) -> str:
 
 def from36(text: str) -> int:
     """The integer a base-36 argument stands for; ``ValueError`` when it is not one."""
-    if not _BASE36.match(text):
+    if not _BASE36.fullmatch(text):
         raise ValueError(f"not a base-36 number: {text!r}")
     return int(text, 36)
 
@@ -55,14 +55,14 @@ def encode(version: int, code: str, *args: int | str) -> str:
     """``encode(5, "svc", 12)`` -> ``"5.svc.c"``; numbers go in base 36."""
     parts = [to36(version), code, *(to36(a) if isinstance(a, int) else a for a in args)]
     data = ".".join(parts)
-    if not _SHAPE.match(data) or len(data.encode()) > MAX_BYTES:
+    if not _SHAPE.fullmatch(data) or len(data.encode()) > MAX_BYTES:
         raise ValueError(f"action does not fit the codec: {data!r}")
     return data
 
 
 def decode(data: str) -> Action | None:
     """The action in ``data``, or ``None`` for anything malformed."""
-    if len(data.encode("utf-8", "replace")) > MAX_BYTES or not _SHAPE.match(data):
+    if len(data.encode("utf-8", "replace")) > MAX_BYTES or not _SHAPE.fullmatch(data):
         return None
     version, code, *args = data.split(".")
     return Action(int(version, 36), code, tuple(args))

@@ -28,9 +28,10 @@ from slotbot.core.calendars import (
     resolve_offer,
     shop_timezone,
 )
-from slotbot.core.clients import InvalidContact, client_by_phone
+from slotbot.core.clients import client_for_staff
 from slotbot.core.db import create_engine, session_factory
 from slotbot.core.jobs import build_scheduler
+from slotbot.core.limits import InvalidInput, bounded_date, bounded_instant, check_reason
 from slotbot.core.models import Booking, BookingStatus, Channel
 from slotbot.core.schema import SchemaNotReady, ensure_current, upgrade
 from slotbot.core.settings import get_settings
@@ -49,14 +50,20 @@ class _Parser(argparse.ArgumentParser):
 
 def _date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+    try:
+        return bounded_date(day)
+    except InvalidInput as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _instant(value: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = bounded_instant(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except InvalidInput as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO date-time: {value!r}") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -71,6 +78,13 @@ def _statuses(value: str) -> tuple[str, ...]:
     return statuses
 
 
+def _reason(value: str) -> str | None:
+    try:
+        return check_reason(value)
+    except InvalidInput as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _booking_id(value: str) -> int:
     if not value.lstrip("#").isdigit():
         raise argparse.ArgumentTypeError(f"not a booking number: {value!r}")
@@ -80,7 +94,9 @@ def _booking_id(value: str) -> int:
 def _local_start(value: str, zone: ZoneInfo) -> datetime:
     """A start given as local wall-clock time in ``zone``, or as an ISO instant with offset."""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = bounded_instant(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except InvalidInput as error:
+        raise UsageError(str(error)) from None
     except ValueError:
         raise UsageError(f"not a date-time: {value!r} (e.g. 2026-12-01T10:00)") from None
     if moment.tzinfo is not None:
@@ -138,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     cancelling = commands.add_parser("cancel", help="cancel a booking")
     cancelling.add_argument("booking", type=_booking_id, help="booking number")
     cancelling.add_argument("--by", choices=CANCELLERS, default="staff")
-    cancelling.add_argument("--reason", help="told to the other side")
+    cancelling.add_argument("--reason", type=_reason, help="told to the other side")
     cancelling.add_argument("--now", type=_instant, help="pretend it is this instant (ISO)")
     cancelling.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -237,10 +253,7 @@ async def _book(engine: AsyncEngine, args: argparse.Namespace) -> str:
     async with session_factory(engine)() as session:
         offer = await _offer(session, args)
     start = _local_start(args.start, offer.timezone)
-    try:
-        client = await client_by_phone(engine, name=args.name, phone=args.phone, email=args.email)
-    except InvalidContact as error:
-        raise UsageError(str(error)) from None
+    client = await client_for_staff(engine, name=args.name, phone=args.phone, email=args.email)
     anyone = args.specialist in (None, "any")
     try:
         held = await booking.hold(
@@ -414,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(_run(args)))
         if args.command == "serve" or (args.command == "demo" and not args.no_serve):
             _serve(args)
-    except (UsageError, UnknownKey, SchemaNotReady) as error:
+    except (UsageError, UnknownKey, SchemaNotReady, InvalidInput) as error:
         print(f"slotbot: error: {error}", file=sys.stderr)
         return 2
     except ImportFileError as error:

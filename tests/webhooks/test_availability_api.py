@@ -90,6 +90,40 @@ async def test_bad_requests_get_clear_errors(
     assert response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/availability/slots", {"day": "0001-01-01"}),
+        ("/api/availability/slots", {"day": "9999-12-31"}),
+        ("/api/availability/slots", {"day": "1999-12-31"}),
+        ("/api/availability/slots", {"day": "2101-01-01"}),
+        ("/api/availability/days", {"from": "9999-12-01", "to": "9999-12-31"}),
+        ("/api/availability/days", {"from": "0001-01-01", "to": "0001-01-31"}),
+        ("/api/availability/days", {"from": "2100-12-20", "to": "2101-01-05"}),
+    ],
+)
+async def test_dates_out_of_range_are_422_not_500(
+    client: httpx.AsyncClient, path: str, params: dict[str, str]
+) -> None:
+    """Issue 6.4: the ends of the calendar overflowed into a 500."""
+    response = await client.get(path, params={"service": "haircut", **params})
+    assert response.status_code == 422
+    assert "2000-01-01 to 2100-12-31" in str(response.json()["detail"])
+
+
+async def test_the_last_bookable_day_answers(client: httpx.AsyncClient) -> None:
+    for params in ({"day": "2100-12-31"}, {"day": "2000-01-01"}):
+        response = await client.get(
+            "/api/availability/slots", params={"service": "haircut", **params}
+        )
+        assert (response.status_code, response.json()) == (200, [])
+    response = await client.get(
+        "/api/availability/days",
+        params={"service": "haircut", "from": "2100-12-01", "to": "2100-12-31"},
+    )
+    assert response.status_code == 200 and len(response.json()) == 31
+
+
 async def test_the_app_starts_and_stops_its_jobs(database_url: str) -> None:
     app = create_app(Settings(database_url=database_url), clock=lambda: NOW)
     async with app.router.lifespan_context(app):

@@ -108,6 +108,16 @@ def test_readable_table_in_local_time(shop: str, capsys: pytest.CaptureFixture[s
          "--days needs --from and --to"),
         (["--service", "haircut", "--days", "--from", "2026-12-05", "--to", "2026-12-01"],
          "--to is before --from"),
+        # issue 6.4: the ends of the calendar overflowed with a traceback
+        (["--service", "haircut", "--date", "0001-01-01"], "out of range"),
+        (["--service", "haircut", "--date", "9999-12-31"], "2000-01-01 to 2100-12-31"),
+        (["--service", "haircut", "--days", "--from", "9999-12-01", "--to", "9999-12-31"],
+         "out of range"),
+        (["--service", "haircut", "--days", "--from", "0001-01-01", "--to", "0001-01-31"],
+         "out of range"),
+        (["--service", "haircut", "--next", "--now", "9999-12-31T23:00:00Z"], "out of range"),
+        (["--service", "haircut", "--next", "--now", "0001-01-01T00:00:00+01:00"],
+         "out of range"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_status_2(

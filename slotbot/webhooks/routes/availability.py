@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
+from pydantic import AfterValidator
 from sqlalchemy import select
 
 from slotbot.core.availability_view import days_json, slot_json
@@ -17,6 +18,7 @@ from slotbot.core.calendars import (
     first_slot,
     resolve_offer,
 )
+from slotbot.core.limits import bounded_date
 from slotbot.core.models import Service
 from slotbot.webhooks.deps import NowDep, SessionDep
 
@@ -24,6 +26,8 @@ router = APIRouter(prefix="/api")
 
 ServiceKey = Annotated[str, Query(max_length=64, description="service key")]
 SpecialistKey = Annotated[str, Query(max_length=64, description="specialist key or 'any'")]
+#: A date in the bookable range (``limits.bounded_date``); outside it, a 422 like any bad query.
+BookableDate = Annotated[date, AfterValidator(bounded_date)]
 MAX_DAYS = 62
 
 
@@ -57,7 +61,7 @@ async def slots(
     session: SessionDep,
     now: NowDep,
     service: ServiceKey,
-    day: date,
+    day: BookableDate,
     specialist: SpecialistKey = "any",
 ) -> list[dict[str, Any]]:
     """Free slots of one local date."""
@@ -70,8 +74,8 @@ async def days(
     session: SessionDep,
     now: NowDep,
     service: ServiceKey,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date, Query(alias="to")],
+    first: Annotated[BookableDate, Query(alias="from")],
+    last: Annotated[BookableDate, Query(alias="to")],
     specialist: SpecialistKey = "any",
 ) -> list[dict[str, Any]]:
     """Which local dates of [from, to] have at least one free slot."""
