@@ -49,8 +49,10 @@ class Sent:
         return [(b["text"], b.get("callback_data") or b.get("url", "")) for r in rows for b in r]
 
     def data(self, label: str) -> str:
-        """The callback data of the button whose label contains ``label``."""
-        found = [d for text, d in self.buttons() if label in text]
+        """The callback data of the button labelled ``label`` (or, failing that, containing it)."""
+        buttons = [(" ".join(text.split()), d) for text, d in self.buttons()]  # Babel's U+202F
+        found = [d for text, d in buttons if text == label]
+        found = found or [d for text, d in buttons if label in text]
         assert found, f"no button {label!r} in {self.buttons()}"
         return found[0]
 
@@ -193,6 +195,10 @@ class BotApi:
 
     def last(self, chat: int) -> Sent:
         return self.chat(chat)[-1]
+
+    def screen(self, chat: int) -> Sent:
+        """The newest message of the chat that has buttons."""
+        return [m for m in self.chat(chat) if m.buttons()][-1]
 
     def sent(self, method: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]
