@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +110,7 @@ class BotApi:
         self._handled: dict[int, asyncio.Future[None]] = {}
         self._waiting: dict[int, float] = {}  # chat -> when its update was queued
         self._queries: dict[str, int] = {}  # callback_query_id -> chat
+        self._change = asyncio.Condition()
 
     url = property(lambda self: self._front.url)
 
@@ -185,6 +187,11 @@ class BotApi:
             await self.handled(update_id)
         return update_id
 
+    async def until(self, check: Callable[[], bool]) -> None:
+        """Wait (at most 15 s) until ``check()`` holds; checked after every call the bot makes."""
+        async with asyncio.timeout(15), self._change:
+            await self._change.wait_for(check)
+
     def fail_next(self, method: str, failure: str) -> None:
         """Answer the next call of ``method`` with one of FAILURES."""
         self._failures.setdefault(method, []).append(failure)
@@ -226,6 +233,8 @@ class BotApi:
             return _ok(True)
         values["__files__"] = files
         result = await handler(values)
+        async with self._change:
+            self._change.notify_all()
         return result if isinstance(result, tuple) else _ok(result)
 
     def _note_reply(self, method: str, values: dict[str, Any]) -> None:
