@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from telegram import Update
-from telegram.ext import ContextTypes, TypeHandler
 
-from slotbot.bot import AnyApplication, Conversation, build_application, running
+from slotbot.bot import AnyApplication, Conversation
 from slotbot.core.settings import Settings, get_settings
 from tests.bot.botapi import TOKEN, BotApi
+from tests.bot.harness import polling
 
 Run = Callable[[Conversation], contextlib.AbstractAsyncContextManager[AnyApplication]]
 
@@ -38,21 +36,6 @@ def bot_settings(botapi: BotApi, monkeypatch: pytest.MonkeyPatch) -> Settings:
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
-
-
-@contextlib.asynccontextmanager
-async def polling(
-    settings: Settings, api: BotApi, dialogs: Conversation
-) -> AsyncIterator[AnyApplication]:
-    """The bot over ``dialogs``, long-polling ``api``; each finished update is marked there."""
-    application = build_application(settings, dialogs)
-
-    async def finished(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        api.mark_handled(update.update_id)
-
-    application.add_handler(TypeHandler(Update, finished), group=1)
-    async with running(application, poll_timeout=timedelta(seconds=1)):
-        yield application
 
 
 @pytest.fixture
