@@ -42,6 +42,7 @@ __all__ = [
     "any_available",
     "candidate_starts",
     "days_with_slots",
+    "named_substitute",
     "next_available",
     "slots_for_day",
     "substitutes",
@@ -62,6 +63,8 @@ class Rules:
     min_notice_minutes: int = 30
     horizon_days: int = 60
     hold_minutes: int = 10
+    #: Offer substitutes when the specialist's first free slot is more than this many days away.
+    substitute_after_days: int = 7
 
     @property
     def min_notice(self) -> timedelta:
@@ -70,6 +73,10 @@ class Rules:
     @property
     def hold(self) -> timedelta:
         return timedelta(minutes=self.hold_minutes)
+
+    @property
+    def substitute_after(self) -> timedelta:
+        return timedelta(days=self.substitute_after_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +347,9 @@ def substitutes(
     """Other specialists sharing a service with ``specialist_id``, earliest free first.
 
     With ``service_id`` only those offering that service count. Callers pass active
-    specialists only. Those with no free slot before the horizon come last, by id.
+    specialists only. Those with no free slot before the horizon come last, by id. The
+    substitute named on the specialist's current or next day off or vacation comes first
+    when they have a free slot.
     """
     own = next((c for c in calendars if c.specialist_id == specialist_id), None)
     shared = frozenset({service_id}) if service_id is not None else own.service_ids if own else None
@@ -355,7 +364,28 @@ def substitutes(
         )
         result.append(Substitute(calendar.specialist_id, first_slot))
     far = datetime.max.replace(tzinfo=UTC)
+    named = named_substitute(own, now, rules) if own else None
     return sorted(
         result,
-        key=lambda s: (s.first_slot.start if s.first_slot else far, s.specialist_id),
+        key=lambda s: (
+            not (s.specialist_id == named and s.first_slot is not None),
+            s.first_slot.start if s.first_slot else far,
+            s.specialist_id,
+        ),
     )
+
+
+def named_substitute(calendar: SpecialistCalendar, now: datetime, rules: Rules) -> int | None:
+    """The substitute named on the specialist's earliest day off or vacation that has not
+    ended and starts within the horizon, if any."""
+    today = calendar.local_today(now)
+    last = today + timedelta(days=rules.horizon_days)
+    away = [
+        o
+        for o in calendar.overrides
+        if o.kind in (OverrideKind.DAY_OFF, OverrideKind.VACATION)
+        and o.substitute_id is not None
+        and o.ends_on >= today
+        and o.starts_on <= last
+    ]
+    return min(away, key=lambda o: o.starts_on).substitute_id if away else None

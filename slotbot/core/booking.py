@@ -3,10 +3,10 @@
 ``held -> confirmed -> completed | no_show``, with ``cancelled`` (by client, specialist or
 staff, with a reason) and ``expired`` (a hold not confirmed in time, or released).
 
-Every rule is checked on the server at hold and at confirm: the start must be a slot the
-engine offers for that specialist and service at ``now`` (schedule, overrides, blocks, minimum
-notice, horizon); a client holds at most :data:`MAX_LIVE_HOLDS` holds and never two
-overlapping appointments.
+Every rule is checked on the server: the start must be a slot the engine offers for that
+specialist and service at ``now`` (schedule, overrides, blocks, minimum notice and horizon at
+hold; all but notice and horizon again at confirm); a client holds at most
+:data:`MAX_LIVE_HOLDS` holds and never two overlapping appointments.
 
 How "never a double booking" is kept, in as few round trips as the rules allow:
 
@@ -17,10 +17,16 @@ How "never a double booking" is kept, in as few round trips as the rules allow:
   appointment and fewer than three live holds. On SQLite it runs in a ``BEGIN IMMEDIATE``
   transaction, so check and insert see one database; on PostgreSQL it carries ``ON CONFLICT
   DO NOTHING`` and the ``btree_gist`` exclusion constraint (migration 0002) decides races,
-  with holds that ran out flipped to ``expired`` first when they are in the way, and the
-  client's row locked so one client's requests are checked against each other.
+  and the client's row is locked so one client's requests are checked against each other.
+  On both, holds that ran out and are in the way are flipped to ``expired`` in the same
+  transaction, so a held row always means "live by the clock of whoever placed it".
 - A confirm is one guarded ``UPDATE ... RETURNING`` (still held and not run out, catalog
-  unchanged, no block, no clashing appointment) plus the outbox rows, in one transaction.
+  unchanged, no block, no other held or confirmed booking of the specialist overlapping,
+  whatever its expiry, no clashing appointment of the client) plus the outbox rows, in one
+  transaction. So two callers with different clocks never both win one slot.
+- The minimum notice and the horizon are checked at hold only: a live hold can be
+  confirmed until it runs out, unless the schedule, an override, a block or a deactivated
+  service or specialist took the time away meanwhile.
 
 When a guarded statement finds nothing, one more query tells why: a stale catalog is reloaded
 and the step tried again; anything else becomes a :class:`BookingRefused`, never a database
@@ -55,6 +61,7 @@ from slotbot.core.models import (
 from slotbot.core.outbox import (
     plan_cancelled,
     plan_confirmed,
+    plan_moved_away,
     withdraw_review,
     withdraw_upcoming,
     write,
@@ -223,6 +230,8 @@ async def _insert_hold(
                 if flipped.rowcount:
                     booking_id = await connection.scalar(statement, params)
         else:
+            # run-out holds in the way are retired first: a confirm counts every held row
+            await connection.execute(sql.EXPIRE_IN_THE_WAY, params)
             try:
                 inserted = await connection.execute(statement, params)
             except IntegrityError:  # the client's foreign key
@@ -349,8 +358,9 @@ async def _confirm_in(
         booking = Booking(**{c.key: getattr(row, c.key) for c in sql.BOOKINGS.c})
         specialist = catalog.specialists.get(booking.specialist_id)
         if specialist is not None and catalog.offers(
-            booking.specialist_id, booking.service_id, booking.starts_at, now
-        ):
+            booking.specialist_id, booking.service_id, booking.starts_at, now,
+            notice_and_horizon=False,
+        ):  # fmt: skip
             contacts = _Contacts(row.client_telegram_chat_id, row.client_phone, row.client_email)
             rows = plan_confirmed(
                 booking, contacts, specialist, now=now, rescheduled_from=rescheduled_from
@@ -365,6 +375,8 @@ async def _confirm_in(
         raise BookingRefused(Refusal.NOT_FOUND, "no such booking")
     if found.status == BookingStatus.CONFIRMED:
         return found
+    if found.status == BookingStatus.EXPIRED:
+        raise _expired()
     if found.status != BookingStatus.HELD:
         raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {found.status}")
     if await connection.scalar(select(VERSION)) != catalog.version:
@@ -416,12 +428,21 @@ async def confirm(
 
 
 async def _locked_booking(
-    session: AsyncSession, booking_id: int, client_id: int | None = None
+    session: AsyncSession,
+    booking_id: int,
+    client_id: int | None = None,
+    specialist_id: int | None = None,
 ) -> Booking:
+    """The booking, locked; someone else's (when a client or specialist is named) is not
+    found."""
     booking = await session.scalar(
         select(Booking).where(Booking.id == booking_id).with_for_update()
     )
-    if booking is None or (client_id is not None and booking.client_id != client_id):
+    if (
+        booking is None
+        or (client_id is not None and booking.client_id != client_id)
+        or (specialist_id is not None and booking.specialist_id != specialist_id)
+    ):
         raise BookingRefused(Refusal.NOT_FOUND, "no such booking")
     return booking
 
@@ -456,6 +477,32 @@ def _cancel_fields(booking: Booking, by: str, reason: str | None, now: datetime)
     booking.updated_at = now
 
 
+async def cancel_in(
+    session: AsyncSession, booking: Booking, *, by: str, reason: str | None, now: datetime
+) -> Booking:
+    """Cancel a locked booking inside the caller's transaction and tell the other side.
+
+    Cancelling a cancelled booking returns it unchanged; a hold is simply released.
+    """
+    if by not in CANCELLERS:
+        raise ValueError(f"by must be one of {CANCELLERS}")
+    if booking.status == BookingStatus.CANCELLED:
+        return booking
+    if booking.status == BookingStatus.HELD:
+        booking.status = BookingStatus.EXPIRED
+        booking.updated_at = now
+        return booking
+    if booking.status != BookingStatus.CONFIRMED:
+        raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {booking.status}")
+    if booking.starts_at <= now:
+        raise BookingRefused(Refusal.WRONG_STATE, "this appointment has already started")
+    _cancel_fields(booking, by, reason, now)
+    await withdraw_upcoming(session, booking.id)
+    client, specialist = await _parties(session, booking)
+    await write(session, plan_cancelled(booking, client, specialist, by=by, now=now))
+    return booking
+
+
 async def cancel(
     engine: AsyncEngine,
     *,
@@ -464,30 +511,18 @@ async def cancel(
     reason: str | None = None,
     now: datetime,
     client_id: int | None = None,
+    specialist_id: int | None = None,
 ) -> Booking:
     """Cancel a confirmed booking that has not started; tells the other side.
 
-    Cancelling a cancelled booking returns it unchanged; a hold is simply released.
+    Cancelling a cancelled booking returns it unchanged; a hold is simply released. With
+    ``client_id`` or ``specialist_id`` only that client's or specialist's booking is found.
     """
     if by not in CANCELLERS:
         raise ValueError(f"by must be one of {CANCELLERS}")
     async with writer(engine) as session:
-        booking = await _locked_booking(session, booking_id, client_id)
-        if booking.status == BookingStatus.CANCELLED:
-            return booking
-        if booking.status == BookingStatus.HELD:
-            booking.status = BookingStatus.EXPIRED
-            booking.updated_at = now
-            return booking
-        if booking.status != BookingStatus.CONFIRMED:
-            raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {booking.status}")
-        if booking.starts_at <= now:
-            raise BookingRefused(Refusal.WRONG_STATE, "this appointment has already started")
-        _cancel_fields(booking, by, reason, now)
-        await withdraw_upcoming(session, booking.id)
-        client, specialist = await _parties(session, booking)
-        await write(session, plan_cancelled(booking, client, specialist, by=by, now=now))
-        return booking
+        booking = await _locked_booking(session, booking_id, client_id, specialist_id)
+        return await cancel_in(session, booking, by=by, reason=reason, now=now)
 
 
 async def reschedule(
@@ -499,13 +534,17 @@ async def reschedule(
     specialist_id: int | None = None,
     any_specialist: bool = False,
     client_id: int | None = None,
+    by: str = "client",
 ) -> Booking:
     """Move a confirmed booking: the new time is held and confirmed and the old booking
     cancelled in one transaction, or nothing changes.
 
     The new booking keeps the specialist unless ``specialist_id`` names another or
-    ``any_specialist`` lets anyone free take it. Returns the new, confirmed booking.
+    ``any_specialist`` lets anyone free take it. The old booking records ``by`` (client,
+    specialist or staff) as who moved it. Returns the new, confirmed booking.
     """
+    if by not in CANCELLERS:
+        raise ValueError(f"by must be one of {CANCELLERS}")
     moving: tuple[int, int | None] | None = None  # (service, specialist) to offer instead
     try:
         async with writer(engine) as session:
@@ -516,7 +555,7 @@ async def reschedule(
                 raise BookingRefused(Refusal.WRONG_STATE, "this appointment has already started")
             target = None if any_specialist else specialist_id or old.specialist_id
             moving = (old.service_id, target)
-            _cancel_fields(old, "client", "rescheduled", now)
+            _cancel_fields(old, by, "rescheduled", now)
             await withdraw_upcoming(session, old.id)
             await session.flush()
             catalog = await catalogs.current(engine)
@@ -536,8 +575,8 @@ async def reschedule(
             except _Stale:
                 raise _taken() from None  # changed within this very transaction: rare; retry
             if confirmed.specialist_id != old.specialist_id:
-                client, specialist = await _parties(session, old)
-                await write(session, plan_cancelled(old, client, specialist, by="client", now=now))
+                _, specialist = await _parties(session, old)
+                await write(session, plan_moved_away(old, specialist, by=by, now=now))
             return confirmed
     except BookingRefused as refusal:
         if moving is None:
@@ -572,9 +611,7 @@ async def mark_no_show(
 ) -> Booking:
     """The specialist reports that the client did not come; no review is asked for."""
     async with writer(engine) as session:
-        booking = await _locked_booking(session, booking_id)
-        if specialist_id is not None and booking.specialist_id != specialist_id:
-            raise BookingRefused(Refusal.NOT_FOUND, "no such booking")
+        booking = await _locked_booking(session, booking_id, specialist_id=specialist_id)
         if booking.status == BookingStatus.NO_SHOW:
             return booking
         if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):

@@ -23,10 +23,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from slotbot.core.catalog import VERSION
-from slotbot.core.models import Booking, BookingStatus, Client, SpecialistBlock
+from slotbot.core.models import LIVE_STATUSES, Booking, BookingStatus, Client, SpecialistBlock
 
 MAX_LIVE_HOLDS = 3
 
@@ -127,6 +128,37 @@ HOLD_DIAGNOSIS = select(
 
 LOCK_CLIENT = select(Client.id).where(Client.id == P["client_id"]).with_for_update()
 
+_OTHER = aliased(Booking, name="other")
+
+
+def _overlapping_other() -> ColumnElement[bool]:
+    """Another booking overlapping the one being updated (the UPDATE's own row)."""
+    return and_(
+        _OTHER.id != Booking.id,
+        _OTHER.starts_at < Booking.ends_at,
+        _OTHER.ends_at > Booking.starts_at,
+    )
+
+
+#: Another held or confirmed booking of the same specialist overlapping this one. A hold
+#: counts whatever its expiry: the clock of whoever placed it may be ahead of the confirmer's,
+#: and a hold that ran out by the holder's clock is flipped to ``expired`` by the next hold.
+SPECIALIST_TAKEN = exists().where(
+    _OTHER.specialist_id == Booking.specialist_id,
+    _OTHER.status.in_(LIVE_STATUSES),
+    _overlapping_other(),
+)
+
+#: Another live appointment of the same client overlapping this one.
+CLIENT_TAKEN = exists().where(
+    _OTHER.client_id == Booking.client_id,
+    or_(
+        _OTHER.status == BookingStatus.CONFIRMED,
+        and_(_OTHER.status == BookingStatus.HELD, _OTHER.hold_expires_at > P["now"]),
+    ),
+    _overlapping_other(),
+)
+
 CONFIRM = (
     update(BOOKINGS)
     .where(
@@ -135,7 +167,8 @@ CONFIRM = (
         Booking.hold_expires_at > P["now"],
         P["version"] == VERSION,
         ~blocked(Booking.specialist_id, Booking.starts_at, Booking.ends_at),
-        ~client_clash(Booking.client_id, Booking.starts_at, Booking.ends_at, P["now"], Booking.id),
+        ~SPECIALIST_TAKEN,
+        ~CLIENT_TAKEN,
     )
     .values(
         status=BookingStatus.CONFIRMED,

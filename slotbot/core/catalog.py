@@ -42,7 +42,10 @@ from slotbot.core.models import (
     specialist_services,
 )
 
-RULE_KEYS = ("min_notice_minutes", "horizon_days", "hold_minutes")
+RULE_KEYS = ("min_notice_minutes", "horizon_days", "hold_minutes", "substitute_after_days")
+
+#: Rules that keep only "not in the past": no minimum notice, a horizon of a century.
+_SCHEDULE_ONLY = Rules(min_notice_minutes=0, horizon_days=36_500)
 
 #: The version as a scalar subquery, for guarded statements (a missing row reads as 0).
 VERSION = func.coalesce(
@@ -89,15 +92,31 @@ class Catalog:
             if service_id in calendar.service_ids and self.specialists[sid].is_active
         )
 
-    def offers(self, specialist_id: int, service_id: int, start: datetime, now: datetime) -> bool:
-        """Whether the schedule layers and the rules offer ``start`` (busy time aside)."""
+    def offers(
+        self,
+        specialist_id: int,
+        service_id: int,
+        start: datetime,
+        now: datetime,
+        *,
+        notice_and_horizon: bool = True,
+    ) -> bool:
+        """Whether an active service, an active specialist's schedule layers and the rules
+        offer ``start`` (busy time aside).
+
+        ``notice_and_horizon=False`` leaves out the minimum notice and the horizon (a start
+        already past ``now`` is still refused): a hold checked them when it was placed.
+        """
         calendar = self.calendars.get(specialist_id)
         service = self.services.get(service_id)
         if calendar is None or service is None or service_id not in calendar.service_ids:
             return False
+        if not service.is_active:
+            return False
+        rules = self.rules if notice_and_horizon else _SCHEDULE_ONLY
         day = start.astimezone(calendar.timezone).date()
         offered = slots_for_day(
-            calendar, day, duration_minutes=service.duration_minutes, now=now, rules=self.rules
+            calendar, day, duration_minutes=service.duration_minutes, now=now, rules=rules
         )
         return any(slot.start == start for slot in offered)
 

@@ -163,6 +163,7 @@ class SettingsSpec(_Spec):
     min_notice_minutes: int | None = Field(default=None, ge=0)
     horizon_days: int | None = Field(default=None, ge=1, le=366)
     hold_minutes: int | None = Field(default=None, ge=1, le=120)
+    substitute_after_days: int | None = Field(default=None, ge=0, le=366)
 
 
 class ServiceSpec(_Spec):

@@ -33,21 +33,26 @@ async def housekeeping(engine: AsyncEngine, *, now: datetime) -> Housekeeping:
 
 
 def build_scheduler(
-    engine: AsyncEngine, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    engine: AsyncEngine,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    interval_seconds: float = HOUSEKEEPING_SECONDS,
 ) -> AsyncIOScheduler:
-    """A scheduler with the housekeeping job, first run at start; call ``start()`` in a loop."""
+    """A scheduler with the housekeeping job, first run at start and then every
+    ``interval_seconds``; call ``start()`` in a running loop."""
 
     async def run() -> None:
         await housekeeping(engine, now=clock())
 
     scheduler = AsyncIOScheduler(timezone=UTC)
+    # the scheduler keeps real time (first run at once); ``clock`` is the jobs' "now"
     scheduler.add_job(
         run,
         "interval",
-        seconds=HOUSEKEEPING_SECONDS,
+        seconds=interval_seconds,
         id="housekeeping",
         coalesce=True,
         max_instances=1,
-        next_run_time=clock(),
+        next_run_time=datetime.now(UTC),
     )
     return scheduler

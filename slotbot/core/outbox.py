@@ -26,7 +26,9 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from slotbot.core.models import Notification, NotificationChannel, NotificationStatus
@@ -196,10 +198,34 @@ def plan_cancelled(
     return rows
 
 
+NOTIFICATIONS = cast(Table, Notification.__table__)
+#: Insert-or-skip on the dedupe key, per dialect: a row planned twice is written once.
+_INSERT = {
+    "postgresql": pg_insert(NOTIFICATIONS).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+    "sqlite": sqlite_insert(NOTIFICATIONS).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+}
+
+
+def plan_moved_away(
+    booking: BookingFacts, specialist: SpecialistContacts, *, by: str, now: datetime
+) -> list[Row]:
+    """Tell the old specialist that a booking moved to someone else (the client hears of
+    the new booking through its confirmation); nothing when they moved it themselves."""
+    if by == "specialist":
+        return []
+    kind = Kind.CANCELLED_BY_CLIENT if by == "client" else Kind.CANCELLED_BY_STAFF
+    return [
+        _row(booking, kind, channel, to, now, now, reason=booking.cancel_reason)
+        for channel, to in _specialist_addresses(specialist)
+    ]
+
+
 async def write(executor: AsyncSession | AsyncConnection, rows: list[Row]) -> None:
-    """Insert planned rows in one statement, inside the caller's transaction."""
+    """Insert planned rows in one statement, inside the caller's transaction; a row whose
+    dedupe key is already there is skipped."""
     if rows:
-        await executor.execute(insert(cast(Table, Notification.__table__)), rows)
+        bind = executor.get_bind() if isinstance(executor, AsyncSession) else executor
+        await executor.execute(_INSERT[bind.dialect.name], rows)
 
 
 async def withdraw_upcoming(session: AsyncSession, booking_id: int) -> None:

@@ -18,14 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking
 from slotbot.core.booking import BookingRefused
+from slotbot.core.clients import set_contact
 from slotbot.core.db import session_factory
 from slotbot.core.directory import load_directory
 from slotbot.core.sessions import SessionState, StaleSession, load_session, save_session
 from slotbot.dialogs.actions import decode
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor
-from slotbot.dialogs.i18n import pick_locale
-from slotbot.dialogs.identity import client_for, save_locale
+from slotbot.dialogs.i18n import pick_locale, texts
+from slotbot.dialogs.identity import client_for, linked_client
 from slotbot.dialogs.screens import Reply, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
@@ -119,6 +120,15 @@ class Dialogs:
         flow = Flow.load(loaded.state)
         locale = loaded.locale
         client_id = loaded.state.get("client")
+        link_note = ""
+        if isinstance(event, Start) and event.payload:
+            linked = await linked_client(self.engine, visitor, event.payload, now)
+            _ = texts(locale).gettext
+            if linked is not None:
+                client_id = linked.id
+                link_note = _("Welcome! Your bookings from our website are here too.")
+            else:
+                link_note = _("This link has expired or was already used.")
         if not isinstance(client_id, int):
             client = await client_for(self.engine, visitor, locale)
             client_id = client.id
@@ -132,13 +142,14 @@ class Dialogs:
                 directory,
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
+            flow.note = link_note or flow.note
             await ctx.refresh()
             screen = await self._render(ctx, flow)
         flow.offered = [*screen.actions(), *(a for s in ctx.extra for a in s.actions())]
         state = {**flow.dump(), "client": client_id}
         await save_session(self.engine, loaded, state=state, locale=ctx.locale, now=now)
         if ctx.locale != loaded.locale:
-            await save_locale(self.engine, client_id, ctx.locale)
+            await set_contact(self.engine, client_id=client_id, locale=ctx.locale)
         if held_before is not None and held_before not in (flow.hold, flow.booking):
             await self._release(held_before, client_id, now)
         return Reply([screen, *ctx.extra], ctx.notice)

@@ -659,6 +659,32 @@ def test_substitutes_without_service_id_use_the_specialists_own_services() -> No
     assert [s.specialist_id for s in result] == [2]
 
 
+def test_the_named_substitute_comes_first_when_free() -> None:
+    """Issue 6.8: the substitute named on a vacation leads, though others are free sooner."""
+    now = local(MONDAY, "06:00").astimezone(UTC)
+    week = (MONDAY, MONDAY + timedelta(days=6))
+    away = DateOverride(*week, OverrideKind.VACATION, substitute_id=3)
+    over = DateOverride(MONDAY - timedelta(days=7), MONDAY - timedelta(days=1),
+                        OverrideKind.VACATION, substitute_id=3)  # fmt: skip
+    early = calendar(*every_day(), specialist_id=2, service_ids=frozenset({10}))
+    named = calendar(weekly(3, "09:00", "10:00"), specialist_id=3, service_ids=frozenset({10}))
+    idle = calendar(specialist_id=3, service_ids=frozenset({10}))  # named, but never free
+
+    def order(overrides: tuple[DateOverride, ...], substitute: SpecialistCalendar) -> list[int]:
+        me = calendar(*every_day(), specialist_id=1, service_ids=frozenset({10}),
+                      overrides=overrides)  # fmt: skip
+        found = substitutes(
+            1, [me, early, substitute], service_id=10, duration_minutes=None, now=now,
+            rules=NO_NOTICE,
+        )  # fmt: skip
+        return [s.specialist_id for s in found]
+
+    assert order((away,), named) == [3, 2]
+    assert order((), named) == [2, 3]
+    assert order((away,), idle) == [2, 3]  # without a free slot: the usual order
+    assert order((over,), named) == [2, 3]  # a vacation that is over names nobody
+
+
 def test_substitutes_exclude_the_specialist_themself() -> None:
     me = calendar(*every_day(), specialist_id=1, service_ids=frozenset({10}))
     result = substitutes(1, [me], service_id=10, duration_minutes=None, now=NOW)

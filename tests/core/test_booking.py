@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
 from slotbot.core.booking import BookingRefused, Refusal
 from slotbot.core.calendars import day_slots, resolve_offer
-from slotbot.core.db import session_factory, writer
-from slotbot.core.models import Booking, Notification, SpecialistBlock
+from slotbot.core.db import session_factory, write_transaction, writer
+from slotbot.core.models import (
+    Booking,
+    Client,
+    Notification,
+    Service,
+    Specialist,
+    SpecialistBlock,
+)
+from slotbot.core.outbox import plan_confirmed, write
+from tests.core.overlaps import assert_no_overlapping_live_bookings
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, later, new_client
 
 
@@ -76,11 +85,45 @@ async def test_an_expired_hold_is_flipped_and_the_slot_given_to_another(
     stale = await hold(engine, shop, first, at(TOMORROW, 10), shop.anna)
     taken = await hold(engine, shop, second, at(TOMORROW, 10), shop.anna, now=later(11))
     assert taken.client_id == second
-    if engine.dialect.name == "postgresql":  # flipped in the same transaction, for the constraint
-        assert await status_of(engine, stale.id) == "expired"
-    else:  # on SQLite a run-out hold counts for nothing; the sweep tidies its status
-        assert await bookings.expire_holds(engine, now=later(11)) == 1
-        assert await status_of(engine, stale.id) == "expired"
+    # flipped in the same transaction on both databases: a confirm counts every held row
+    assert await status_of(engine, stale.id) == "expired"
+    assert await bookings.expire_holds(engine, now=later(11)) == 0
+
+
+async def test_a_run_out_hold_cannot_be_confirmed_with_an_earlier_clock_once_retaken(
+    engine: AsyncEngine, shop: Shop
+) -> None:
+    """Issue 6.1: A's confirm carries a clock just before its expiry, B held with a later one."""
+    first, second = await new_client(engine, 1), await new_client(engine, 2)
+    stale = await hold(engine, shop, first, at(TOMORROW, 10), shop.anna)
+    expiry = NOW + timedelta(minutes=10)
+    taken = await hold(engine, shop, second, at(TOMORROW, 10), shop.anna, now=expiry)
+    with pytest.raises(BookingRefused) as refused:
+        await bookings.confirm(engine, booking_id=stale.id, now=expiry - timedelta(seconds=1))
+    assert refused.value.reason == Refusal.HOLD_EXPIRED
+    confirmed = await bookings.confirm(engine, booking_id=taken.id, now=expiry)
+    assert confirmed.status == "confirmed"
+    assert await status_of(engine, stale.id) == "expired"
+    await assert_no_overlapping_live_bookings(engine)
+
+
+async def test_confirm_refuses_while_another_held_row_overlaps(
+    engine: AsyncEngine, shop: Shop
+) -> None:
+    """Even a held row that no hold flipped (older data, another writer) stops a confirm."""
+    if engine.dialect.name == "postgresql":
+        pytest.skip("the exclusion constraint refuses such a row on PostgreSQL")
+    first, second = await new_client(engine, 1), await new_client(engine, 2)
+    mine = await hold(engine, shop, first, at(TOMORROW, 10), shop.anna)
+    async with writer(engine) as session:  # a row as an older version would have left it
+        session.add(
+            Booking(client_id=second, specialist_id=shop.anna, service_id=shop.haircut,
+                    starts_at=at(TOMORROW, 10, 30), ends_at=at(TOMORROW, 11, 30), status="held",
+                    hold_expires_at=later(30), channel="web", created_at=NOW, updated_at=NOW)
+        )  # fmt: skip
+    with pytest.raises(BookingRefused) as refused:
+        await bookings.confirm(engine, booking_id=mine.id, now=NOW)
+    assert refused.value.reason == Refusal.SLOT_TAKEN
 
 
 async def test_a_taken_slot_is_refused_with_the_next_free_slots(
@@ -239,6 +282,60 @@ async def test_confirm_rechecks_the_rules(engine: AsyncEngine, shop: Shop) -> No
     assert await outbox(engine, held.id) == []
 
 
+async def test_a_live_hold_is_confirmable_inside_the_notice(
+    engine: AsyncEngine, shop: Shop
+) -> None:
+    """Issue 6.2: notice and horizon are checked at hold; the hold is good until it runs out."""
+    now = at(TOMORROW, 9, 30)  # 10:00 is exactly the 30 minutes' notice away
+    held = await hold(engine, shop, await new_client(engine), at(TOMORROW, 10), shop.anna, now=now)
+    one_minute_later = now + timedelta(minutes=1)
+    confirmed = await bookings.confirm(engine, booking_id=held.id, now=one_minute_later)
+    assert confirmed.status == "confirmed"
+
+
+async def test_a_deactivated_service_is_not_confirmed(engine: AsyncEngine, shop: Shop) -> None:
+    """Issue 6.10."""
+    held = await hold(engine, shop, await new_client(engine), at(TOMORROW, 10), shop.anna)
+    async with writer(engine) as session:
+        await session.execute(
+            update(Service).where(Service.id == shop.haircut).values(is_active=False)
+        )
+    with pytest.raises(BookingRefused) as refused:
+        await bookings.confirm(engine, booking_id=held.id, now=later(1))
+    assert refused.value.reason == Refusal.NOT_BOOKABLE
+    assert await status_of(engine, held.id) == "expired"
+
+
+async def test_a_deactivated_specialist_is_not_confirmed(engine: AsyncEngine, shop: Shop) -> None:
+    held = await hold(engine, shop, await new_client(engine), at(TOMORROW, 10), shop.anna)
+    async with writer(engine) as session:
+        await session.execute(
+            update(Specialist).where(Specialist.id == shop.anna).values(is_active=False)
+        )
+    with pytest.raises(BookingRefused) as refused:
+        await bookings.confirm(engine, booking_id=held.id, now=later(1))
+    assert refused.value.reason == Refusal.NOT_BOOKABLE
+
+
+async def test_outbox_write_skips_a_row_planned_twice(engine: AsyncEngine, shop: Shop) -> None:
+    """Issue 6.9: the dedupe key skips duplicates instead of raising IntegrityError."""
+    booking = await book(engine, shop, await new_client(engine), at(TOMORROW, 10), shop.anna)
+    async with writer(engine) as session:
+        row = await session.scalar(
+            select(Notification).where(Notification.booking_id == booking.id)
+        )
+        assert row is not None
+        client = await session.get(Client, booking.client_id)
+        specialist = await session.get(Specialist, booking.specialist_id)
+        assert client is not None and specialist is not None
+        again = plan_confirmed(booking, client, specialist, now=NOW)
+    async with writer(engine) as session:
+        await write(session, again)
+    async with write_transaction(engine) as connection:
+        await write(connection, again)
+    assert len(await outbox(engine, booking.id)) == 11
+
+
 async def test_confirm_of_someone_elses_hold_is_not_found(engine: AsyncEngine, shop: Shop) -> None:
     held = await hold(engine, shop, await new_client(engine, 1), at(TOMORROW, 10), shop.anna)
     other = await new_client(engine, 2)
@@ -302,6 +399,21 @@ async def test_specialist_cancels_and_the_client_hears_everywhere(
     assert all(n.payload["offer_alternatives"] for n in notices)
 
 
+async def test_a_specialist_cancels_only_their_own(engine: AsyncEngine, shop: Shop) -> None:
+    """Issue 6.7: cancel is scoped like mark_no_show."""
+    booking = await book(engine, shop, await new_client(engine), at(TOMORROW, 10), shop.anna)
+    with pytest.raises(BookingRefused) as refused:
+        await bookings.cancel(
+            engine, booking_id=booking.id, by="specialist", now=NOW, specialist_id=shop.boris
+        )
+    assert refused.value.reason == Refusal.NOT_FOUND
+    assert await status_of(engine, booking.id) == "confirmed"
+    mine = await bookings.cancel(
+        engine, booking_id=booking.id, by="specialist", now=NOW, specialist_id=shop.anna
+    )
+    assert (mine.status, mine.cancelled_by) == ("cancelled", "specialist")
+
+
 async def test_a_started_appointment_cannot_be_cancelled(engine: AsyncEngine, shop: Shop) -> None:
     booking = await book(engine, shop, await new_client(engine), at(TOMORROW, 10), shop.anna)
     with pytest.raises(BookingRefused) as refused:
@@ -347,6 +459,34 @@ async def test_reschedule_to_another_specialist_tells_the_old_one(
     assert new.specialist_id == shop.boris
     pending = {(k, c) for k, c, s, _ in await outbox(engine, old.id) if s == "pending"}
     assert pending == {("cancelled_by_client", "telegram"), ("cancelled_by_client", "email")}
+
+
+@pytest.mark.parametrize("by", ["specialist", "staff"])
+async def test_reschedule_records_who_moved_it(engine: AsyncEngine, shop: Shop, by: str) -> None:
+    """Issue 6.7: the old booking says who moved it, not always "client"."""
+    old = await book(engine, shop, await new_client(engine), at(TOMORROW, 10), shop.anna)
+    new = await bookings.reschedule(
+        engine, booking_id=old.id, start=at(TOMORROW, 14), now=NOW, by=by
+    )
+    async with session_factory(engine)() as session:
+        moved = await session.get(Booking, old.id)
+        assert moved is not None
+        assert (moved.status, moved.cancelled_by, moved.cancel_reason) == (
+            "cancelled", by, "rescheduled"
+        )  # fmt: skip
+    assert new.status == "confirmed"
+
+
+async def test_staff_moving_to_another_specialist_tells_the_old_one(
+    engine: AsyncEngine, shop: Shop
+) -> None:
+    old = await book(engine, shop, await new_client(engine), at(TOMORROW, 10), shop.anna)
+    await bookings.reschedule(
+        engine, booking_id=old.id, start=at(TOMORROW, 10), specialist_id=shop.boris, now=NOW,
+        by="staff",
+    )  # fmt: skip
+    pending = {(k, c) for k, c, s, _ in await outbox(engine, old.id) if s == "pending"}
+    assert pending == {("cancelled_by_staff", "telegram"), ("cancelled_by_staff", "email")}
 
 
 async def test_completed_and_no_show(engine: AsyncEngine, shop: Shop) -> None:

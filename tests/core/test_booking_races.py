@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -19,6 +20,7 @@ from slotbot.core import booking as bookings
 from slotbot.core.booking import BookingRefused, Refusal
 from slotbot.core.db import create_engine, session_factory, writer
 from slotbot.core.models import Booking, Notification
+from tests.core.overlaps import assert_no_overlapping_live_bookings
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
 
@@ -62,6 +64,7 @@ async def test_fifty_clients_one_slot_one_winner(
     async with session_factory(engine)() as session:
         live = await session.scalar(select(func.count()).where(Booking.status == "held"))
     assert live == 1
+    await assert_no_overlapping_live_bookings(engine)
 
 
 async def test_twenty_clients_on_any_fill_three_specialists(
@@ -75,6 +78,7 @@ async def test_twenty_clients_on_any_fill_three_specialists(
     assert len(winners) == 3
     assert {w.specialist_id for w in winners} == {shop.anna, shop.boris, shop.carl}
     assert {r.reason for r in results if isinstance(r, BookingRefused)} == {Refusal.SLOT_TAKEN}
+    await assert_no_overlapping_live_bookings(engine)
 
 
 async def test_ten_confirms_of_one_hold_make_one_booking(
@@ -91,6 +95,7 @@ async def test_ten_confirms_of_one_hold_make_one_booking(
         rows = await session.scalar(select(func.count()).select_from(Notification))
         count = await session.scalar(select(func.count()).select_from(Booking))
     assert (rows, count) == (11, 1)
+    await assert_no_overlapping_live_bookings(engine)
 
 
 async def test_postgres_itself_refuses_overlapping_live_bookings(
@@ -121,3 +126,58 @@ async def test_postgres_itself_refuses_overlapping_live_bookings(
                 insert,
                 {**values, "a": at(TOMORROW, 10, 30), "b": at(TOMORROW, 11, 30), "st": "held"},
             )
+    await assert_no_overlapping_live_bookings(engine)
+
+
+async def test_a_confirm_and_a_hold_across_the_expiry_instant_never_both_win(
+    engine: AsyncEngine, engines: list[AsyncEngine], shop: Shop
+) -> None:
+    """Client A confirms with a clock just before its hold runs out while client B holds the
+    same time with a clock just after; rounds over several times, from separate pools."""
+    rounds = [(shop.anna, hour) for hour in (10, 11, 12, 13, 14)]
+    rounds += [(shop.boris, hour) for hour in (10, 11, 12, 13, 14)]
+    first = [await new_client(engine, n) for n in range(len(rounds))]
+    second = [await new_client(engine, 100 + n) for n in range(len(rounds))]
+    held = [
+        await bookings.hold(
+            engine,
+            service_id=shop.haircut,
+            specialist_id=specialist,
+            start=at(TOMORROW, hour),
+            client_id=client,
+            channel="web",
+            now=NOW,
+        )
+        for (specialist, hour), client in zip(rounds, first, strict=True)
+    ]
+    expiry = NOW + timedelta(minutes=10)
+    before, after = expiry - timedelta(seconds=1), expiry + timedelta(seconds=1)
+
+    async def confirm(e: AsyncEngine, booking: Booking) -> Booking | BookingRefused:
+        try:
+            return await bookings.confirm(e, booking_id=booking.id, now=before)
+        except BookingRefused as refused:
+            return refused
+
+    async def hold(e: AsyncEngine, n: int) -> Booking | BookingRefused:
+        specialist, hour = rounds[n]
+        try:
+            return await bookings.hold(
+                e, service_id=shop.haircut, specialist_id=specialist, start=at(TOMORROW, hour),
+                client_id=second[n], channel="web", now=after,
+            )  # fmt: skip
+        except BookingRefused as refused:
+            return refused
+
+    racers = []
+    for n, booking in enumerate(held):
+        racers += [confirm(engines[2 * n], booking), hold(engines[2 * n + 1], n)]
+    results = await asyncio.gather(*racers)
+    for n in range(len(rounds)):
+        confirmed, taken = results[2 * n], results[2 * n + 1]
+        won = [r for r in (confirmed, taken) if isinstance(r, Booking)]
+        assert len(won) == 1, (n, confirmed, taken)
+        lost = confirmed if isinstance(confirmed, BookingRefused) else taken
+        assert isinstance(lost, BookingRefused)
+        assert lost.reason in (Refusal.HOLD_EXPIRED, Refusal.SLOT_TAKEN)
+    await assert_no_overlapping_live_bookings(engine)

@@ -45,3 +45,21 @@ async def test_upcoming_slots_skip_what_is_taken(engine: AsyncEngine, shop: Shop
             session, specialist_ids=[shop.anna], duration_minutes=60, after=held.starts_at, now=NOW
         )
     assert [s.start for s in slots] == [at(TOMORROW, 11), at(TOMORROW, 12), at(TOMORROW, 13)]
+
+
+async def test_the_substitute_named_on_a_vacation_comes_first(
+    engine: AsyncEngine, shop: Shop
+) -> None:
+    """Issue 6.8: Carl is named, so he leads though Boris is as free (and has a lower id)."""
+    async with writer(engine) as session:
+        session.add(
+            SpecialistOverride(
+                specialist_id=shop.anna, starts_on=TOMORROW, ends_on=TOMORROW.replace(day=8),
+                kind="vacation", substitute_id=shop.carl,
+            )
+        )  # fmt: skip
+    async with session_factory(engine)() as session:
+        haircut = await session.get(Service, shop.haircut)
+        assert haircut is not None
+        found = await substitutes_for(session, shop.anna, haircut, now=NOW)
+    assert [s.specialist_id for s in found] == [shop.carl, shop.boris]

@@ -13,8 +13,10 @@ from slotbot.core import catalog as catalogs
 from slotbot.core.booking import BookingRefused, Refusal
 from slotbot.core.catalog import VERSION
 from slotbot.core.db import session_factory, writer
+from slotbot.core.importer_format import parse_import_text
 from slotbot.core.models import (
     Booking,
+    BusinessSetting,
     Service,
     SpecialistBlock,
     SpecialistOverride,
@@ -113,3 +115,17 @@ async def test_the_cache_can_be_dropped(engine: AsyncEngine, shop: Shop) -> None
     again = await catalogs.current(engine)
     assert again is not first and again.version == first.version
     assert sorted(again.providers(shop.haircut)) == [shop.anna, shop.boris, shop.carl]
+
+
+async def test_substitute_after_days_is_a_rule_from_the_settings(
+    engine: AsyncEngine, shop: Shop
+) -> None:
+    assert (await catalogs.refresh(engine)).rules.substitute_after_days == 7  # the default
+    spec = parse_import_text(
+        "settings: {substitute_after_days: 3}\n"
+        "services: [{key: haircut, name: {en: Haircut}, duration: 60}]\n"
+    )
+    assert spec.settings.substitute_after_days == 3
+    async with writer(engine) as session:
+        session.add(BusinessSetting(key="substitute_after_days", value=3))
+    assert (await catalogs.refresh(engine)).rules.substitute_after == timedelta(days=3)

@@ -758,7 +758,7 @@ def test_field_rules(old: str, new: str, reason: str) -> None:
 
 def test_demo_file_parses_with_the_expected_shape() -> None:
     spec = load_import_file(DEMO_FILE)
-    assert spec.settings.model_dump() == {
+    assert spec.settings.model_dump(exclude_none=True) == {
         "min_notice_minutes": 30,
         "horizon_days": 60,
         "hold_minutes": 10,

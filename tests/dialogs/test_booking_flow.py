@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slotbot.core.clients import issue_link_token
 from slotbot.core.db import session_factory
 from slotbot.core.models import Booking, BookingStatus, Client, Notification
+from slotbot.dialogs.events import Start, Visitor
 from slotbot.dialogs.screens import Expect
-from tests.dialogs.chat import Chat, book_haircut, describe, load_demo
+from tests.core.overlaps import assert_no_overlapping_live_bookings
+from tests.dialogs.chat import NOW, Chat, book_haircut, describe, load_demo
 
 
 @pytest.fixture
@@ -26,20 +29,6 @@ async def bookings(engine: AsyncEngine, *statuses: str) -> list[Booking]:
         if statuses:
             query = query.where(Booking.status.in_(statuses))
         return list(await session.scalars(query))
-
-
-async def no_overlaps(engine: AsyncEngine) -> None:
-    """No two live bookings of one specialist overlap."""
-    async with engine.connect() as connection:
-        clashes = await connection.scalar(
-            text(
-                "SELECT count(*) FROM bookings a JOIN bookings b ON a.specialist_id = "
-                "b.specialist_id AND a.id < b.id AND a.starts_at < b.ends_at AND "
-                "b.starts_at < a.ends_at WHERE a.status IN ('held', 'confirmed') "
-                "AND b.status IN ('held', 'confirmed')"
-            )
-        )
-    assert clashes == 0
 
 
 async def test_new_client_books_in_five_presses_and_a_contact(demo: AsyncEngine) -> None:
@@ -193,7 +182,7 @@ async def test_reschedule_moves_the_booking_in_one_step(demo: AsyncEngine) -> No
     assert "You are booked" in chat.text and "Friday, December 4" in chat.text
     old, new = await bookings(demo)
     assert old.status == "cancelled" and new.status == "confirmed"
-    await no_overlaps(demo)
+    await assert_no_overlapping_live_bookings(demo)
 
 
 async def test_slot_taken_between_pick_and_confirm(demo: AsyncEngine) -> None:
@@ -211,7 +200,7 @@ async def test_slot_taken_between_pick_and_confirm(demo: AsyncEngine) -> None:
     await second.share("+49 151 11111111")
     await second.press("✅")
     assert "You are booked" in second.text
-    await no_overlaps(demo)
+    await assert_no_overlapping_live_bookings(demo)
 
 
 async def test_hold_that_ran_out_offers_the_next_times(demo: AsyncEngine) -> None:
@@ -322,3 +311,26 @@ async def test_typed_text_where_buttons_are_expected_gets_a_hint(demo: AsyncEngi
     assert chat.text.startswith("Please choose one of the buttons below.")
     await chat.share("+49 151 23456789")
     assert "do not need a phone number" in chat.text
+
+
+async def test_continue_in_telegram_links_the_web_client_once(demo: AsyncEngine) -> None:
+    web = Chat(Chat.new(demo).dialogs, Visitor("web", "visitor-session-1", language="en"))
+    await web.start()
+    await web.press("Haircut")
+    await web.press("Anna Petrova")
+    await web.press("Soonest")
+    await web.type("Jane Web")
+    await web.type("+49 151 23456789")
+    await web.press("✅")
+    [booked] = await bookings(demo)
+    token = await issue_link_token(demo, client_id=booked.client_id, now=NOW)
+    telegram = Chat.new(demo, "3001")
+    await telegram.send(Start("start", payload=token))
+    assert telegram.text.startswith("Welcome! Your bookings from our website are here too.")
+    await telegram.start("my")
+    assert "Your upcoming bookings:" in telegram.text and "Haircut" in telegram.labels()[0]
+    again = Chat.new(demo, "3002")
+    await again.send(Start("start", payload=token))
+    assert again.text.startswith("This link has expired or was already used.")
+    await again.send(Start("start", payload="x" * 5000))
+    assert again.text.startswith("This link has expired or was already used.")

@@ -69,7 +69,11 @@ def test_next_slot_respects_min_notice(shop: str, capsys: pytest.CaptureFixture[
     }
 
 
-def test_next_slot_is_null_past_the_horizon(shop: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_next_slot_without_end_date_and_no_slots_past_the_horizon(
+    shop: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A schedule without an end date still has a next slot years on; a date past the
+    horizon has none."""
     status, out, _ = run(
         capsys, "availability", "--service", "massage", "--specialist", "boris", "--next",
         "--now", "2030-01-01T00:00:00Z", "--json",

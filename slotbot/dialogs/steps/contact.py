@@ -3,18 +3,17 @@ phone number, typed or shared; a returning client is not asked again."""
 
 from __future__ import annotations
 
+from slotbot.core.clients import set_contact
+from slotbot.core.limits import NAME_MAX, InvalidInput, check_name
 from slotbot.core.models import Client
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
-from slotbot.dialogs.identity import InvalidContactInput, save_contact
 from slotbot.dialogs.screens import Expect, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.widgets import back_row
 
-__all__ = ["CONTACT", "NAME", "NAME_MAX", "PHONE", "contact_shared"]
-
-NAME_MAX = 100
+__all__ = ["CONTACT", "NAME", "PHONE", "contact_shared"]
 
 
 async def _client(ctx: Context) -> Client:
@@ -42,38 +41,48 @@ async def _next(ctx: Context, flow: Flow) -> None:
         flow.return_to = ""
 
 
-def _name(ctx: Context, text: str) -> str | None:
-    name = " ".join(text.split())
-    if not name or len(name) > NAME_MAX:
+def _name(text: str) -> str | None:
+    """A typed name with its white space tidied, or ``None`` when it cannot be a name."""
+    try:
+        return check_name(" ".join(text.split()))
+    except InvalidInput:
         return None
-    return name
 
 
 async def text_contact(ctx: Context, flow: Flow, text: str) -> None:
     _ = ctx.texts.gettext
     client = await _client(ctx)
     if not client.name or flow.step == "name":
-        name = _name(ctx, text)
+        name = _name(text)
         if name is None:
             flow.note = _("Please type a name of at most {limit} characters.").format(
                 limit=NAME_MAX
             )
             return
-        await save_contact(ctx.engine, ctx.client_id, name=name)
+        await set_contact(ctx.engine, client_id=ctx.client_id, name=name)
         if flow.step == "name":
             flow.step = flow.return_to or "confirm"
             flow.return_to = ""
             return
     else:
-        try:
-            await save_contact(ctx.engine, ctx.client_id, phone=text[:40])
-        except InvalidContactInput:
-            flow.note = _(
-                "That does not look like a phone number. Please type it with the country "
-                "code, for example +49 151 23456789."
-            )
+        if not await _save_phone(ctx, flow, text):
             return
     await _next(ctx, flow)
+
+
+async def _save_phone(ctx: Context, flow: Flow, text: str) -> bool:
+    """Store a typed or shared phone number; says what is wrong and returns False if it is
+    not a usable number."""
+    _ = ctx.texts.gettext
+    try:
+        await set_contact(ctx.engine, client_id=ctx.client_id, phone=text)
+    except InvalidInput:
+        flow.note = _(
+            "That does not look like a phone number. Please type it with the country "
+            "code, for example +49 151 23456789."
+        )
+        return False
+    return True
 
 
 async def contact_shared(ctx: Context, flow: Flow, phone: str, own: bool) -> None:
@@ -112,14 +121,7 @@ async def render_phone(ctx: Context, flow: Flow) -> Screen:
 
 
 async def text_phone(ctx: Context, flow: Flow, text: str) -> None:
-    _ = ctx.texts.gettext
-    try:
-        await save_contact(ctx.engine, ctx.client_id, phone=text[:40])
-    except InvalidContactInput:
-        flow.note = _(
-            "That does not look like a phone number. Please type it with the country "
-            "code, for example +49 151 23456789."
-        )
+    if not await _save_phone(ctx, flow, text):
         return
     flow.step, flow.return_to = flow.return_to or "confirm", ""
 

@@ -3,8 +3,6 @@ over all; and, when the chosen one is booked up for long, colleagues free sooner
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from slotbot.core.calendars import substitutes_for
 from slotbot.core.directory import next_slots
 from slotbot.core.models import Service
@@ -52,8 +50,7 @@ async def render_specialist(ctx: Context, flow: Flow) -> Screen:
 async def _too_far(ctx: Context, flow: Flow) -> bool:
     """Whether the chosen specialist's first slot is beyond ``substitute_after_days``."""
     first = await soonest(ctx, flow)
-    days = getattr(ctx.directory.catalog.rules, "substitute_after_days", 7)
-    return first is None or first.start - ctx.now > timedelta(days=days)
+    return first is None or first.start - ctx.now > ctx.directory.catalog.rules.substitute_after
 
 
 async def press_specialist(ctx: Context, flow: Flow, action: Action) -> None:
