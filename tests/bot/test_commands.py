@@ -37,7 +37,7 @@ def _chat(database_url: str, script: str, *args: str) -> str:
 
 async def test_chat_books_from_a_script(engine: AsyncEngine, database_url: str) -> None:
     await import_file(engine, DEMO_FILE)
-    script = "1\n2\n10\n1\n+49 151 23456789\n1\n1\n"
+    script = "1\n2\n10\n1\nAnn\n+49 151 23456789\n1\n1\n"
     out = await asyncio.to_thread(_chat, database_url, script, "--as", "Ann")
     assert "[1] GP consultation · 30 min · €60.00" in out
     assert "> 1\n" in out  # piped input is echoed
