@@ -1,0 +1,41 @@
+"""Telegram updates as the dialog's events and visitors."""
+
+from __future__ import annotations
+
+from telegram import Contact as TelegramContact
+from telegram import User
+
+from slotbot.dialogs.events import Contact, Event, Start, Text, Visitor
+
+__all__ = ["COMMANDS", "contact_event", "text_event", "visitor"]
+
+#: The commands the dialog starts from, in menu order.
+COMMANDS = ("start", "book", "my", "language", "help")
+
+
+def visitor(user: User, chat_id: int) -> Visitor:
+    """The Telegram user as the dialog knows them."""
+    return Visitor(
+        channel="telegram",
+        key=str(user.id),
+        chat_id=chat_id,
+        name=user.full_name,
+        language=user.language_code or "",
+    )
+
+
+def text_event(text: str) -> Event:
+    """A typed message: one of our commands (``/start@bot PAYLOAD``) or plain text."""
+    if text.startswith("/"):
+        head, _, rest = text.partition(" ")
+        command = head[1:].split("@", 1)[0].lower()
+        if command in COMMANDS:
+            return Start(command=command, payload=rest.strip() if command == "start" else "")
+    return Text(text)
+
+
+def contact_event(contact: TelegramContact, sender: User | None) -> Contact:
+    """A shared contact; ``own`` only when Telegram says it is the sender's."""
+    name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+    own = sender is not None and contact.user_id == sender.id
+    return Contact(phone=contact.phone_number, name=name, own=own)
