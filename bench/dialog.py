@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core.db import create_engine
 from slotbot.core.demo import DEMO_FILE
-from slotbot.core.importer import import_file
-from slotbot.core.schema import upgrade
+from slotbot.core.importing.importer import import_file
 from slotbot.core.settings import Settings
+from slotbot.core.storage.db import create_engine
+from slotbot.core.storage.schema import upgrade
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Event, Visitor
 from slotbot.dialogs.screens import Reply

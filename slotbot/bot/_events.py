@@ -7,10 +7,13 @@ from telegram import User
 
 from slotbot.dialogs.events import Contact, Event, Start, Text, Visitor
 
-__all__ = ["COMMANDS", "contact_event", "text_event", "visitor"]
+__all__ = ["COMMANDS", "SPECIALIST_COMMANDS", "contact_event", "text_event", "visitor"]
 
 #: The commands the dialog starts from, in menu order.
 COMMANDS = ("start", "book", "my", "language", "help")
+#: The specialists' commands (answered politely for anyone else); the last three take dates.
+SPECIALIST_COMMANDS = ("today", "tomorrow", "week", "dayoff", "vacation", "block")
+_WITH_ARGUMENTS = ("start", "dayoff", "vacation", "block")
 
 
 def visitor(user: User, chat_id: int) -> Visitor:
@@ -29,8 +32,9 @@ def text_event(text: str) -> Event:
     if text.startswith("/"):
         head, _, rest = text.partition(" ")
         command = head[1:].split("@", 1)[0].lower()
-        if command in COMMANDS:
-            return Start(command=command, payload=rest.strip() if command == "start" else "")
+        if command in COMMANDS or command in SPECIALIST_COMMANDS:
+            payload = rest.strip()[:200] if command in _WITH_ARGUMENTS else ""
+            return Start(command=command, payload=payload)
     return Text(text)
 
 

@@ -174,7 +174,7 @@ class Dialogs:
                 locale = pick_locale(client.locale)
         held_before = flow.hold
         async with session_factory(self.engine)() as session:
-            directory = await load_directory(session)
+            directory = await load_directory(session, loaded.catalog_version)
             ctx = Context(
                 self.engine, session, now, visitor, client_id, locale, loaded.version + 1,
                 directory, specialist_id=_specialist_of(visitor, directory),

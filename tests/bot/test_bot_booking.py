@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.demo import DEMO_FILE
-from slotbot.core.importer import import_file
+from slotbot.core.importing.importer import import_file
 from slotbot.dialogs.engine import Dialogs
 from tests.bot.botapi import BotApi
 from tests.bot.conftest import Run

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.demo import DEMO_FILE
-from slotbot.core.importer import import_file
+from slotbot.core.importing.importer import import_file
 from tests.bot.botapi import TOKEN, BotApi
 from tests.webhooks.command import run
 

@@ -120,9 +120,13 @@ async def _load(session: AsyncSession, catalog: catalogs.Catalog) -> Directory:
     return Directory(catalog, services, specialists)
 
 
-async def load_directory(session: AsyncSession) -> Directory:
-    """The directory as the database has it now (cached per catalog version)."""
-    catalog = await catalogs.fresh(session)
+async def load_directory(session: AsyncSession, catalog_version: int | None = None) -> Directory:
+    """The directory as the database has it now (cached per catalog version); a caller that
+    has just read the catalog version passes it to save the query."""
+    if catalog_version is None:
+        catalog = await catalogs.fresh(session)
+    else:
+        catalog = await catalogs.at_version(session, catalog_version)
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     known = _cache.get(engine.sync_engine.pool)

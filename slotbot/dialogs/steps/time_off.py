@@ -172,6 +172,7 @@ async def press_block_length(ctx: Context, flow: Flow, action: Action) -> None:
 
 async def _conflicts(ctx: Context, flow: Flow) -> list[Booking]:
     specialist_id = ctx.specialist_id or 0
+    await ctx.refresh()
     if flow.span_kind == "block":
         return await timeoff.block_conflicts(
             ctx.engine, specialist_id=specialist_id, start=datetime.fromisoformat(flow.span_first),
@@ -227,6 +228,7 @@ async def _write(ctx: Context, flow: Flow, cancel: bool) -> int:
     """Save the time off; returns how many bookings were cancelled for it."""
     _ = ctx.texts.gettext
     sid, now = ctx.specialist_id or 0, ctx.now
+    await ctx.refresh()
     reason = {"day_off": _("Day off"), "vacation": _("Vacation"), "block": _("Time blocked")}[
         flow.span_kind
     ]
