@@ -167,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", default="en", help="the language you speak (en, ru)")
     chat.add_argument("--as", dest="who", default="terminal", help="your name (who is booking)")
 
+    link = commands.add_parser(
+        "specialist-link", help="print a one-time link that links a specialist's Telegram"
+    )
+    link.add_argument("key", help="the specialist's key in the import file")
+    link.add_argument("--now", type=_instant, help="pretend it is this instant (ISO)")
+
     demo = commands.add_parser("demo", help="load the demo clinic into the database, then serve")
     demo.add_argument("--no-serve", action="store_true", help="load and show, do not serve")
     for sub in (demo, commands.add_parser("serve", help="run the web app")):
@@ -319,9 +325,49 @@ async def _run(args: argparse.Namespace) -> str:
             return await _cancel(engine, args)
         if args.command == "demo":
             return await _demo(engine)
+        if args.command == "specialist-link":
+            return await _specialist_link(engine, args)
         raise AssertionError(args.command)
     finally:
         await engine.dispose()
+
+
+async def _bot_username() -> str:
+    """The bot's @username from getMe, or "" without a token or an answer."""
+    import httpx
+
+    settings = get_settings()
+    if not settings.telegram_token:
+        return ""
+    url = f"{settings.telegram_api_url}{settings.telegram_token}/getMe"
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            answer = (await client.get(url)).json()
+    except (httpx.HTTPError, ValueError):
+        return ""
+    return str(answer.get("result", {}).get("username", "")) if answer.get("ok") else ""
+
+
+async def _specialist_link(engine: AsyncEngine, args: argparse.Namespace) -> str:
+    from slotbot.core.specialists import LINK_TTL, issue_specialist_link
+
+    await ensure_current(engine)
+    now = args.now or datetime.now(UTC)
+    try:
+        payload = await issue_specialist_link(engine, key=args.key, now=now)
+    except LookupError as error:
+        raise UsageError(f"unknown specialist {args.key!r}") from error
+    until = (now + LINK_TTL).strftime("%Y-%m-%d %H:%M UTC")
+    username = await _bot_username()
+    if username:
+        return (
+            f"https://t.me/{username}?start={payload}\n"
+            f"(open it in the specialist's Telegram; works once, until {until})"
+        )
+    return (
+        f"/start {payload}\n(send this to the bot from the specialist's Telegram; works once, "
+        f"until {until}; set SLOTBOT_TELEGRAM_TOKEN to get a t.me link)"
+    )
 
 
 def _serve(args: argparse.Namespace) -> None:
