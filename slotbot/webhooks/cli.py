@@ -429,8 +429,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         arguments = sys.argv[1:] if argv is None else list(argv)
-        for position, argument in enumerate(arguments, 1):
-            check_unicode(argument, what=f"argument {position} ({_raw(argument)})")
+        for position, argument in enumerate(arguments):
+            before = arguments[position - 1] if position else ""
+            what = f"value of {before}" if before.startswith("--") else f"argument {position + 1}"
+            check_unicode(argument, what=f"{what} ({_raw(argument)})")
         args = build_parser().parse_args(arguments)
         if args.command == "worker":
             with contextlib.suppress(KeyboardInterrupt):
