@@ -97,7 +97,8 @@ def test_the_last_bookable_days_still_list(shop: str, capsys: pytest.CaptureFixt
     ("argv", "message"),
     [
         ([*BOOK, "--start", "2026-12-01T10:00", "--name", "\udcff\udcfe",
-          "--phone", "+4915123456789"], "the value of --name (b'\\xff\\xfe') is not valid UTF-8 text"),
+          "--phone", "+4915123456789"],
+         "the value of --name (b'\\xff\\xfe') is not valid UTF-8 text"),
         (["bookings", "--specialist", "ann\udce4"], "is not valid UTF-8"),
         (["import", "shop\udcff.yaml"], "the argument 2 (b'shop\\xff.yaml') is not valid UTF-8"),
         (["availability", "--service", "hair\x00cut", "--next"], "is not a service key"),
