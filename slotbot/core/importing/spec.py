@@ -95,7 +95,9 @@ def _wall_time(value: object) -> object:
 
 
 def _local_date(value: object) -> object:
-    if isinstance(value, date) and not isinstance(value, datetime):
+    if isinstance(value, datetime):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got a date and time ({value})")
+    if isinstance(value, date):
         return bounded_date(value)
     if isinstance(value, str):
         try:
