@@ -220,7 +220,8 @@ async def discard_unused_staff_client(engine: AsyncEngine, client_id: int) -> bo
         deleted = await session.execute(
             delete(Client).where(
                 Client.id == client_id,
-                Client.web_session_id.startswith(STAFF_PREFIX, autoescape=True),
+                # "staff:+...": a widget session may start "staff:" but holds no "+"
+                Client.web_session_id.startswith(f"{STAFF_PREFIX}+", autoescape=True),
                 ~select(Booking.id).where(Booking.client_id == client_id).exists(),
             )
         )
