@@ -48,7 +48,7 @@ IMPORT_MAX_VALUES = 1_000_000
 # libyaml's parser (when PyYAML has it) reads ten times faster than the pure-Python one;
 # either way the nodes are composed here, in Python, so nesting stays bounded.
 try:
-    from yaml.cyaml import CParser as _Events
+    from yaml._yaml import CParser as _Events
 except ImportError:  # PyYAML without libyaml
 
     class _Events(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
@@ -77,10 +77,11 @@ class _Loader(
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self._depth >= IMPORT_MAX_DEPTH:
+            event = self.peek_event()
+            mark: Any = event.start_mark if event is not None else None
             raise yaml.composer.ComposerError(
-                None, None, f"lists and mappings nest more than {IMPORT_MAX_DEPTH} deep",
-                self.peek_event().start_mark,
-            )  # fmt: skip
+                None, None, f"lists and mappings nest more than {IMPORT_MAX_DEPTH} deep", mark
+            )
         self._depth += 1
         try:
             node = super().compose_node(parent, index)
@@ -140,9 +141,12 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
-_Loader.add_constructor("tag:yaml.org,2002:str", _Loader.construct_yaml_str)
+_Loader.yaml_constructors = {
+    **yaml.constructor.SafeConstructor.yaml_constructors,
+    "tag:yaml.org,2002:int": _Loader.construct_yaml_int,
+    "tag:yaml.org,2002:timestamp": _Loader.construct_yaml_timestamp,
+    "tag:yaml.org,2002:str": _Loader.construct_yaml_str,
+}
 _Loader.yaml_implicit_resolvers = {
     first: list(resolvers)
     for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()

@@ -419,8 +419,8 @@ async def _sync_rows(
     if only is not None:
         query = query.where(only)
     pool: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for row_id, *values in await session.execute(query):
-        pool[tuple(values)].append(row_id)
+    for row_id, *stored in await session.execute(query):
+        pool[tuple(stored)].append(row_id)
     added: list[dict[str, Any]] = []
     for values in wanted:
         same = pool.get(tuple(values[name] for name in compared))
