@@ -14,6 +14,7 @@ from slotbot.core.jobs import build_scheduler
 from slotbot.core.settings import Settings
 from slotbot.core.storage.db import create_engine, session_factory
 from slotbot.core.storage.schema import ensure_current
+from slotbot.webhooks.guards import RefuseControlCharacters
 from slotbot.webhooks.routes import availability, health
 
 
@@ -56,6 +57,7 @@ def create_app(
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],
         )
+    app.add_middleware(RefuseControlCharacters)
     app.include_router(health.router)
     app.include_router(availability.router)
     return app

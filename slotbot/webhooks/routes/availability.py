@@ -17,15 +17,17 @@ from slotbot.core.availability.calendars import (
     first_slot,
     resolve_offer,
 )
-from slotbot.core.limits import bounded_date
+from slotbot.core.limits import bounded_date, check_key
 from slotbot.core.storage.models import Service
 from slotbot.webhooks.deps import NowDep, SessionDep
 from slotbot.webhooks.views import days_json, slot_json
 
 router = APIRouter(prefix="/api")
 
-ServiceKey = Annotated[str, Query(max_length=64, description="service key")]
-SpecialistKey = Annotated[str, Query(max_length=64, description="specialist key or 'any'")]
+ServiceKey = Annotated[str, Query(description="service key"), AfterValidator(check_key)]
+SpecialistKey = Annotated[
+    str, Query(description="specialist key or 'any'"), AfterValidator(check_key)
+]
 #: A date in the bookable range (``limits.bounded_date``); outside it, a 422 like any bad query.
 BookableDate = Annotated[date, AfterValidator(bounded_date)]
 MAX_DAYS = 62
