@@ -29,6 +29,15 @@ LOCALE_MAX = 16
 """A language tag such as ``en`` or ``pt-BR``."""
 WEB_SESSION_ID_MAX = 64
 """The widget's session identifier."""
+MESSAGE_MAX = 1000
+"""A message typed into the chat widget (the dialog bounds what it keeps further)."""
+ACTION_MAX = 64
+"""A button's action as a channel sends it back (Telegram's callback_data: 1-64 bytes)."""
+WEB_BODY_MAX = 8 * 1024
+"""A request body of the widget's API, in bytes."""
+TELEGRAM_BODY_MAX = 1024 * 1024
+"""An update posted to the Telegram webhook, in bytes (a text is at most 4096 characters;
+captions, entities and a reply's quoted message stay well under this)."""
 
 FIRST_DATE = date(2000, 1, 1)
 LAST_DATE = date(2100, 12, 31)
