@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +39,9 @@ async def _demo_database(url: str) -> None:
 def demo_database(directory: Path) -> str:
     """A new SQLite file with the demo clinic; its URL."""
     url = f"sqlite+aiosqlite:///{directory / 'live.db'}"
-    asyncio.run(_demo_database(url))
+    # in a thread of its own: Playwright's sync API keeps an event loop running in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _demo_database(url)).result()
     return url
 
 
