@@ -18,7 +18,7 @@ def _asset(name: str) -> tuple[bytes, str]:
     return data, '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
 
 
-@router.get("/widget.js")
+@router.api_route("/widget.js", methods=["GET", "HEAD"])
 async def widget_js(request: Request) -> Response:
     """The widget: cached for an hour, then revalidated by its ETag (304 when unchanged)."""
     data, etag = _asset("widget.js")
