@@ -1,7 +1,7 @@
 """web messages: the widget's conversation log
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 ``web_messages`` keeps what the chat widget showed, per widget session: the dialog's screens
 as rendered and the visitor's own messages. A reload restores the conversation from it, and
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
