@@ -16,9 +16,10 @@ from slotbot.core.settings import Settings
 from slotbot.core.storage.db import create_engine, session_factory
 from slotbot.core.storage.schema import ensure_current
 from slotbot.dialogs.engine import Dialogs
-from slotbot.webhooks import errors
+from slotbot.webhooks import errors, telegram
 from slotbot.webhooks.guards import BodyLimit, Buckets, WidgetLimits
 from slotbot.webhooks.routes import availability, health, site, widget
+from slotbot.webhooks.routes import telegram as telegram_route
 from slotbot.webhooks.widget_log import Hub
 
 DESCRIPTION = """\
@@ -59,7 +60,8 @@ def create_app(
         if jobs:
             scheduler.start()
         try:
-            yield
+            async with telegram.serving(app, settings):
+                yield
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=False)
@@ -77,6 +79,8 @@ def create_app(
     }
     app.state.widget_hub = Hub()
     app.state.widget_turns = {}
+    app.state.telegram = None
+    app.state.telegram_updates = telegram_route.RecentUpdates()
     errors.install(app)
     if settings.allowed_origins:
         # Tokens travel in a header and no cookies are used: never allow credentials.
@@ -97,4 +101,5 @@ def create_app(
     app.include_router(availability.router)
     app.include_router(widget.router)
     app.include_router(site.router)
+    app.include_router(telegram_route.router)
     return app
