@@ -37,6 +37,15 @@ IMPORT_MAX_BYTES = 8 * 1024 * 1024
 """The default cap on an import file's size (``SLOTBOT_IMPORT_MAX_BYTES``)."""
 IMPORT_MAX_DEPTH = 32
 """How deep lists and mappings may nest in an import file (the format needs 5)."""
+MESSAGE_MAX = 1000
+"""A message typed into the chat widget (the dialog bounds what it keeps further)."""
+ACTION_MAX = 64
+"""A button's action as a channel sends it back (Telegram's callback_data: 1-64 bytes)."""
+WEB_BODY_MAX = 8 * 1024
+"""A request body of the widget's API, in bytes."""
+TELEGRAM_BODY_MAX = 1024 * 1024
+"""An update posted to the Telegram webhook, in bytes (a text is at most 4096 characters;
+captions, entities and a reply's quoted message stay well under this)."""
 
 FIRST_DATE = date(2000, 1, 1)
 LAST_DATE = date(2100, 12, 31)
@@ -47,6 +56,8 @@ LAST_DATE = date(2100, 12, 31)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+KEY_PATTERN = "^[a-z0-9_-]+$"
+"""What a key may hold (also published in the HTTP API's schema)."""
 _KEY = re.compile(rf"[a-z0-9_-]{{1,{KEY_MAX}}}")
 _LOCALE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
 

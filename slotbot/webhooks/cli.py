@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core import booking
@@ -44,7 +45,7 @@ from slotbot.core.limits import (
 )
 from slotbot.core.settings import ConfigError, get_settings
 from slotbot.core.storage.db import check_database, create_engine, session_factory
-from slotbot.core.storage.models import Booking, BookingStatus, Channel
+from slotbot.core.storage.models import Booking, BookingStatus, Channel, Service
 from slotbot.core.storage.schema import SchemaNotReady, ensure_current, upgrade
 from slotbot.webhooks.availability_text import days_table, next_line, slots_table
 from slotbot.webhooks.bookings_text import booking_line, bookings_table, refusal_text
@@ -350,8 +351,13 @@ async def _demo(engine: AsyncEngine) -> str:
     from slotbot.core.importing.importer import import_file
 
     await upgrade(engine)
-    report = await import_file(engine, DEMO_FILE)
-    lines = [f"demo data: {report.summary()}"]
+    async with session_factory(engine)() as session:
+        services = await session.scalar(select(func.count()).select_from(Service))
+    if services:
+        lines = [f"demo data: the database already has {services} services; left as it is"]
+    else:
+        report = await import_file(engine, DEMO_FILE)
+        lines = [f"demo data: {report.summary()}"]
     async with session_factory(engine)() as session:
         for service_key in ("gp_consultation", "haircut", "personal_training"):
             try:
@@ -435,12 +441,13 @@ def _serve(args: argparse.Namespace) -> None:
 
     settings = get_settings()
     asyncio.run(_check_database(settings.database_url))  # say what is wrong before serving
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level="info",
-    )
+    host, port = args.host or settings.host, args.port or settings.port
+    demo = args.command == "demo"
+    if demo:
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+        print(f"\nThe demo clinic: open http://{shown}:{port}/ and book in the chat "
+              "(bottom right). Ctrl+C stops.\n", flush=True)  # fmt: skip
+    uvicorn.run(create_app(settings, demo_page=demo), host=host, port=port, log_level="info")
 
 
 async def _check_database(url: str) -> None:

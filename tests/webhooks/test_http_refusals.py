@@ -33,22 +33,22 @@ async def client(database_url: str, shop_file: Path) -> AsyncIterator[httpx.Asyn
 @pytest.mark.parametrize(
     ("url", "status", "detail"),
     [
-        ("/api/availability/next?service=%00", 400,
+        ("/api/v1/availability/next?service=%00", 400,
          "the query parameter 'service' contains control characters"),
-        ("/api/availability/next?service=haircut&specialist=an%00na", 400,
+        ("/api/v1/availability/next?service=haircut&specialist=an%00na", 400,
          "the query parameter 'specialist' contains control characters"),
-        ("/api/availability/slots?service=haircut&day=2026-12-01%00", 400,
+        ("/api/v1/availability/slots?service=haircut&day=2026-12-01%00", 400,
          "the query parameter 'day' contains control characters"),
-        ("/api/availability/next?service=hair%0Acut", 400, "contains control characters"),
-        ("/api/availability/next?ser%00vice=haircut", 400, "'ser\\x00vice' contains control"),
-        ("/api/availability/next?service=%FF%FE", 400, "a query parameter is not valid UTF-8"),
-        ("/api/availability/next?service=%ED%A0%80", 400, "not valid UTF-8"),  # a surrogate
-        ("/api/services%00", 400, "the path contains control characters"),
-        ("/api/availability/next?service=Hair-Cut", 422, "is not a key"),
-        ("/api/availability/next?service=" + "x" * 65, 422, "is not a key"),
-        ("/api/availability/next?service=haircut&specialist=", 422, "is not a key"),
-        ("/api/availability/slots?service=haircut&day=9999-12-31", 422, "out of range"),
-        ("/api/availability/next?service=nails", 404, "unknown service 'nails'"),
+        ("/api/v1/availability/next?service=hair%0Acut", 400, "contains control characters"),
+        ("/api/v1/availability/next?ser%00vice=haircut", 400, "'ser\\x00vice' contains control"),
+        ("/api/v1/availability/next?service=%FF%FE", 400, "a query parameter is not valid UTF-8"),
+        ("/api/v1/availability/next?service=%ED%A0%80", 400, "not valid UTF-8"),  # a surrogate
+        ("/api/v1/services%00", 400, "the path contains control characters"),
+        ("/api/v1/availability/next?service=Hair-Cut", 422, "is not a key"),
+        ("/api/v1/availability/next?service=" + "x" * 65, 422, "is not a key"),
+        ("/api/v1/availability/next?service=haircut&specialist=", 422, "is not a key"),
+        ("/api/v1/availability/slots?service=haircut&day=9999-12-31", 422, "out of range"),
+        ("/api/v1/availability/next?service=nails", 404, "unknown service 'nails'"),
     ],
 )  # fmt: skip
 async def test_parameters_that_cannot_be_taken(
@@ -59,5 +59,5 @@ async def test_parameters_that_cannot_be_taken(
     body = response.json()["detail"]
     said = body if isinstance(body, str) else " ".join(error["msg"] for error in body)
     assert detail in said
-    ok = await client.get("/api/availability/next", params={"service": "haircut"})
+    ok = await client.get("/api/v1/availability/next", params={"service": "haircut"})
     assert ok.status_code == 200
