@@ -236,6 +236,8 @@ async def _insert_hold(
     }  # fmt: skip
     if postgres and await connection.scalar(sql.LOCK_CLIENT, base) is None:
         raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
+    if postgres:
+        await connection.execute(sql.SHARE_SPECIALISTS, {"p_specialist_ids": list(candidates)})
     for specialist_id in candidates:
         params = {**base, "p_specialist_id": specialist_id}
         if postgres:
@@ -371,6 +373,8 @@ async def _confirm_in(
     :class:`_Stale` when the catalog moved, and :class:`BookingRefused` otherwise; a hold
     that can no longer be confirmed is expired first, in the caller's transaction.
     """
+    if connection.dialect.name == "postgresql":
+        await connection.execute(sql.SHARE_BOOKING_SPECIALIST, {"p_booking_id": booking_id})
     row = (
         await connection.execute(
             sql.CONFIRM, {"p_booking_id": booking_id, "p_now": now, "p_version": catalog.version}

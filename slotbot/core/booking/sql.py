@@ -32,6 +32,7 @@ from slotbot.core.storage.models import (
     Booking,
     BookingStatus,
     Client,
+    Specialist,
     SpecialistBlock,
 )
 
@@ -133,6 +134,24 @@ HOLD_DIAGNOSIS = select(
 )
 
 LOCK_CLIENT = select(Client.id).where(Client.id == P["client_id"]).with_for_update()
+
+#: PostgreSQL: holds and confirms take the specialist's row in share mode, time off
+#: (a block, a day off, a vacation) in exclusive mode (``timeoff``). Under READ COMMITTED a
+#: hold could otherwise miss a block committed while it ran, and the block's own check miss
+#: the hold: both would stand. Holds and confirms still run side by side.
+SHARE_SPECIALISTS = (
+    select(Specialist.id)
+    .where(Specialist.id.in_(bindparam("p_specialist_ids", expanding=True)))
+    .with_for_update(read=True)
+)
+SHARE_BOOKING_SPECIALIST = (
+    select(Specialist.id)
+    .where(
+        Specialist.id
+        == select(Booking.specialist_id).where(Booking.id == P["booking_id"]).scalar_subquery()
+    )
+    .with_for_update(read=True)
+)
 
 _OTHER = aliased(Booking, name="other")
 

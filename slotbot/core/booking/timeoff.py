@@ -83,8 +83,12 @@ def _days(zone: ZoneInfo, first: date, last: date) -> tuple[datetime, datetime]:
     return datetime.combine(first, time(), zone), datetime.combine(end, time(), zone)
 
 
-async def _specialist(session: AsyncSession, specialist_id: int) -> Specialist:
-    specialist = await session.get(Specialist, specialist_id)
+async def _specialist(
+    session: AsyncSession, specialist_id: int, *, lock: bool = False
+) -> Specialist:
+    """The specialist; ``lock`` takes their row exclusively (PostgreSQL), so holds and
+    confirms of theirs wait for the time off being written, then see it."""
+    specialist = await session.get(Specialist, specialist_id, with_for_update=lock)
     if specialist is None:
         raise LookupError(f"no specialist {specialist_id}")
     return specialist
@@ -171,7 +175,7 @@ async def _add(
 ) -> TimeOff:
     """Write the row and deal with the bookings in its way, in one transaction."""
     async with writer(engine) as session:
-        specialist = await _specialist(session, specialist_id)
+        specialist = await _specialist(session, specialist_id, lock=True)
         session.add(row)
         await session.flush()
         conflicts = await _live_in(session, specialist_id, span(specialist), now, lock=True)
