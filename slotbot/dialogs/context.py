@@ -29,6 +29,7 @@ class Context:
     version: int
     directory: Directory
     specialist_id: int | None = None  # set when the visitor is a linked specialist
+    telegram_username: str = ""  # the bot's @username, for "Continue in Telegram" links
     notice: str = ""  # a toast for the channel (Telegram's callback answer)
     extra: list[Screen] = field(default_factory=list)  # sent after the main screen
     placed: list[int] = field(default_factory=list)  # holds placed during this event

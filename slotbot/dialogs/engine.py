@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from slotbot.core import booking
 from slotbot.core.availability.directory import Directory, load_directory
 from slotbot.core.booking.service import BookingRefused
-from slotbot.core.clients import LinkTokenRefused, set_contact
+from slotbot.core.clients import LinkTokenRefused, issue_link_token, set_contact
 from slotbot.core.specialists import LINK_PREFIX, redeem_specialist_link
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
@@ -35,7 +35,7 @@ from slotbot.dialogs.steps.agenda import AGENDA, REASON, S_BOOKING, S_CANCEL, WE
 from slotbot.dialogs.steps.confirm import CONFIRM
 from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE, contact_shared
 from slotbot.dialogs.steps.date import DATE
-from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU
+from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM
 from slotbot.dialogs.steps.my_bookings import BOOKING, CANCEL, DONE, MY_BOOKINGS
 from slotbot.dialogs.steps.picking import TAKEN
 from slotbot.dialogs.steps.specialist import SPECIALIST, SUBSTITUTES
@@ -72,6 +72,7 @@ STEPS: dict[str, Step] = {
     "booking": BOOKING,
     "cancel": CANCEL,
     # the specialist's side
+    "telegram": TELEGRAM,
     "agenda": AGENDA,
     "week": WEEK,
     "s_booking": S_BOOKING,
@@ -116,9 +117,17 @@ class Dialogs:
     time within a process, and a version check keeps processes from overwriting each other.
     """
 
-    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        telegram_username: str = "",
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        #: The bot's @username once known: web visitors are offered "Continue in Telegram".
+        self.telegram_username = telegram_username
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
@@ -178,6 +187,7 @@ class Dialogs:
             ctx = Context(
                 self.engine, session, now, visitor, client_id, locale, loaded.version + 1,
                 directory, specialist_id=_specialist_of(visitor, directory),
+                telegram_username=self.telegram_username,
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
             flow.note = link_note or flow.note
@@ -213,6 +223,13 @@ class Dialogs:
                 ctx.notice = _("That button does not work here. Here is the current menu.")
             elif action.code == NOOP:
                 pass
+            elif action.code == "tg":
+                flow.start_over("telegram")
+                if ctx.telegram_username and ctx.visitor.channel == "web":
+                    await ctx.refresh()
+                    flow.link = await issue_link_token(
+                        ctx.engine, client_id=ctx.client_id, now=ctx.now
+                    )
             elif action.code in EVERYWHERE and (
                 action.code != "agenda" or ctx.specialist_id is not None
             ):

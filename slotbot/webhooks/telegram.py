@@ -25,12 +25,14 @@ async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     from slotbot.webhooks.routes.telegram import PATH
 
     if not settings.public_url:
-        async with running(build_application(settings, app.state.dialogs, polling=True)):
+        async with running(build_application(settings, app.state.dialogs, polling=True)) as bot:
+            app.state.dialogs.telegram_username = bot.bot.username or ""
             log.info("Telegram: long polling (no SLOTBOT_PUBLIC_URL for a webhook)")
             yield
         return
     application = build_application(settings, app.state.dialogs, polling=False)
     async with running(application):
+        app.state.dialogs.telegram_username = application.bot.username or ""
         url = settings.public_url.rstrip("/") + PATH
         await application.bot.set_webhook(
             url, secret_token=settings.webhook_secret or None, drop_pending_updates=False

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core.clients import issue_link_token
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import Booking, BookingStatus, Client, Notification
+from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Start, Visitor
 from slotbot.dialogs.screens import Expect
 from tests.core.overlaps import assert_no_overlapping_live_bookings
-from tests.dialogs.chat import NOW, Chat, book_haircut, describe, load_demo
+from tests.dialogs.chat import Chat, book_haircut, describe, load_demo
 
 
 @pytest.fixture
@@ -314,19 +314,27 @@ async def test_typed_text_where_buttons_are_expected_gets_a_hint(demo: AsyncEngi
 
 
 async def test_continue_in_telegram_links_the_web_client_once(demo: AsyncEngine) -> None:
-    web = Chat(Chat.new(demo).dialogs, Visitor("web", "visitor-session-1", language="en"))
+    dialogs = Dialogs(demo, telegram_username="slotbot_test_bot")
+    web = Chat(dialogs, Visitor("web", "visitor-session-1", language="en"))
     await web.start()
+    assert "Continue in Telegram" in web.labels()
     await web.press("Haircut")
     await web.press("Anna Petrova")
     await web.press("Soonest")
     await web.type("Jane Web")
     await web.type("+49 151 23456789")
     await web.press("✅")
-    [booked] = await bookings(demo)
-    token = await issue_link_token(demo, client_id=booked.client_id, now=NOW)
-    telegram = Chat.new(demo, "3001")
+    await web.press("Continue in Telegram")
+    assert web.text.startswith("Open this link in Telegram")
+    link = web.button("Open Telegram").url
+    assert link.startswith("https://t.me/slotbot_test_bot?start=")
+    token = link.split("start=")[1]
+    assert len(token) <= 64
+    telegram = Chat(dialogs, Visitor("telegram", "3001", chat_id=3001, name="Jane"))
+    assert "Continue in Telegram" not in (await telegram.start()).screens[0].text
     await telegram.send(Start("start", payload=token))
     assert telegram.text.startswith("Welcome! Your bookings from our website are here too.")
+    assert "Continue in Telegram" not in telegram.labels()
     await telegram.start("my")
     assert "Your upcoming bookings:" in telegram.text and "Haircut" in telegram.labels()[0]
     again = Chat.new(demo, "3002")

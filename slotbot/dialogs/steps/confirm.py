@@ -16,6 +16,7 @@ from slotbot.dialogs.screens import Attachment, Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.common import service_line, specialist_line
+from slotbot.dialogs.steps.menu import telegram_row
 from slotbot.dialogs.steps.picking import offer_instead, refusal_line
 from slotbot.dialogs.widgets import back_row
 
@@ -149,6 +150,7 @@ async def render_done(ctx: Context, flow: Flow) -> Screen:
         (Button(_("Reschedule"), ctx.act("rs", entry.id)),
          Button(_("Cancel booking"), ctx.act("cx", entry.id))),
         (Button(_("Book another"), ctx.act("home")), Button(_("My bookings"), ctx.act("my"))),
+        *telegram_row(ctx),
     ]  # fmt: skip
     return Screen(text, tuple(rows))
 

@@ -117,7 +117,7 @@ async def render_name(ctx: Context, flow: Flow) -> Screen:
 async def render_phone(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     return Screen(
-        _("Type your phone number, or share it:"), (back_row(ctx),), Expect.PHONE,
+        _("Type your phone number:"), (back_row(ctx),), Expect.PHONE,
         share_contact_label=_("Share my phone number"),
     )  # fmt: skip
 

@@ -14,7 +14,7 @@ from slotbot.dialogs.steps.common import service_line
 from slotbot.dialogs.steps.picking import pick_time
 from slotbot.dialogs.widgets import back_row, paged
 
-__all__ = ["HELP", "LANGUAGE", "MENU", "footer"]
+__all__ = ["HELP", "LANGUAGE", "MENU", "TELEGRAM", "footer", "telegram_row"]
 
 
 def footer(ctx: Context) -> tuple[Button, ...]:
@@ -28,6 +28,25 @@ def footer(ctx: Context) -> tuple[Button, ...]:
     if ctx.specialist_id is not None:
         return (Button(_("My agenda"), ctx.act("agenda")), *row)
     return row
+
+
+def telegram_row(ctx: Context) -> tuple[tuple[Button, ...], ...]:
+    """ "Continue in Telegram" for web visitors, when the bot is known."""
+    if ctx.visitor.channel != "web" or not ctx.telegram_username:
+        return ()
+    return ((Button(ctx.texts.gettext("Continue in Telegram"), ctx.act("tg")),),)
+
+
+async def render_telegram(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    if not flow.link:
+        return Screen(_("Telegram is not available right now."), (back_row(ctx),))
+    text = _(
+        "Open this link in Telegram: your bookings move there, and so do your reminders. "
+        "The link works once, within a day."
+    )
+    url = f"https://t.me/{ctx.telegram_username}?start={flow.link}"
+    return Screen(text, ((Button(_("Open Telegram"), url=url),), back_row(ctx)))
 
 
 async def _again(ctx: Context) -> tuple[int, int, Slot] | None:
@@ -65,7 +84,7 @@ async def render_menu(ctx: Context, flow: Flow) -> Screen:
         if services
         else _("Nothing can be booked online right now. Please contact us directly.")
     )
-    return Screen(text, (*rows, footer(ctx)))
+    return Screen(text, (*rows, footer(ctx), *telegram_row(ctx)))
 
 
 async def press_menu(ctx: Context, flow: Flow, action: Action) -> None:
@@ -120,3 +139,4 @@ async def press_back_to_menu(ctx: Context, flow: Flow, action: Action) -> None:
 MENU = Step(render_menu, press_menu)
 LANGUAGE = Step(render_language, press_language)
 HELP = Step(render_help, press_back_to_menu)
+TELEGRAM = Step(render_telegram, press_back_to_menu)
