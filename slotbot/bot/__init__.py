@@ -1,1 +1,24 @@
 """The Telegram adapter (python-telegram-bot) over dialogs and core."""
+
+from slotbot.bot._application import MENU, build_application, register_commands, running
+from slotbot.bot._calls import deliver
+from slotbot.bot._events import COMMANDS, contact_event, text_event, visitor
+from slotbot.bot._handlers import AnyApplication, Conversation
+from slotbot.bot._render import contact_keyboard, inline_keyboard, message_text
+
+__all__ = [
+    "COMMANDS",
+    "MENU",
+    "AnyApplication",
+    "Conversation",
+    "build_application",
+    "contact_event",
+    "contact_keyboard",
+    "deliver",
+    "inline_keyboard",
+    "message_text",
+    "register_commands",
+    "running",
+    "text_event",
+    "visitor",
+]

@@ -28,6 +28,7 @@ class Context:
     locale: str
     version: int
     directory: Directory
+    specialist_id: int | None = None  # set when the visitor is a linked specialist
     notice: str = ""  # a toast for the channel (Telegram's callback answer)
     extra: list[Screen] = field(default_factory=list)  # sent after the main screen
 
@@ -36,8 +37,11 @@ class Context:
         return texts(self.locale)
 
     async def refresh(self) -> None:
-        """End the read snapshot so that what core just wrote is seen (SQLite's WAL keeps a
-        read transaction on the snapshot it began with)."""
+        """End the read transaction: what core just wrote is seen next (SQLite's WAL keeps a
+        read transaction on the snapshot it began with), and its connection goes back to the
+        pool. Called before every write through core, so a dialog turn never holds two
+        pooled connections at once (many concurrent turns could otherwise exhaust the pool
+        waiting for a second one)."""
         await self.session.rollback()
 
     def act(self, code: str, *args: int | str) -> str:

@@ -12,14 +12,15 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking
-from slotbot.core.availability.directory import load_directory
+from slotbot.core.availability.directory import Directory, load_directory
 from slotbot.core.booking.service import BookingRefused
-from slotbot.core.clients import set_contact
+from slotbot.core.clients import LinkTokenRefused, set_contact
+from slotbot.core.specialists import LINK_PREFIX, redeem_specialist_link
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
 from slotbot.dialogs.actions import decode
@@ -30,6 +31,7 @@ from slotbot.dialogs.identity import client_for, linked_client
 from slotbot.dialogs.screens import Reply, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
+from slotbot.dialogs.steps.agenda import AGENDA, REASON, S_BOOKING, S_CANCEL, WEEK
 from slotbot.dialogs.steps.confirm import CONFIRM
 from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE, contact_shared
 from slotbot.dialogs.steps.date import DATE
@@ -38,6 +40,14 @@ from slotbot.dialogs.steps.my_bookings import BOOKING, CANCEL, DONE, MY_BOOKINGS
 from slotbot.dialogs.steps.picking import TAKEN
 from slotbot.dialogs.steps.specialist import SPECIALIST, SUBSTITUTES
 from slotbot.dialogs.steps.time import TIME
+from slotbot.dialogs.steps.time_off import (
+    BLOCK_LENGTH,
+    BLOCK_START,
+    OFF_CONFIRM,
+    OFF_PICK,
+    begin,
+    parse_span,
+)
 from slotbot.dialogs.widgets import NOOP
 
 __all__ = ["STEPS", "Dialogs"]
@@ -61,11 +71,37 @@ STEPS: dict[str, Step] = {
     "my": MY_BOOKINGS,
     "booking": BOOKING,
     "cancel": CANCEL,
+    # the specialist's side
+    "agenda": AGENDA,
+    "week": WEEK,
+    "s_booking": S_BOOKING,
+    "s_cancel": S_CANCEL,
+    "reason": REASON,
+    "off_pick": OFF_PICK,
+    "block_start": BLOCK_START,
+    "block_length": BLOCK_LENGTH,
+    "off_confirm": OFF_CONFIRM,
 }
+SPECIALIST_STEPS = frozenset(
+    ("agenda", "week", "s_booking", "s_cancel", "reason", "off_pick", "block_start",
+     "block_length", "off_confirm")
+)  # fmt: skip
+#: The specialist's commands: /today, /tomorrow, /week, /dayoff, /vacation, /block.
+SPECIALIST_COMMANDS = frozenset(("today", "tomorrow", "week", "dayoff", "vacation", "block"))
 #: Buttons that mean the same on every screen: where they lead.
-EVERYWHERE = {"home": "menu", "my": "my", "lang": "language", "help": "help"}
+EVERYWHERE = {
+    "home": "menu", "my": "my", "lang": "language", "help": "help", "agenda": "agenda",
+}  # fmt: skip
 #: Commands (/start, /book, ...) and the step each opens.
 COMMANDS = {"start": "menu", "book": "menu", "my": "my", "language": "language", "help": "help"}
+
+
+def _specialist_of(visitor: Visitor, directory: Directory) -> int | None:
+    """The specialist this visitor is, when they come through their linked Telegram."""
+    if visitor.channel != "telegram" or not visitor.key.isdigit():
+        return None
+    entry = directory.specialist_for_telegram(int(visitor.key))
+    return entry.id if entry else None
 
 
 def _utcnow() -> datetime:
@@ -121,7 +157,9 @@ class Dialogs:
         locale = loaded.locale
         client_id = loaded.state.get("client")
         link_note = ""
-        if isinstance(event, Start) and event.payload:
+        if isinstance(event, Start) and event.payload.startswith(LINK_PREFIX):
+            link_note = await self._link_specialist(visitor, event.payload, now, locale)
+        elif isinstance(event, Start) and event.payload and event.command == "start":
             linked = await linked_client(self.engine, visitor, event.payload, now)
             _ = texts(locale).gettext
             if linked is not None:
@@ -136,10 +174,10 @@ class Dialogs:
                 locale = pick_locale(client.locale)
         held_before = flow.hold
         async with session_factory(self.engine)() as session:
-            directory = await load_directory(session)
+            directory = await load_directory(session, loaded.catalog_version)
             ctx = Context(
                 self.engine, session, now, visitor, client_id, locale, loaded.version + 1,
-                directory,
+                directory, specialist_id=_specialist_of(visitor, directory),
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
             flow.note = link_note or flow.note
@@ -156,7 +194,11 @@ class Dialogs:
 
     async def _handle(self, ctx: Context, flow: Flow, event: Event, loaded: SessionState) -> None:
         _ = ctx.texts.gettext
-        if isinstance(event, Start):
+        if isinstance(event, Start) and (
+            event.command in SPECIALIST_COMMANDS or event.payload.startswith(LINK_PREFIX)
+        ):
+            self._specialist_command(ctx, flow, event)
+        elif isinstance(event, Start):
             flow.start_over(COMMANDS.get(event.command, "menu"))
         elif isinstance(event, Press):
             action = decode(event.action)
@@ -166,7 +208,9 @@ class Dialogs:
                 ctx.notice = _("That button does not work here. Here is the current menu.")
             elif action.code == NOOP:
                 pass
-            elif action.code in EVERYWHERE:
+            elif action.code in EVERYWHERE and (
+                action.code != "agenda" or ctx.specialist_id is not None
+            ):
                 flow.start_over(EVERYWHERE[action.code])
             else:
                 try:
@@ -186,6 +230,12 @@ class Dialogs:
         """The screen of the step the flow is at, with the one-off note above it; a step that
         cannot be shown any more (its service was withdrawn, say) starts over at the menu."""
         note, flow.note = flow.note, ""
+        if flow.step in SPECIALIST_STEPS and ctx.specialist_id is None:
+            flow.start_over()
+            note = note or ctx.texts.gettext(
+                "These commands are for the shop's specialists. If you are one, ask the "
+                "shop for your personal link."
+            )
         try:
             screen = await STEPS.get(flow.step, MENU).render(ctx, flow)
         except (AssertionError, KeyError, ValueError):
@@ -197,6 +247,47 @@ class Dialogs:
             return Screen(f"{note}\n\n{screen.text}", screen.buttons, screen.expects,
                           screen.attachments, screen.share_contact_label)  # fmt: skip
         return screen
+
+    def _specialist_command(self, ctx: Context, flow: Flow, event: Start) -> None:
+        """/today, /tomorrow, /week, /dayoff, /vacation, /block (with optional dates)."""
+        _ = ctx.texts.gettext
+        flow.start_over("agenda")
+        if ctx.specialist_id is None:
+            return  # the render says these commands are for specialists
+        zone = ctx.directory.specialists[ctx.specialist_id].timezone
+        today = ctx.now.astimezone(zone).date()
+        if event.command == "tomorrow":
+            flow.day = (today + timedelta(days=1)).isoformat()
+        elif event.command == "week":
+            flow.step = "week"
+        elif event.command in ("dayoff", "vacation", "block"):
+            kind = {"dayoff": "day_off", "vacation": "vacation", "block": "block"}[event.command]
+            words = event.payload.split()
+            span = parse_span(kind, words, zone) if words else None
+            if words and span is None:
+                flow.note = _(
+                    "I could not read those dates. Examples: /dayoff 2026-12-24, "
+                    "/vacation 2026-12-28 2027-01-05, /block 2026-12-01T13:00 2026-12-01T14:00. "
+                    "Or pick them below."
+                )
+            begin(flow, kind, *(span or ("", "")))
+
+    async def _link_specialist(
+        self, visitor: Visitor, payload: str, now: datetime, locale: str
+    ) -> str:
+        """Redeem a specialist's deep link; the line to say about it."""
+        _ = texts(locale).gettext
+        if visitor.channel != "telegram":
+            return _("Please open this link in Telegram.")
+        try:
+            specialist = await redeem_specialist_link(
+                self.engine, payload=payload[:128], telegram_user_id=int(visitor.key), now=now
+            )
+        except LinkTokenRefused:
+            return _("This link has expired or was already used.")
+        return _("Hello, {name}! Your Telegram is linked. /today shows your day.").format(
+            name=specialist.name
+        )
 
     async def _release(self, booking_id: int, client_id: int, now: datetime) -> None:
         with suppress(BookingRefused):  # confirmed or gone meanwhile: nothing to let go

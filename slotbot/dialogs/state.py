@@ -26,6 +26,10 @@ class Flow:
     booking: int | None = None  # the booking the done / detail / cancel screens show
     moving: int | None = None  # the booking being rescheduled
     return_to: str = ""  # where a side step (change name) goes back to
+    # the specialist's side: what time off is being entered
+    span_kind: str = ""  # "day_off" | "vacation" | "block"
+    span_first: str = ""  # ISO date (or instant for a block) where the span starts
+    span_last: str = ""  # ISO date (or instant for a block) where it ends
     alternatives: list[str] = field(default_factory=list)  # ISO instants offered instead
     note: str = ""  # one line shown above the next screen
     offered: list[str] = field(default_factory=list)  # the actions the last screen offered

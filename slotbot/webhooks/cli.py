@@ -1,4 +1,5 @@
-"""The ``slotbot`` command: init-db, import, availability, bookings, book, cancel, demo, serve."""
+"""The ``slotbot`` command: init-db, import, availability, bookings, book, cancel, demo, serve,
+worker, bot (Telegram by long polling) and chat (the dialog in the terminal)."""
 
 from __future__ import annotations
 
@@ -159,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     cancelling.add_argument("--json", action="store_true", help="machine-readable output")
 
     commands.add_parser("worker", help="run the periodic jobs only (no web app)")
+    commands.add_parser("bot", help="run the Telegram bot by long polling, with the periodic jobs")
+
+    chat = commands.add_parser("chat", help="talk to the booking dialog in the terminal")
+    chat.add_argument("--now", type=_instant, help="pretend it is this instant (ISO)")
+    chat.add_argument("--lang", default="en", help="the language you speak (en, ru)")
+    chat.add_argument("--as", dest="who", default="terminal", help="your name (who is booking)")
 
     demo = commands.add_parser("demo", help="load the demo clinic into the database, then serve")
     demo.add_argument("--no-serve", action="store_true", help="load and show, do not serve")
@@ -346,6 +353,59 @@ async def _worker() -> None:
         await engine.dispose()
 
 
+NO_TOKEN = (
+    "slotbot: SLOTBOT_TELEGRAM_TOKEN is not set: create a bot with @BotFather in Telegram "
+    "(https://t.me/BotFather, /newbot) and put the token it gives you in that variable"
+)
+
+
+async def _bot() -> int:
+    from telegram.error import InvalidToken
+
+    from slotbot.bot import build_application, running
+    from slotbot.dialogs.engine import Dialogs
+
+    settings = get_settings()
+    if not settings.telegram_token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url, echo=settings.database_echo)
+    scheduler = build_scheduler(engine)
+    try:
+        await ensure_current(engine)
+        application = build_application(settings, Dialogs(engine))
+        async with running(application):
+            scheduler.start()
+            name = application.bot.username
+            print(f"slotbot bot: @{name} is polling for updates; Ctrl+C stops", flush=True)
+            await asyncio.Event().wait()
+    except InvalidToken as error:
+        print(f"slotbot: error: Telegram refused the token: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await engine.dispose()
+    return 0
+
+
+async def _chat(args: argparse.Namespace) -> None:
+    from slotbot.dialogs.engine import Dialogs
+    from slotbot.dialogs.events import Visitor
+    from slotbot.webhooks.terminal_chat import TerminalChat
+
+    settings = get_settings()
+    engine = create_engine(settings.database_url, echo=settings.database_echo)
+    try:
+        await ensure_current(engine)
+        fixed: datetime | None = args.now
+        dialogs = Dialogs(engine, clock=(lambda: fixed) if fixed else lambda: datetime.now(UTC))
+        visitor = Visitor("terminal", args.who, name=args.who, language=args.lang)
+        await TerminalChat(dialogs, visitor).run(echo=not sys.stdin.isatty())
+    finally:
+        await engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``slotbot`` console script."""
     from slotbot.core.importing.importer import ImportFileError
@@ -355,6 +415,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "worker":
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(_worker())
+            return 0
+        if args.command == "bot":
+            with contextlib.suppress(KeyboardInterrupt):
+                return asyncio.run(_bot())
+            return 0
+        if args.command == "chat":
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(_chat(args))
             return 0
         if args.command != "serve":
             print(asyncio.run(_run(args)))

@@ -49,7 +49,7 @@ class Chat:
 
     @classmethod
     def new(
-        cls, engine: AsyncEngine, key: str = "1001", *, language: str = "en", name: str = "Jane Doe"
+        cls, engine: AsyncEngine, key: str = "9001", *, language: str = "en", name: str = "Jane Doe"
     ) -> Chat:
         visitor = Visitor("telegram", key, chat_id=int(key), name=name, language=language)
         return cls(Dialogs(engine), visitor)
@@ -71,13 +71,13 @@ class Chat:
         assert screen is not None
         for row in screen.buttons:
             for b in row:
-                if b.label.startswith(label) and not b.disabled:
+                if plain(b.label).startswith(label) and not b.disabled:
                     return b
         raise AssertionError(f"no button {label!r} on:\n{describe(screen)}")
 
     def labels(self) -> list[str]:
         assert self.screen is not None
-        return [b.label for row in self.screen.buttons for b in row]
+        return [plain(b.label) for row in self.screen.buttons for b in row]
 
     async def press(self, label: str) -> Reply:
         self.presses += 1
@@ -99,7 +99,12 @@ class Chat:
     @property
     def text(self) -> str:
         assert self.screen is not None
-        return self.screen.text
+        return plain(self.screen.text)
+
+
+def plain(text: str) -> str:
+    """Text as a reader sees it: Babel's no-break spaces read as spaces."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
 def describe(screen: Screen) -> str:

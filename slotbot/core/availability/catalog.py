@@ -198,6 +198,17 @@ async def fresh(session: AsyncSession) -> Catalog:
     return await refresh(engine, session)
 
 
+async def at_version(session: AsyncSession, version: int) -> Catalog:
+    """The catalog at ``version`` (read by the caller moments ago): the cached one when it
+    matches, else reloaded in ``session``. No query when nothing changed."""
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "sessions are bound to an engine"
+    catalog = cached(engine)
+    if catalog is not None and catalog.version == version:
+        return catalog
+    return await refresh(engine, session)
+
+
 async def current(engine: AsyncEngine) -> Catalog:
     """The cached catalog, loading it the first time (it may be stale: see the module doc)."""
     return cached(engine) or await refresh(engine)
@@ -213,6 +224,7 @@ __all__ = [
     "Catalog",
     "ServiceInfo",
     "SpecialistInfo",
+    "at_version",
     "cached",
     "current",
     "forget",

@@ -62,6 +62,7 @@ class SpecialistEntry:
     full_name: str
     titles: Mapping[str, str]
     timezone: ZoneInfo
+    telegram_user_id: int | None = None
 
     def title(self, locale: str) -> str:
         return _localised(self.titles, locale, "")
@@ -83,6 +84,13 @@ class Directory:
         """Services that at least one active specialist offers."""
         return [s for s in self.services.values() if self.providers(s.id)]
 
+    def specialist_for_telegram(self, user_id: int) -> SpecialistEntry | None:
+        """The active specialist linked to this Telegram user, if any."""
+        for entry in self.specialists.values():
+            if entry.telegram_user_id == user_id:
+                return entry
+        return None
+
     def zone_of(self, specialist_ids: list[int]) -> ZoneInfo:
         """The time zone to show times in: the first specialist's."""
         for sid in specialist_ids:
@@ -102,7 +110,9 @@ async def _load(session: AsyncSession, catalog: catalogs.Catalog) -> Directory:
         )
     }
     specialists = {
-        s.id: SpecialistEntry(s.id, s.key, s.name, dict(s.title or {}), ZoneInfo(s.timezone))
+        s.id: SpecialistEntry(
+            s.id, s.key, s.name, dict(s.title or {}), ZoneInfo(s.timezone), s.telegram_user_id
+        )
         for s in await session.scalars(
             select(Specialist).where(Specialist.is_active.is_(True)).order_by(Specialist.id)
         )
@@ -110,9 +120,13 @@ async def _load(session: AsyncSession, catalog: catalogs.Catalog) -> Directory:
     return Directory(catalog, services, specialists)
 
 
-async def load_directory(session: AsyncSession) -> Directory:
-    """The directory as the database has it now (cached per catalog version)."""
-    catalog = await catalogs.fresh(session)
+async def load_directory(session: AsyncSession, catalog_version: int | None = None) -> Directory:
+    """The directory as the database has it now (cached per catalog version); a caller that
+    has just read the catalog version passes it to save the query."""
+    if catalog_version is None:
+        catalog = await catalogs.fresh(session)
+    else:
+        catalog = await catalogs.at_version(session, catalog_version)
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     known = _cache.get(engine.sync_engine.pool)

@@ -371,6 +371,22 @@ class LinkToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SpecialistLinkToken(Base):
+    """A one-time deep link that lets a specialist link their Telegram account
+    (``slotbot specialist-link KEY``; ``slotbot.core.specialists``)."""
+
+    __tablename__ = "specialist_link_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256, hex
+    specialist_id: Mapped[int] = mapped_column(
+        ForeignKey("specialists.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Review(Base):
     __tablename__ = "reviews"
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from slotbot.core.availability.catalog import VERSION
 from slotbot.core.storage.db import write_transaction
 from slotbot.core.storage.models import DialogSession
 
@@ -34,24 +35,36 @@ class SessionState:
     state: dict[str, Any]
     version: int
     locale: str
+    #: The catalog version read in the same query, so the turn needs no second query to
+    #: know whether its cached catalog is current.
+    catalog_version: int = 0
 
 
 async def load_session(
     engine: AsyncEngine, *, channel: str, conversation_id: str, locale: str = "en"
 ) -> SessionState:
     """The session of a conversation, or a new empty one (version 0) if it has none."""
+    one = select(literal(1).label("one")).subquery()
+    query = (
+        select(VERSION.label("catalog_version"), DialogSession.state, DialogSession.version,
+               DialogSession.locale)
+        .select_from(one)
+        .outerjoin(
+            DialogSession,
+            and_(
+                DialogSession.channel == channel,
+                DialogSession.conversation_id == conversation_id,
+            ),
+        )
+    )  # fmt: skip
     async with engine.connect() as connection:
-        row = (
-            await connection.execute(
-                select(DialogSession.state, DialogSession.version, DialogSession.locale).where(
-                    DialogSession.channel == channel,
-                    DialogSession.conversation_id == conversation_id,
-                )
-            )
-        ).first()
-    if row is None:
-        return SessionState(channel, conversation_id, {}, 0, locale)
-    return SessionState(channel, conversation_id, dict(row.state or {}), row.version, row.locale)
+        row = (await connection.execute(query)).one()
+    catalog_version = int(row.catalog_version or 0)
+    if row.version is None:
+        return SessionState(channel, conversation_id, {}, 0, locale, catalog_version)
+    return SessionState(
+        channel, conversation_id, dict(row.state or {}), row.version, row.locale, catalog_version
+    )
 
 
 async def save_session_in(
@@ -91,7 +104,10 @@ async def save_session_in(
         )
         if result.rowcount != 1:
             raise StaleSession()
-    return SessionState(loaded.channel, loaded.conversation_id, state, loaded.version + 1, locale)
+    return SessionState(
+        loaded.channel, loaded.conversation_id, state, loaded.version + 1, locale,
+        loaded.catalog_version,
+    )  # fmt: skip
 
 
 async def save_session(

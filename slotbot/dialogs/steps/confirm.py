@@ -98,6 +98,7 @@ async def render_confirm(ctx: Context, flow: Flow) -> Screen:
 
 
 async def _confirm(ctx: Context, flow: Flow, start: datetime) -> None:
+    await ctx.refresh()
     try:
         if flow.moving is not None:
             done = await booking.reschedule(

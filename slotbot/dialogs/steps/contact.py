@@ -59,6 +59,7 @@ async def text_contact(ctx: Context, flow: Flow, text: str) -> None:
                 limit=NAME_MAX
             )
             return
+        await ctx.refresh()
         await set_contact(ctx.engine, client_id=ctx.client_id, name=name)
         if flow.step == "name":
             flow.step = flow.return_to or "confirm"
@@ -74,6 +75,7 @@ async def _save_phone(ctx: Context, flow: Flow, text: str) -> bool:
     """Store a typed or shared phone number; says what is wrong and returns False if it is
     not a usable number."""
     _ = ctx.texts.gettext
+    await ctx.refresh()
     try:
         await set_contact(ctx.engine, client_id=ctx.client_id, phone=text)
     except InvalidInput:

@@ -20,11 +20,14 @@ __all__ = ["HELP", "LANGUAGE", "MENU", "footer"]
 def footer(ctx: Context) -> tuple[Button, ...]:
     """My bookings, Language, Help: the row under the services."""
     _ = ctx.texts.gettext
-    return (
+    row = (
         Button(_("My bookings"), ctx.act("my")),
         Button(_("Language"), ctx.act("lang")),
         Button(_("Help"), ctx.act("help")),
     )
+    if ctx.specialist_id is not None:
+        return (Button(_("My agenda"), ctx.act("agenda")), *row)
+    return row
 
 
 async def _again(ctx: Context) -> tuple[int, int, Slot] | None:

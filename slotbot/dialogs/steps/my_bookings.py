@@ -63,6 +63,7 @@ async def booking_action(ctx: Context, flow: Flow, action: Action) -> None:
     elif action.code == "cx":
         flow.step = "cancel"
     elif action.code == "cy":
+        await ctx.refresh()
         try:
             await booking.cancel(
                 ctx.engine, booking_id=entry.id, by="client", now=ctx.now, client_id=ctx.client_id

@@ -73,6 +73,7 @@ async def pick_time(ctx: Context, flow: Flow, start: datetime) -> None:
     if flow.service is None:
         flow.start_over()
         return
+    await ctx.refresh()
     try:
         held = await booking.hold(
             ctx.engine, service_id=flow.service, specialist_id=flow.specialist_choice(),

@@ -1,0 +1,92 @@
+"""The python-telegram-bot Application: one factory for long polling and webhooks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from telegram import BotCommand
+from telegram.ext import Application
+
+from slotbot.bot._calls import deliver
+from slotbot.bot._handlers import AnyApplication, ChatHandlers, Conversation
+from slotbot.bot._show import Presenter
+from slotbot.core.settings import Settings
+
+__all__ = ["MENU", "build_application", "register_commands", "running"]
+
+#: Updates handled at once. A dialog turn may hold two pooled database connections at a time
+#: (its session, and a booking write beside it); SQLAlchemy's default pool has 15, so more
+#: turns at once could all wait for a second connection that never frees up.
+CONCURRENT_UPDATES = 7
+
+#: The command menu per language ("" is every language without its own menu).
+MENU: dict[str, tuple[tuple[str, str], ...]] = {
+    "": (
+        ("start", "Start over: book a visit"),
+        ("book", "Book a visit"),
+        ("my", "My bookings"),
+        ("language", "Change the language"),
+        ("help", "How this bot works"),
+    ),
+    "ru": (
+        ("start", "Начать заново: записаться"),
+        ("book", "Записаться"),
+        ("my", "Мои записи"),
+        ("language", "Сменить язык"),
+        ("help", "Как пользоваться ботом"),
+    ),
+}
+
+
+async def register_commands(application: AnyApplication) -> None:
+    """Publish the command menu in English (the default) and Russian."""
+    for language, entries in MENU.items():
+        commands = [BotCommand(name, description) for name, description in entries]
+        await deliver(
+            lambda c=commands, code=language: application.bot.set_my_commands(  # type: ignore[misc]
+                c, language_code=code or None
+            ),
+            what=f"setMyCommands {language or 'default'}",
+        )
+
+
+def build_application(
+    settings: Settings, dialogs: Conversation, *, polling: bool = True
+) -> AnyApplication:
+    """The bot over ``dialogs``; without ``polling`` it has no updater (webhook mode)."""
+    # Time periods as timedelta (PTB 23's behaviour); otherwise PTB 22 warns on every 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    builder = (
+        Application.builder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_url)
+        .concurrent_updates(CONCURRENT_UPDATES)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    ChatHandlers(dialogs, Presenter(application.bot)).install(application)
+    return application
+
+
+@contextlib.asynccontextmanager
+async def running(
+    application: AnyApplication, *, poll_timeout: timedelta = timedelta(seconds=10)
+) -> AsyncIterator[AnyApplication]:
+    """Start the bot (menu registered; long polling when it has an updater), stop it after."""
+    await application.initialize()
+    try:
+        await register_commands(application)
+        await application.start()
+        if application.updater is not None:
+            await application.updater.start_polling(timeout=poll_timeout)
+        yield application
+    finally:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()

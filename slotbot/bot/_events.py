@@ -1,0 +1,45 @@
+"""Telegram updates as the dialog's events and visitors."""
+
+from __future__ import annotations
+
+from telegram import Contact as TelegramContact
+from telegram import User
+
+from slotbot.dialogs.events import Contact, Event, Start, Text, Visitor
+
+__all__ = ["COMMANDS", "SPECIALIST_COMMANDS", "contact_event", "text_event", "visitor"]
+
+#: The commands the dialog starts from, in menu order.
+COMMANDS = ("start", "book", "my", "language", "help")
+#: The specialists' commands (answered politely for anyone else); the last three take dates.
+SPECIALIST_COMMANDS = ("today", "tomorrow", "week", "dayoff", "vacation", "block")
+_WITH_ARGUMENTS = ("start", "dayoff", "vacation", "block")
+
+
+def visitor(user: User, chat_id: int) -> Visitor:
+    """The Telegram user as the dialog knows them."""
+    return Visitor(
+        channel="telegram",
+        key=str(user.id),
+        chat_id=chat_id,
+        name=user.full_name,
+        language=user.language_code or "",
+    )
+
+
+def text_event(text: str) -> Event:
+    """A typed message: one of our commands (``/start@bot PAYLOAD``) or plain text."""
+    if text.startswith("/"):
+        head, _, rest = text.partition(" ")
+        command = head[1:].split("@", 1)[0].lower()
+        if command in COMMANDS or command in SPECIALIST_COMMANDS:
+            payload = rest.strip()[:200] if command in _WITH_ARGUMENTS else ""
+            return Start(command=command, payload=payload)
+    return Text(text)
+
+
+def contact_event(contact: TelegramContact, sender: User | None) -> Contact:
+    """A shared contact; ``own`` only when Telegram says it is the sender's."""
+    name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+    own = sender is not None and contact.user_id == sender.id
+    return Contact(phone=contact.phone_number, name=name, own=own)

@@ -1,0 +1,105 @@
+"""Putting a dialog reply into a chat: edit the pressed message, send the rest."""
+
+from __future__ import annotations
+
+from telegram import Bot, InputFile, Message, ReplyKeyboardRemove
+from telegram.error import BadRequest
+
+from slotbot.bot._calls import deliver, log
+from slotbot.bot._render import contact_keyboard, inline_keyboard, message_text, offers_contact
+from slotbot.dialogs.screens import Attachment, Reply, Screen
+
+__all__ = ["Presenter"]
+
+#: The text of the short-lived message that takes the contact keyboard away.
+KEYBOARD_GONE = "✓"
+
+
+class Presenter:
+    """Shows replies in chats; remembers (as a droppable cache) where a contact keyboard is up."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self._keyboards: set[int] = set()
+
+    async def show(self, chat_id: int, reply: Reply, pressed: Message | None = None) -> None:
+        """Edit ``pressed`` with the first screen (if any) and send the others as new messages."""
+        if not reply.screens:
+            return
+        if chat_id in self._keyboards and not any(map(offers_contact, reply.screens)):
+            await self._remove_keyboard(chat_id)
+        first, *rest = reply.screens
+        if pressed is None or not await self._edit(pressed, first):
+            await self._send(chat_id, first)
+        for screen in rest:
+            await self._send(chat_id, screen)
+
+    async def _edit(self, pressed: Message, screen: Screen) -> bool:
+        """Edit the pressed message in place; False when it cannot be edited."""
+        if pressed.text is None:
+            return False
+        try:
+            await deliver(
+                lambda: pressed.edit_text(
+                    message_text(screen), reply_markup=inline_keyboard(screen)
+                ),
+                what=f"edit {pressed.chat_id}/{pressed.message_id}",
+            )
+        except BadRequest as error:
+            log.info("edit %s/%s: %s; sending anew", pressed.chat_id, pressed.id, error.message)
+            return False
+        await self._extras(pressed.chat_id, screen)
+        return True
+
+    async def _send(self, chat_id: int, screen: Screen) -> None:
+        if offers_contact(screen) and not screen.buttons:
+            await self._contact_prompt(chat_id, message_text(screen), screen)
+        else:
+            await deliver(
+                lambda: self.bot.send_message(
+                    chat_id, message_text(screen), reply_markup=inline_keyboard(screen)
+                ),
+                what=f"send to {chat_id}",
+            )
+            if offers_contact(screen):
+                await self._contact_prompt(chat_id, screen.share_contact_label, screen)
+        await self._attachments(chat_id, screen)
+
+    async def _extras(self, chat_id: int, screen: Screen) -> None:
+        if offers_contact(screen):
+            await self._contact_prompt(chat_id, screen.share_contact_label, screen)
+        await self._attachments(chat_id, screen)
+
+    async def _contact_prompt(self, chat_id: int, text: str, screen: Screen) -> None:
+        sent = await deliver(
+            lambda: self.bot.send_message(chat_id, text, reply_markup=contact_keyboard(screen)),
+            what=f"contact keyboard to {chat_id}",
+        )
+        if sent is not None:
+            self._keyboards.add(chat_id)
+
+    async def _attachments(self, chat_id: int, screen: Screen) -> None:
+        for item in screen.attachments:
+            await self._document(chat_id, item)
+
+    async def _document(self, chat_id: int, item: Attachment) -> None:
+        document = InputFile(item.data, filename=item.filename)
+        await deliver(
+            lambda: self.bot.send_document(chat_id, document),
+            what=f"document {item.filename} to {chat_id}",
+        )
+
+    async def _remove_keyboard(self, chat_id: int) -> None:
+        """Take the contact keyboard away (a message that removes it, deleted at once)."""
+        self._keyboards.discard(chat_id)
+        gone = await deliver(
+            lambda: self.bot.send_message(
+                chat_id, KEYBOARD_GONE, reply_markup=ReplyKeyboardRemove()
+            ),
+            what=f"remove keyboard in {chat_id}",
+        )
+        if gone is not None:
+            try:
+                await deliver(gone.delete, what=f"delete {chat_id}/{gone.message_id}")
+            except BadRequest as error:
+                log.info("delete %s/%s: %s", chat_id, gone.message_id, error.message)

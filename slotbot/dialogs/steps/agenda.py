@@ -1,0 +1,240 @@
+"""The specialist's side: the day's agenda with free gaps, the week, one booking (call the
+client, cancel with a reason, mark a no-show)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slotbot.core import booking
+from slotbot.core.booking import BookingRefused
+from slotbot.core.booking.agenda import AgendaDay, agenda
+from slotbot.core.storage.models import Booking, BookingStatus, Client, Service
+from slotbot.dialogs.actions import Action
+from slotbot.dialogs.context import Context
+from slotbot.dialogs.screens import Button, Expect, Screen
+from slotbot.dialogs.state import Flow
+from slotbot.dialogs.steps import Step
+from slotbot.dialogs.widgets import back_row
+
+__all__ = ["AGENDA", "REASON", "S_BOOKING", "S_CANCEL", "WEEK", "agenda_day"]
+
+
+def agenda_day(ctx: Context, flow: Flow) -> date:
+    """The day the agenda shows (today in the specialist's zone by default)."""
+    return flow.picked_day() or ctx.now.astimezone(_zone(ctx)).date()
+
+
+def _zone(ctx: Context) -> ZoneInfo:
+    assert ctx.specialist_id is not None
+    return ctx.directory.specialists[ctx.specialist_id].timezone
+
+
+def _day_lines(ctx: Context, day: AgendaDay) -> list[str]:
+    _ = ctx.texts.gettext
+    t, zone = ctx.texts, _zone(ctx)
+    statuses: dict[str, str] = {
+        BookingStatus.COMPLETED: _("done"),
+        BookingStatus.NO_SHOW: _("did not come"),
+    }
+    entries: list[tuple[datetime, str]] = []
+    for item in day.items:
+        service = item.service_names.get(ctx.locale) or item.service_names.get("en", "")
+        who = item.client_name or _("a client")
+        mark = f" ({statuses[item.status]})" if item.status in statuses else ""
+        line = f"{t.time(item.starts_at, zone)}–{t.time(item.ends_at, zone)} {service}, {who}"
+        entries.append((item.starts_at, line + mark))
+    for gap in day.gaps:
+        free = _("free")
+        entries.append((gap.start, f"{t.time(gap.start, zone)}–{t.time(gap.end, zone)} · {free}"))
+    entries.sort(key=lambda e: e[0])
+    if not day.working and not day.items:
+        return [_("Not working.")]
+    return [line for _when, line in entries] or [_("Nothing booked.")]
+
+
+async def render_agenda(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    day = agenda_day(ctx, flow)
+    [shown] = await agenda(ctx.session, ctx.specialist_id or 0, day, day, zone=_zone(ctx))
+    title = _("{day} ({zone}):").format(day=ctx.texts.long_day(day), zone=_zone(ctx).key)
+    rows: list[tuple[Button, ...]] = []
+    for item in shown.items:
+        if item.status == BookingStatus.CONFIRMED:
+            label = f"{ctx.texts.time(item.starts_at, _zone(ctx))} · {item.client_name or '?'}"
+            rows.append((Button(label, ctx.act("ab", item.booking_id)),))
+    previous, following = day - timedelta(days=1), day + timedelta(days=1)
+    rows.append(
+        (
+            Button(f"‹ {ctx.texts.day(previous)}", ctx.act("ad", previous.strftime("%Y%m%d"))),
+            Button(f"{ctx.texts.day(following)} ›", ctx.act("ad", following.strftime("%Y%m%d"))),
+        )
+    )
+    rows.append((Button(_("Week"), ctx.act("wk")), Button(_("Day off"), ctx.act("off"))))
+    rows.append((Button(_("Vacation"), ctx.act("vac")), Button(_("Block time"), ctx.act("blk"))))
+    return Screen("\n".join([title, *_day_lines(ctx, shown)]), tuple(rows))
+
+
+async def press_agenda(ctx: Context, flow: Flow, action: Action) -> None:
+    from slotbot.dialogs.steps.time_off import begin
+
+    if action.code == "ad":
+        flow.day = _parse_day(action.args[0]).isoformat()
+    elif action.code == "ab":
+        flow.booking = action.number()
+        flow.step = "s_booking"
+    elif action.code == "wk":
+        flow.step = "week"
+    elif action.code in ("off", "vac", "blk"):
+        begin(flow, {"off": "day_off", "vac": "vacation", "blk": "block"}[action.code])
+
+
+def _parse_day(arg: str) -> date:
+    return datetime.strptime(arg, "%Y%m%d").date()
+
+
+async def render_week(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    first = agenda_day(ctx, flow)
+    days = await agenda(
+        ctx.session, ctx.specialist_id or 0, first, first + timedelta(days=6), zone=_zone(ctx)
+    )
+    rows: list[tuple[Button, ...]] = []
+    for day in days:
+        booked = sum(1 for i in day.items if i.status == BookingStatus.CONFIRMED)
+        if day.working or booked:
+            label = _("{day} · booked: {booked}").format(day=ctx.texts.day(day.day), booked=booked)
+        else:
+            label = _("{day} · not working").format(day=ctx.texts.day(day.day))
+        rows.append((Button(label, ctx.act("ad", day.day.strftime("%Y%m%d"))),))
+    rows.append(back_row(ctx))
+    return Screen(_("The week from {day}:").format(day=ctx.texts.long_day(first)), tuple(rows))
+
+
+async def press_week(ctx: Context, flow: Flow, action: Action) -> None:
+    if action.code == "ad":
+        flow.day = _parse_day(action.args[0]).isoformat()
+    flow.step = "agenda"
+
+
+async def _own(ctx: Context, flow: Flow) -> tuple[Booking, Client, Service] | None:
+    found = await ctx.session.get(Booking, flow.booking or 0, populate_existing=True)
+    if found is None or found.specialist_id != ctx.specialist_id:
+        return None
+    client = await ctx.session.get(Client, found.client_id)
+    service = await ctx.session.get(Service, found.service_id)
+    assert client is not None and service is not None
+    return found, client, service
+
+
+async def render_s_booking(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    own = await _own(ctx, flow)
+    if own is None:
+        return Screen(_("This booking is no longer active."), (back_row(ctx),))
+    found, client, service = own
+    zone = _zone(ctx)
+    lines = [
+        f"{service.name.get(ctx.locale) or service.name.get('en', '')}",
+        ctx.texts.when(found.starts_at, zone),
+        _("Client: {name}").format(name=client.name or "—"),
+        _("Phone: {phone}").format(phone=client.phone or "—"),
+    ]
+    rows: list[tuple[Button, ...]] = []
+    if found.status == BookingStatus.CONFIRMED and found.starts_at > ctx.now:
+        rows.append((Button(_("Cancel booking"), ctx.act("sc")),))
+    if found.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED) and (
+        found.starts_at <= ctx.now
+    ):
+        rows.append((Button(_("Did not come"), ctx.act("ns")),))
+    rows.append(back_row(ctx))
+    return Screen("\n".join(lines), tuple(rows))
+
+
+async def press_s_booking(ctx: Context, flow: Flow, action: Action) -> None:
+    _ = ctx.texts.gettext
+    if action.code == "back":
+        flow.step = "agenda"
+    elif action.code == "sc":
+        flow.step = "s_cancel"
+    elif action.code == "ns" and flow.booking is not None:
+        await ctx.refresh()
+        try:
+            await booking.mark_no_show(
+                ctx.engine, booking_id=flow.booking, now=ctx.now, specialist_id=ctx.specialist_id
+            )
+            flow.note = _("Marked as not come.")
+        except BookingRefused:
+            flow.note = _("This booking can no longer be changed.")
+        flow.step = "agenda"
+
+
+def _reasons(ctx: Context) -> list[str]:
+    """The short list of reasons to pick from, in the specialist's language."""
+    _ = ctx.texts.gettext
+    return [_("Illness"), _("Emergency"), _("Schedule change")]
+
+
+async def render_s_cancel(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    rows: list[tuple[Button, ...]] = [
+        (Button(r, ctx.act("rs", i)),) for i, r in enumerate(_reasons(ctx))
+    ]
+    rows.append((Button(_("Other reason (type it)"), ctx.act("ro")),))
+    rows.append(back_row(ctx))
+    text = _("Why is the appointment cancelled? The client will be told and offered other times.")
+    return Screen(text, tuple(rows))
+
+
+async def _cancel(ctx: Context, flow: Flow, reason: str) -> None:
+    _ = ctx.texts.gettext
+    await ctx.refresh()
+    try:
+        await booking.cancel(
+            ctx.engine, booking_id=flow.booking or 0, by="specialist", reason=reason,
+            now=ctx.now, specialist_id=ctx.specialist_id,
+        )  # fmt: skip
+    except (BookingRefused, ValueError):
+        flow.note = _("This booking can no longer be cancelled.")
+    else:
+        flow.note = _("Cancelled. The client is told and offered other times.")
+    flow.step = "agenda"
+
+
+async def press_s_cancel(ctx: Context, flow: Flow, action: Action) -> None:
+    if action.code == "back":
+        flow.step = "s_booking"
+    elif action.code == "rs" and action.number() < len(_reasons(ctx)):
+        await _cancel(ctx, flow, _reasons(ctx)[action.number()])
+    elif action.code == "ro":
+        flow.step = "reason"
+
+
+async def render_reason(ctx: Context, flow: Flow) -> Screen:
+    _ = ctx.texts.gettext
+    return Screen(_("Type the reason:"), (back_row(ctx),), Expect.TEXT)
+
+
+async def press_reason(ctx: Context, flow: Flow, action: Action) -> None:
+    flow.step = "s_cancel"
+
+
+async def text_reason(ctx: Context, flow: Flow, text: str) -> None:
+    from slotbot.core.limits import REASON_MAX, InvalidInput, check_reason
+
+    _ = ctx.texts.gettext
+    try:
+        reason = check_reason(" ".join(text.split()))
+    except InvalidInput:
+        flow.note = _("Please type a reason of at most {limit} characters.").format(
+            limit=REASON_MAX
+        )
+        return
+    await _cancel(ctx, flow, reason or "")
+
+
+AGENDA = Step(render_agenda, press_agenda)
+WEEK = Step(render_week, press_week)
+S_BOOKING = Step(render_s_booking, press_s_booking)
+S_CANCEL = Step(render_s_cancel, press_s_cancel)
+REASON = Step(render_reason, press_reason, text_reason)

@@ -1,0 +1,84 @@
+"""The client dialog in a terminal (``slotbot chat``): numbered buttons, typed answers.
+
+Each screen prints its text and its buttons as ``[1] Label``, numbered across the reply.
+A line with a button's number presses it; ``/start``, ``/book``, ``/my``, ``/language`` and
+``/help`` start over; anything else is typed text (a name, a phone number). EOF ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from slotbot.bot import Conversation, text_event
+from slotbot.dialogs.events import Event, Press, Start, Visitor
+from slotbot.dialogs.screens import Button, Expect, Reply
+
+__all__ = ["TerminalChat"]
+
+HINTS = {
+    Expect.TEXT: "(type your answer)",
+    Expect.PHONE: "(type your phone number, e.g. +49 151 23456789)",
+}
+
+
+class TerminalChat:
+    """One visitor's conversation over standard input and output."""
+
+    def __init__(
+        self, dialogs: Conversation, visitor: Visitor, *, out: TextIO = sys.stdout
+    ) -> None:
+        self.dialogs = dialogs
+        self.visitor = visitor
+        self.out = out
+        self.buttons: list[Button] = []
+
+    def show(self, reply: Reply) -> None:
+        """Print the reply's notice and screens; remember its buttons by number."""
+        self.buttons = []
+        if reply.notice:
+            self._print(f"! {reply.notice}")
+        for screen in reply.screens:
+            self._print(screen.text)
+            for row in screen.buttons:
+                self._print("  ".join(self._number(button) for button in row))
+            for item in screen.attachments:
+                self._print(
+                    f"(attached: {item.filename}, {item.mime_type}, {len(item.data)} bytes)"
+                )
+            if screen.expects in HINTS:
+                self._print(HINTS[screen.expects])
+            self._print("")
+
+    def _number(self, button: Button) -> str:
+        self.buttons.append(button)
+        label = f"·{button.label}·" if button.disabled else button.label
+        return f"[{len(self.buttons)}] {label}" + (f" <{button.url}>" if button.url else "")
+
+    def event(self, line: str) -> Event | None:
+        """The event a typed line stands for (None for a link, which only prints)."""
+        if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+            button = self.buttons[int(line) - 1]
+            if button.url:
+                self._print(f"(open {button.url})")
+                return None
+            return Press(button.action)
+        return text_event(line)
+
+    async def run(self, read_line: Callable[[], str] = sys.stdin.readline, *, echo: bool) -> None:
+        """Open the conversation, then answer each input line until EOF."""
+        self.show(await self.dialogs.respond(self.visitor, Start()))
+        while line := await asyncio.to_thread(read_line):
+            line = line.strip()
+            if not line:
+                continue
+            if echo:
+                self._print(f"> {line}\n")
+            event = self.event(line)
+            if event is not None:
+                self.show(await self.dialogs.respond(self.visitor, event))
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)

@@ -1,0 +1,126 @@
+"""Whole bookings through Telegram: the real bot, the real dialog, the demo clinic."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from slotbot.core.demo import DEMO_FILE
+from slotbot.core.importing.importer import import_file
+from slotbot.dialogs.engine import Dialogs
+from tests.bot.botapi import BotApi
+from tests.bot.conftest import Run
+
+#: Tuesday 2026-12-01, 09:00 in Berlin.
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+OVERLAPS = """
+SELECT count(*) FROM bookings a JOIN bookings b
+  ON a.specialist_id = b.specialist_id AND a.id < b.id
+ AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at
+WHERE a.status IN ('held', 'confirmed') AND b.status IN ('held', 'confirmed')
+"""
+
+
+@pytest.fixture
+async def clinic(engine: AsyncEngine) -> AsyncIterator[Dialogs]:
+    """The demo clinic's dialog at a fixed time."""
+    await import_file(engine, DEMO_FILE)
+    yield Dialogs(engine, clock=lambda: NOW)
+
+
+@dataclass
+class Client:
+    """A Telegram user tapping through the bot, counting their button presses."""
+
+    api: BotApi
+    chat: int
+    presses: int = 0
+
+    async def tap(self, label: str, *, wait: bool = True) -> int:
+        shown = self.api.screen(self.chat)
+        self.presses += 1
+        return await self.api.press(self.chat, shown.message_id, shown.data(label), wait=wait)
+
+    @property
+    def says(self) -> str:
+        return self.api.screen(self.chat).text
+
+
+async def _book(client: Client, service: str, doctor: str, day: str, time: str) -> str:
+    """Book from /start to confirmed; the menu's first button (out of date by then)."""
+    await client.api.send_text(client.chat, "/start")
+    menu_button = client.api.screen(client.chat).buttons()[0][1]
+    for label in (service, doctor, day, time):
+        await client.tap(label)
+    assert client.api.keyboards[client.chat] is not None  # "share my phone" offered
+    await client.api.send_contact(client.chat, "+49 151 2345 6789")
+    assert client.api.keyboards[client.chat] is None
+    await client.tap("✅")
+    return menu_button
+
+
+async def _live(engine: AsyncEngine) -> list[tuple[str, str]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(text(
+            "SELECT status, channel FROM bookings WHERE status IN ('held', 'confirmed')"
+        ))  # fmt: skip
+        return [(r[0], r[1]) for r in rows]
+
+
+async def _overlaps(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int((await connection.execute(text(OVERLAPS))).scalar_one())
+
+
+async def test_a_booking_in_english(
+    botapi: BotApi, run_bot: Run, clinic: Dialogs, engine: AsyncEngine
+) -> None:
+    ann = Client(botapi, 701)
+    botapi.person(701, first_name="Ann", language_code="en")
+    async with run_bot(clinic):
+        stale = await _book(ann, "GP consultation", "Dr. Klaus Weber", "2", "9:00 AM")
+        assert ann.says.startswith("You are booked")
+        await ann.tap("Add to calendar")
+        assert botapi.last(701).document.endswith(".ics")
+        await botapi.press(701, ann.api.screen(701).message_id, stale)
+    assert ann.presses == 6  # service, doctor, day, time, confirm + add to calendar
+    assert "out of date" in botapi.sent("answerCallbackQuery")[-1]["text"]
+    assert await _live(engine) == [("confirmed", "telegram")]
+
+
+async def test_a_booking_in_russian(
+    botapi: BotApi, run_bot: Run, clinic: Dialogs, engine: AsyncEngine
+) -> None:
+    vera = Client(botapi, 702)
+    botapi.person(702, first_name="Вера", language_code="ru")
+    async with run_bot(clinic):
+        await _book(vera, "Консультация терапевта", "Dr. Maria Sokolova", "2", "14:00")
+    assert vera.presses == 5
+    assert vera.says.startswith("Вы записаны: Консультация терапевта, Dr. Maria Sokolova")
+    assert await _live(engine) == [("confirmed", "telegram")]
+
+
+async def test_two_clients_racing_for_one_slot(
+    botapi: BotApi, run_bot: Run, clinic: Dialogs, engine: AsyncEngine
+) -> None:
+    ann, bob = Client(botapi, 711), Client(botapi, 712)
+    async with run_bot(clinic):
+        for client in (ann, bob):
+            await botapi.send_text(client.chat, "/start")
+            for label in ("GP consultation", "Dr. Klaus Weber", "2"):
+                await client.tap(label)
+        racing = [await c.tap("9:00 AM", wait=False) for c in (ann, bob)]
+        await asyncio.gather(*(botapi.handled(u) for u in racing))
+        winner, loser = sorted((ann, bob), key=lambda c: "just taken" in c.says)
+        assert botapi.keyboards.get(winner.chat) and not botapi.keyboards.get(loser.chat)
+        assert loser.says.startswith("Sorry, that time was just taken.")
+        await botapi.send_contact(winner.chat, "+49 151 2345 6789")
+        await winner.tap("✅")
+    assert await _live(engine) == [("confirmed", "telegram")]
+    assert await _overlaps(engine) == 0
