@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -14,7 +14,8 @@ from slotbot.core.jobs import build_scheduler
 from slotbot.core.settings import Settings
 from slotbot.core.storage.db import create_engine, session_factory
 from slotbot.core.storage.schema import ensure_current
-from slotbot.webhooks.routes import availability, health
+from slotbot.webhooks.notifications import dispatching
+from slotbot.webhooks.routes import availability, health, notify
 
 
 def create_app(
@@ -35,7 +36,13 @@ def create_app(
             raise
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
-        scheduler = build_scheduler(engine, **({"clock": clock} if clock else {}))
+        outbox = AsyncExitStack()  # the dispatcher's senders, closed after the scheduler
+        dispatcher = (
+            await outbox.enter_async_context(dispatching(engine, settings)) if jobs else None
+        )
+        scheduler = build_scheduler(
+            engine, dispatcher=dispatcher, **({"clock": clock} if clock else {})
+        )
         app.state.scheduler = scheduler
         if jobs:
             scheduler.start()
@@ -44,6 +51,7 @@ def create_app(
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=False)
+            await outbox.aclose()
             await engine.dispose()
 
     app = FastAPI(title="slotbot", version=__version__, lifespan=lifespan)
@@ -58,4 +66,5 @@ def create_app(
         )
     app.include_router(health.router)
     app.include_router(availability.router)
+    app.include_router(notify.router)
     return app
