@@ -7,6 +7,8 @@ PostgreSQL, the same conditional ``UPDATE`` inside a ``BEGIN IMMEDIATE`` transac
 SQLite. So several dispatchers never claim one row, and a row whose claimer died is
 claimed again when its lease runs out. Outcomes are recorded only while the claim still
 holds (same status and attempt number): a dispatcher that lost its lease changes nothing.
+Each outcome is committed as soon as its send returns (grouped with the others that finished
+meanwhile), so a process that dies mid-batch re-sends at most the messages it had in flight.
 
 Before sending, the row's booking is read again: a reminder or confirmation of a booking
 that is no longer confirmed is cancelled, not sent; and a cancellation notice waits while a
@@ -132,6 +134,8 @@ class Dispatcher:
         self.backoff = backoff or Backoff()
         self.rng = rng or random.Random()
         self.send_timeout = send_timeout
+        self._finished: list[_Outcome] = []
+        self._writing = asyncio.Lock()
 
     # --- claiming -----------------------------------------------------------------------------
 
@@ -178,12 +182,14 @@ class Dispatcher:
 
     async def run_once(self, *, now: datetime) -> Tally:
         """Claim one batch, send it, record the outcomes."""
-        claimed = await self.claim(now)
+        return await self.send_claimed(await self.claim(now), now=now)
+
+    async def send_claimed(self, claimed: list[_Claimed], *, now: datetime) -> Tally:
+        """Send rows this dispatcher claimed and record the outcomes."""
         tally = Tally(claimed=len(claimed))
         if not claimed:
             return tally
         outcomes = await self._prepare_and_send(claimed, now)
-        await self._record(outcomes, now)
         for outcome in outcomes:
             if outcome.status == NotificationStatus.SENT:
                 tally.sent += 1
@@ -241,7 +247,9 @@ class Dispatcher:
 
         async def one(c: _Claimed) -> _Outcome:
             async with gate:
-                return await self._one(c, facts, in_flight, offers, identities, now)
+                outcome = await self._one(c, facts, in_flight, offers, identities, now)
+                await self._commit(outcome, now)
+                return outcome
 
         return list(await asyncio.gather(*(one(c) for c in claimed)))
 
@@ -369,6 +377,16 @@ class Dispatcher:
         outcome.fallback = fallback
         outcome.unreachable_client = client.id if mark else None
         return outcome
+
+    async def _commit(self, outcome: _Outcome, now: datetime) -> None:
+        """Record ``outcome`` before returning, grouped with whatever else finished while
+        the previous group was being written (one transaction per group): a process killed
+        after this returns never sends the row again."""
+        self._finished.append(outcome)
+        async with self._writing:
+            group, self._finished = self._finished, []
+            if group:
+                await self._record(group, now)
 
     async def _record(self, outcomes: Sequence[_Outcome], now: datetime) -> None:
         """Write every outcome whose claim still holds, in one transaction."""

@@ -4,6 +4,7 @@ API speaking the Twilio-compatible protocol (stdlib HTTP server in a thread)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import email
 import email.policy
 import itertools
@@ -135,9 +136,13 @@ class SmsStandIn:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(ConnectionError):  # a client killed mid-request
+                    self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # many senders at once (the default backlog is 5)
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"

@@ -113,9 +113,7 @@ async def test_specialist_cancels_client_gets_offers_and_calendar_cancel(
     booked = await book(engine, shop, await new_client(engine, 1))
     await dispatcher.drain(now=NOW)
     later = NOW + timedelta(minutes=5)
-    await bookings.cancel(
-        engine, booking_id=booked.id, by="specialist", reason="ill", now=later
-    )
+    await bookings.cancel(engine, booking_id=booked.id, by="specialist", reason="ill", now=later)
     tally = await dispatcher.drain(now=later)
     assert tally.sent == 3, tally
     body = sms.to(PHONE)[-1]["Body"]
@@ -150,9 +148,7 @@ async def test_moved_booking_updates_the_same_calendar_entry(
 ) -> None:
     booked = await book(engine, shop, await new_client(engine, 1))
     await dispatcher.drain(now=NOW)
-    moved = await bookings.reschedule(
-        engine, booking_id=booked.id, start=at(TOMORROW, 14), now=NOW
-    )
+    moved = await bookings.reschedule(engine, booking_id=booked.id, start=at(TOMORROW, 14), now=NOW)
     await dispatcher.drain(now=NOW)
     mail = smtp.to(MAIL)[-1]
     assert mail.message["Subject"] == "Your booking is moved"
