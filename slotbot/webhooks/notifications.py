@@ -15,7 +15,6 @@ from telegram.error import TelegramError
 from slotbot.bot import TelegramSender
 from slotbot.core.notify.dispatcher import Dispatcher
 from slotbot.core.notify.senders import links_from_settings, senders_from_settings
-from slotbot.core.notify.sms import SmsSender
 from slotbot.core.settings import Settings
 
 __all__ = ["dispatching"]
@@ -39,11 +38,10 @@ async def dispatching(
             own = None
         bot = own
     senders = senders_from_settings(settings, telegram=TelegramSender(bot) if bot else None)
+    dispatcher = Dispatcher(engine, senders, links=links_from_settings(settings))
     try:
-        yield Dispatcher(engine, senders, links=links_from_settings(settings))
+        yield dispatcher
     finally:
-        for sender in senders.values():
-            if isinstance(sender, SmsSender):
-                await sender.aclose()
+        await dispatcher.aclose()
         if own is not None:
             await own.shutdown()

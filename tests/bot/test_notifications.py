@@ -18,10 +18,12 @@ from slotbot.core.notify.dispatcher import Dispatcher
 from slotbot.core.storage.db import session_factory, writer
 from slotbot.core.storage.models import Client, Notification, Specialist
 from tests.bot.botapi import TOKEN, BotApi
-from tests.core.notify.conftest import make_dispatcher
+from tests.core.notify.conftest import close_dispatchers, make_dispatcher
 from tests.core.notify.standins import SmsStandIn, SmtpStandIn
 from tests.core.notify.test_dispatch import CHAT, PHONE, book
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
+
+__all__ = ["close_dispatchers"]  # autouse: closes the dispatchers' SMTP sessions
 
 
 @pytest.fixture

@@ -137,6 +137,13 @@ class Dispatcher:
         self._finished: list[_Outcome] = []
         self._writing = asyncio.Lock()
 
+    async def aclose(self) -> None:
+        """Close the senders that keep connections (SMS client, SMTP sessions)."""
+        for sender in self.senders.values():
+            close = getattr(sender, "aclose", None)
+            if close is not None:
+                await close()
+
     # --- claiming -----------------------------------------------------------------------------
 
     async def claim(self, now: datetime, limit: int | None = None) -> list[_Claimed]:

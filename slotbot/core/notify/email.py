@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -39,7 +41,8 @@ def build_email(message: Message, *, sender: str) -> EmailMessage:
 
 
 class EmailSender:
-    """Sends each message over its own SMTP session."""
+    """Sends messages over a few kept-open SMTP sessions (at most ``sessions`` at once); a
+    session that fails is dropped and the next send opens a new one."""
 
     channel = NotificationChannel.EMAIL
 
@@ -54,6 +57,7 @@ class EmailSender:
         starttls: bool = False,
         tls: bool = False,
         timeout: float = 30,
+        sessions: int = 8,
     ) -> None:
         self.host = host
         self.port = port
@@ -63,30 +67,50 @@ class EmailSender:
         self.starttls = starttls
         self.tls = tls
         self.timeout = timeout
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._slots = asyncio.Semaphore(sessions)
+
+    async def _open(self) -> aiosmtplib.SMTP:
+        client = aiosmtplib.SMTP(
+            hostname=self.host, port=self.port, use_tls=self.tls, start_tls=self.starttls,
+            timeout=self.timeout, username=self.username, password=self.password,
+        )  # fmt: skip
+        await client.connect()
+        return client
+
+    async def aclose(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()
 
     async def send(self, message: Message) -> Delivery:
         mail = build_email(message, sender=self.sender)
-        try:
-            _refused, response = await aiosmtplib.send(
-                mail,
-                hostname=self.host,
-                port=self.port,
-                username=self.username,
-                password=self.password,
-                start_tls=self.starttls,
-                use_tls=self.tls,
-                timeout=self.timeout,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as error:
-            first = error.recipients[0]
-            raise SendFailed(
-                f"SMTP refused {first.recipient}: {first.code} {first.message}",
-                permanent=first.code >= 500,
-            ) from None
-        except aiosmtplib.SMTPResponseException as error:
-            raise SendFailed(
-                f"SMTP {error.code} {error.message}", permanent=500 <= error.code < 600
-            ) from None
-        except (aiosmtplib.SMTPException, OSError) as error:
-            raise SendFailed(f"SMTP unreachable: {type(error).__name__}: {error}") from None
-        return Delivery(provider_id=str(mail["Message-ID"]).strip("<>")[:64], status=response[:32])
+        async with self._slots:
+            client = self._idle.pop() if self._idle else None
+            healthy = False
+            try:
+                if client is None or not client.is_connected:
+                    client = await self._open()
+                _refused, response = await client.send_message(mail)
+                healthy = True
+            except aiosmtplib.SMTPRecipientsRefused as error:
+                healthy = True  # the session is fine; this address is not
+                first = error.recipients[0]
+                raise SendFailed(
+                    f"SMTP refused {first.recipient}: {first.code} {first.message}",
+                    permanent=first.code >= 500,
+                ) from None
+            except aiosmtplib.SMTPResponseException as error:
+                raise SendFailed(
+                    f"SMTP {error.code} {error.message}", permanent=500 <= error.code < 600
+                ) from None
+            except (aiosmtplib.SMTPException, OSError) as error:
+                raise SendFailed(f"SMTP unreachable: {type(error).__name__}: {error}") from None
+            finally:
+                if healthy and client is not None and client.is_connected:
+                    self._idle.append(client)
+                elif client is not None:
+                    client.close()
+        message_id = str(mail["Message-ID"]).strip("<>")[:64]
+        return Delivery(provider_id=message_id, status=response[:32])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -57,6 +57,17 @@ def chat() -> ChatRecorder:
     return ChatRecorder()
 
 
+OPEN: list[Dispatcher] = []
+
+
+@pytest.fixture(autouse=True)
+async def close_dispatchers() -> AsyncIterator[None]:
+    """Every dispatcher a test made closes its senders' connections afterwards."""
+    yield
+    while OPEN:
+        await OPEN.pop().aclose()
+
+
 def make_dispatcher(
     engine: AsyncEngine, smtp: SmtpStandIn, sms: SmsStandIn, chat: object, **options: object
 ) -> Dispatcher:
@@ -65,13 +76,15 @@ def make_dispatcher(
         status_callback=f"{PUBLIC}/sms/status",
     )  # fmt: skip
     email_sender = EmailSender(host="127.0.0.1", port=smtp.port, sender="shop@shop.test")
-    return Dispatcher(
+    dispatcher = Dispatcher(
         engine,
         {"sms": sms_sender, "email": email_sender, "telegram": chat},  # type: ignore[dict-item]
         links=Links(public_url=PUBLIC, secret_key=SECRET, organizer="shop@shop.test"),
         backoff=Backoff(max_attempts=4),
         **options,  # type: ignore[arg-type]
     )
+    OPEN.append(dispatcher)
+    return dispatcher
 
 
 @pytest.fixture

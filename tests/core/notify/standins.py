@@ -123,6 +123,8 @@ class SmsStandIn:
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real API
+
             def log_message(self, *args: Any) -> None:
                 pass
 
