@@ -1,9 +1,11 @@
 """Clients: who they are comes from the channel they write on, never from what they type.
 
 A Telegram user is one client (by ``telegram_user_id``), a widget session another (by
-``web_session_id``); staff acting for someone create a client of their own. A phone number
-or e-mail address is contact data stored on that client only: two clients may share a
-phone, and typing a number never reaches into anyone else's record. A person who uses two
+``web_session_id``); staff acting for someone find or create the staff client of that phone
+(the identity ``staff:<E.164>``, which no widget session can take: session ids have no
+``+``). Beyond that, a phone number or e-mail address is contact data stored on that client
+only: two clients may share a phone, and typing a number in a chat never reaches into
+anyone else's record. A person who uses two
 channels links them with a one-time token (:func:`issue_link_token`,
 :func:`redeem_link_token`).
 """
@@ -84,6 +86,15 @@ def parse_phone(text: str, region: str) -> str:
     if number is None or not phonenumbers.is_valid_number(number):
         raise InvalidContact(f"not a phone number: {text!r} (e.g. {_example(region)})")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    """A stored E.164 number as people read it: ``+49 151 23456789``."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _example(region: str) -> str:
@@ -177,21 +188,53 @@ async def client_for_web(engine: AsyncEngine, *, session_id: str, locale: str) -
         return client
 
 
+STAFF_PREFIX = "staff:"
+"""The staff identity of a phone number: ``web_session_id`` ``staff:+4915123456789``."""
+
+
+def staff_identity(phone: str) -> str:
+    """The identity under which staff book for the person with this E.164 phone number."""
+    return f"{STAFF_PREFIX}{phone}"
+
+
 async def client_for_staff(
     engine: AsyncEngine, *, name: str, phone: str, email: str | None = None, locale: str = "en"
 ) -> Client:
-    """A new client that staff book for (by phone or at the desk): always a record of its
-    own, never an existing client found by the phone number."""
+    """The client staff book for by phone (at the desk, on the phone): found by the staff
+    identity of the number, created with ``name`` and ``email`` on first use. One row per
+    number however many bookings race for it (``INSERT ... ON CONFLICT DO NOTHING``), so
+    the rule that one client never holds two overlapping appointments holds per person.
+
+    Only staff-made clients are found this way: a Telegram or widget client who typed the
+    same number is a different record and is never touched. An existing client's name and
+    e-mail stay as they are (see :func:`set_contact`)."""
     name, locale = check_name(name), check_locale(locale)
     email = check_email(email) if email else None
     async with writer(engine) as session:
-        client = Client(
-            name=name, phone=parse_phone(phone, await phone_region(session)), email=email,
-            locale=locale,
-        )  # fmt: skip
-        session.add(client)
-        await session.flush()
+        e164 = parse_phone(phone, await phone_region(session))
+        identity = staff_identity(e164)
+        values = {"web_session_id": identity, "name": name, "phone": e164, "email": email,
+                  "locale": locale}  # fmt: skip
+        await session.execute(_insert_ignoring(engine, "web_session_id", values))
+        client = await session.scalar(select(Client).where(Client.web_session_id == identity))
+        assert client is not None
         return client
+
+
+async def discard_unused_staff_client(engine: AsyncEngine, client_id: int) -> bool:
+    """Delete a staff client that has no booking at all (one made for a booking that was
+    then refused), so a refusal leaves no trace; whether it was deleted. A client with any
+    booking, or not made by staff, stays."""
+    async with writer(engine) as session:
+        deleted = await session.execute(
+            delete(Client).where(
+                Client.id == client_id,
+                # "staff:+...": a widget session may start "staff:" but holds no "+"
+                Client.web_session_id.startswith(f"{STAFF_PREFIX}+", autoescape=True),
+                ~select(Booking.id).where(Booking.client_id == client_id).exists(),
+            )
+        )
+        return bool(getattr(deleted, "rowcount", 0))
 
 
 async def set_contact(

@@ -29,14 +29,36 @@ LOCALE_MAX = 16
 """A language tag such as ``en`` or ``pt-BR``."""
 WEB_SESSION_ID_MAX = 64
 """The widget's session identifier."""
+KEY_MAX = 64
+"""A service or specialist key (a slug: ``a-z``, ``0-9``, ``_`` and ``-``)."""
+INT64_MAX = 2**63 - 1
+"""The largest integer a ``BIGINT`` column holds (Telegram ids, counts)."""
+IMPORT_MAX_BYTES = 8 * 1024 * 1024
+"""The default cap on an import file's size (``SLOTBOT_IMPORT_MAX_BYTES``)."""
+IMPORT_MAX_DEPTH = 32
+"""How deep lists and mappings may nest in an import file (the format needs 5)."""
+MESSAGE_MAX = 1000
+"""A message typed into the chat widget (the dialog bounds what it keeps further)."""
+ACTION_MAX = 64
+"""A button's action as a channel sends it back (Telegram's callback_data: 1-64 bytes)."""
+WEB_BODY_MAX = 8 * 1024
+"""A request body of the widget's API, in bytes."""
+TELEGRAM_BODY_MAX = 1024 * 1024
+"""An update posted to the Telegram webhook, in bytes (a text is at most 4096 characters;
+captions, entities and a reply's quoted message stay well under this)."""
 
 FIRST_DATE = date(2000, 1, 1)
 LAST_DATE = date(2100, 12, 31)
 
 # C0 controls and DEL; PostgreSQL refuses NUL in text outright. Tab and newline are
-# allowed only in multi-line texts (reasons, comments).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# allowed only in multi-line texts (reasons, comments). Lone surrogates (bytes that were
+# not UTF-8, as Python decodes a command line) cannot be stored anywhere.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+KEY_PATTERN = "^[a-z0-9_-]+$"
+"""What a key may hold (also published in the HTTP API's schema)."""
+_KEY = re.compile(rf"[a-z0-9_-]{{1,{KEY_MAX}}}")
 _LOCALE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
 
 
@@ -61,6 +83,42 @@ def bounded_text(value: str, *, what: str, limit: int, lines: bool = False) -> s
         raise TooLong(f"the {what} is too long: {len(value)} characters, at most {limit}")
     if (_CONTROL_BUT_LINES if lines else _CONTROL).search(value):
         raise InvalidInput(f"the {what} contains control characters")
+    return value
+
+
+def has_control(value: str, *, lines: bool = False) -> bool:
+    """Whether ``value`` holds characters no text of ours may hold: control characters
+    (``lines`` allows line breaks and tabs) or lone surrogates."""
+    return bool((_CONTROL_BUT_LINES if lines else _CONTROL).search(value))
+
+
+def check_unicode(value: str, *, what: str) -> str:
+    """``value`` if it is valid Unicode text; a command-line argument that was not UTF-8
+    (Python keeps such bytes as lone surrogates) raises :class:`InvalidInput`."""
+    if _SURROGATE.search(value):
+        raise InvalidInput(f"the {what} is not valid UTF-8 text")
+    return value
+
+
+def check_key(value: str, *, what: str = "key") -> str:
+    """A service or specialist key: 1 to :data:`KEY_MAX` of ``a-z``, ``0-9``, ``_``, ``-``."""
+    if not _KEY.fullmatch(value):
+        shown = ascii(value[: KEY_MAX + 1])
+        raise InvalidInput(f"{shown} is not a {what}: use 1 to {KEY_MAX} of a-z, 0-9, '_' and '-'")
+    return value
+
+
+def check_port(value: int) -> int:
+    """A TCP port: 1 to 65535."""
+    if not 1 <= value <= 65535:
+        raise InvalidInput(f"port {value} is out of range: 1 to 65535")
+    return value
+
+
+def bounded_int(value: int, *, what: str = "number") -> int:
+    """``value`` if it fits a 64-bit signed integer (a ``BIGINT``), else :class:`InvalidInput`."""
+    if not -INT64_MAX - 1 <= value <= INT64_MAX:
+        raise InvalidInput(f"the {what} is out of range: at most 64 bits ({INT64_MAX})")
     return value
 
 

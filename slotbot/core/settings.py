@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from slotbot.core.limits import IMPORT_MAX_BYTES
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./slotbot.db"
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "dev-secret-key"}
+#: The database drivers slotbot runs on (async SQLAlchemy), with the package each needs.
+DRIVERS = {"sqlite+aiosqlite": "aiosqlite", "postgresql+asyncpg": "asyncpg"}
+_URL_EXAMPLES = "e.g. sqlite+aiosqlite:///./slotbot.db or postgresql+asyncpg://user@host/db"
+#: How to give a setting whose value could not be read at all.
+_HINTS = {
+    "allowed_origins": 'a JSON list of origins, e.g. ["https://shop.example"]',
+    "environment": "one of development, test, production",
+}
+
+
+_UNSHOWN = ("url", "secret", "token", "password", "key")
+"""Settings whose values are not repeated in an error (they may hold credentials)."""
+
+
+class ConfigError(Exception):
+    """A setting that is wrong; ``str()`` names it and says how to fix it, on one line."""
 
 
 class Settings(BaseSettings):
@@ -44,7 +65,28 @@ class Settings(BaseSettings):
     smtp_timeout: float = 30
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
+    import_max_bytes: int = Field(default=IMPORT_MAX_BYTES, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        """A URL of a driver slotbot runs on, whose package is installed."""
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL ({_URL_EXAMPLES})") from None
+        driver = url.drivername
+        if driver not in DRIVERS:
+            raise ValueError(
+                f"unsupported database driver {driver!r}: use {' or '.join(DRIVERS)}"
+                f" ({_URL_EXAMPLES})"
+            )
+        if importlib.util.find_spec(DRIVERS[driver]) is None:
+            raise ValueError(f"the {DRIVERS[driver]} package is not installed: pip install it")
+        if driver.startswith("sqlite") and not url.database:
+            raise ValueError("give the SQLite file, e.g. sqlite+aiosqlite:///./slotbot.db")
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -60,7 +102,36 @@ class Settings(BaseSettings):
         return self
 
 
+def env_name(field: str) -> str:
+    """The environment variable of a setting: ``port`` -> ``SLOTBOT_PORT``."""
+    return f"SLOTBOT_{field.upper()}"
+
+
+def _problem(error: Any) -> str:
+    loc = [str(part) for part in error["loc"]]
+    message = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+    if not loc:  # a check across settings: its message names them
+        return message
+    message = message[:1].lower() + message[1:]
+    value = error.get("input")
+    secret = any(word in loc[0] for word in _UNSHOWN)
+    shown = f" (got {value!r})" if isinstance(value, str | int) and value != "" else ""
+    return f"{env_name(loc[0])}: {message}{'' if secret else shown}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; raises :class:`ConfigError` naming each wrong one."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigError("; ".join(_problem(e) for e in error.errors())) from None
+    except SettingsError as error:  # a value that is not even JSON, for a list setting
+        field = next((name for name in Settings.model_fields if f'"{name}"' in str(error)), "")
+        hint = _HINTS.get(field, "see the README")
+        raise ConfigError(f"{env_name(field)}: cannot read the value; give {hint}") from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()
+    """The process-wide settings, read once; raises :class:`ConfigError`."""
+    return load_settings()

@@ -14,7 +14,7 @@ from slotbot.core.clients import LinkTokenExpired, LinkTokenUsed, UnknownLinkTok
 from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import Specialist, SpecialistLinkToken
 
-__all__ = ["LINK_PREFIX", "issue_specialist_link", "redeem_specialist_link"]
+__all__ = ["LINK_PREFIX", "LINK_TTL", "issue_specialist_link", "redeem_specialist_link"]
 
 #: Deep-link payloads that start with this link a specialist (client links have none).
 LINK_PREFIX = "s-"

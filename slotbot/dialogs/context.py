@@ -31,6 +31,7 @@ class Context:
     specialist_id: int | None = None  # set when the visitor is a linked specialist
     notice: str = ""  # a toast for the channel (Telegram's callback answer)
     extra: list[Screen] = field(default_factory=list)  # sent after the main screen
+    placed: list[int] = field(default_factory=list)  # holds placed during this event
 
     @property
     def texts(self) -> Texts:

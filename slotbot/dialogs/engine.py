@@ -185,7 +185,12 @@ class Dialogs:
             screen = await self._render(ctx, flow)
         flow.offered = [*screen.actions(), *(a for s in ctx.extra for a in s.actions())]
         state = {**flow.dump(), "client": client_id}
-        await save_session(self.engine, loaded, state=state, locale=ctx.locale, now=now)
+        try:
+            await save_session(self.engine, loaded, state=state, locale=ctx.locale, now=now)
+        except StaleSession:  # another process answered first: nothing of this turn stays
+            for held in ctx.placed:
+                await self._release(held, client_id, now)
+            raise
         if ctx.locale != loaded.locale:
             await set_contact(self.engine, client_id=client_id, locale=ctx.locale)
         if held_before is not None and held_before not in (flow.hold, flow.booking):

@@ -11,19 +11,39 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from slotbot import __version__
 from slotbot.core.jobs import build_scheduler
+from slotbot.core.limits import TELEGRAM_BODY_MAX, WEB_BODY_MAX
 from slotbot.core.settings import Settings
 from slotbot.core.storage.db import create_engine, session_factory
 from slotbot.core.storage.schema import ensure_current
+from slotbot.dialogs.engine import Dialogs
+from slotbot.webhooks import errors, telegram
+from slotbot.webhooks.guards import BodyLimit, Buckets, WidgetLimits
 from slotbot.webhooks.notifications import dispatching
-from slotbot.webhooks.routes import availability, health, notify
+from slotbot.webhooks.parameters import RefuseControlCharacters
+from slotbot.webhooks.routes import availability, health, notify, site, widget
+from slotbot.webhooks.routes import telegram as telegram_route
+from slotbot.webhooks.widget_log import Hub
+
+DESCRIPTION = """\
+Booking of specialists by conversation. The public API under `/api/v1/` answers which
+services and specialists there are and when they are free (read-only, no authentication);
+the widget API under `/api/v1/widget/` carries the chat widget's conversation.
+"""
 
 
 def create_app(
-    settings: Settings, *, clock: Callable[[], datetime] | None = None, jobs: bool = True
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    jobs: bool = True,
+    widget_limits: WidgetLimits | None = None,
+    demo_page: bool = False,
 ) -> FastAPI:
-    """Wire settings, database, periodic jobs and routes into one app.
+    """Wire settings, database, dialog, periodic jobs and routes into one app.
 
-    ``clock`` overrides "now" in tests; ``jobs=False`` leaves the scheduler out.
+    ``clock`` overrides "now" in tests; ``jobs=False`` leaves the scheduler out;
+    ``widget_limits`` replaces the widget API's rate limits (benchmarks); ``demo_page`` puts
+    the demo clinic's page with the widget at ``/`` (``slotbot demo``).
     """
 
     @asynccontextmanager
@@ -36,6 +56,7 @@ def create_app(
             raise
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        app.state.dialogs = Dialogs(engine, **({"clock": clock} if clock else {}))
         outbox = AsyncExitStack()  # the dispatcher's senders, closed after the scheduler
         dispatcher = (
             await outbox.enter_async_context(dispatching(engine, settings)) if jobs else None
@@ -47,24 +68,49 @@ def create_app(
         if jobs:
             scheduler.start()
         try:
-            yield
+            async with telegram.serving(app, settings):
+                yield
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=False)
             await outbox.aclose()
             await engine.dispose()
 
-    app = FastAPI(title="slotbot", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="slotbot", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock
+    app.state.demo_page = demo_page
+    limits = widget_limits or WidgetLimits()
+    app.state.widget_buckets = {
+        "session": Buckets(limits.per_session),
+        "address": Buckets(limits.per_address),
+        "new": Buckets(limits.new_sessions_per_address),
+    }
+    app.state.widget_hub = Hub()
+    app.state.widget_turns = {}
+    app.state.telegram = None
+    app.state.telegram_updates = telegram_route.RecentUpdates()
+    errors.install(app)
     if settings.allowed_origins:
+        # Tokens travel in a header and no cookies are used: never allow credentials.
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.allowed_origins,
+            allow_credentials=False,
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type"],
+            allow_headers=["Content-Type", "Authorization", "Last-Event-ID"],
+            max_age=600,
         )
+    app.add_middleware(RefuseControlCharacters)
+    app.add_middleware(
+        BodyLimit,
+        limits={"/api/v1/widget/": WEB_BODY_MAX, "/telegram/": TELEGRAM_BODY_MAX},
+        default=WEB_BODY_MAX,
+    )
     app.include_router(health.router)
     app.include_router(availability.router)
+    app.include_router(widget.router)
+    app.include_router(site.router)
+    app.include_router(telegram_route.router)
     app.include_router(notify.router)
     return app

@@ -8,11 +8,12 @@ import asyncio
 import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core import booking
@@ -27,13 +28,24 @@ from slotbot.core.availability.calendars import (
 )
 from slotbot.core.availability.engine import local_instant
 from slotbot.core.booking.queries import BookingLine, list_bookings
-from slotbot.core.booking.service import CANCELLERS, BookingRefused
-from slotbot.core.clients import client_for_staff
+from slotbot.core.booking.service import CANCELLERS, BookingRefused, Refusal
+from slotbot.core.clients import client_for_staff, discard_unused_staff_client, set_contact
 from slotbot.core.jobs import build_scheduler
-from slotbot.core.limits import InvalidInput, bounded_date, bounded_instant, check_reason
-from slotbot.core.settings import get_settings
-from slotbot.core.storage.db import create_engine, session_factory
-from slotbot.core.storage.models import Booking, BookingStatus, Channel
+from slotbot.core.limits import (
+    LAST_DATE,
+    InvalidInput,
+    bounded_date,
+    bounded_instant,
+    bounded_int,
+    bounded_range,
+    check_key,
+    check_port,
+    check_reason,
+    check_unicode,
+)
+from slotbot.core.settings import ConfigError, get_settings
+from slotbot.core.storage.db import check_database, create_engine, session_factory
+from slotbot.core.storage.models import Booking, BookingStatus, Channel, Service
 from slotbot.core.storage.schema import SchemaNotReady, ensure_current, upgrade
 from slotbot.webhooks.availability_text import days_table, next_line, slots_table
 from slotbot.webhooks.bookings_text import booking_line, bookings_table, refusal_text
@@ -88,9 +100,38 @@ def _reason(value: str) -> str | None:
 
 
 def _booking_id(value: str) -> int:
-    if not value.lstrip("#").isdigit():
+    digits = value.removeprefix("#")
+    if not (digits.isascii() and digits.isdigit()):
         raise argparse.ArgumentTypeError(f"not a booking number: {value!r}")
-    return int(value.lstrip("#"))
+    try:
+        return bounded_int(int(digits), what="booking number")
+    except InvalidInput as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _checked(check: Callable[[str], object]) -> Callable[[str], str]:
+    """An argparse type from a ``limits`` check: its message on one line, exit status 2."""
+
+    def parse(value: str) -> str:
+        try:
+            check(value)
+        except InvalidInput as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return value
+
+    return parse
+
+
+_service_key = _checked(lambda value: check_key(value, what="service key"))
+_specialist_key = _checked(lambda value: check_key(value, what="specialist key"))
+
+
+def _port(value: str) -> int:
+    try:
+        return check_port(int(value))
+    except ValueError as error:  # InvalidInput is a ValueError too
+        message = str(error) if isinstance(error, InvalidInput) else f"not a port: {value!r}"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def _local_start(value: str, zone: ZoneInfo) -> datetime:
@@ -119,8 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file")
 
     avail = commands.add_parser("availability", help="free slots, calendar days or next slot")
-    avail.add_argument("--service", required=True, help="service key")
-    avail.add_argument("--specialist", default="any", help="specialist key or 'any'")
+    avail.add_argument("--service", required=True, type=_service_key, help="service key")
+    avail.add_argument(
+        "--specialist", default="any", type=_specialist_key, help="specialist key or 'any'"
+    )
     when = avail.add_mutually_exclusive_group(required=True)
     when.add_argument("--date", type=_date, help="slots of one local date")
     when.add_argument("--days", action="store_true", help="which dates of --from..--to have slots")
@@ -134,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--date", type=_date, help="one local date (default: from today)")
     listing.add_argument("--from", dest="first", type=_date)
     listing.add_argument("--to", dest="last", type=_date)
-    listing.add_argument("--specialist", help="specialist key")
+    listing.add_argument("--specialist", type=_specialist_key, help="specialist key")
     listing.add_argument(
         "--status", type=_statuses, default=(), help="comma-separated, e.g. held,confirmed"
     )
@@ -142,8 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="machine-readable output")
 
     book = commands.add_parser("book", help="book a time for a client (hold and confirm)")
-    book.add_argument("--service", required=True, help="service key")
-    book.add_argument("--specialist", default="any", help="specialist key or 'any'")
+    book.add_argument("--service", required=True, type=_service_key, help="service key")
+    book.add_argument(
+        "--specialist", default="any", type=_specialist_key, help="specialist key or 'any'"
+    )
     book.add_argument(
         "--start", required=True, help="local wall-clock time (2026-12-01T10:00) or ISO with offset"
     )
@@ -171,11 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", default="en", help="the language you speak (en, ru)")
     chat.add_argument("--as", dest="who", default="terminal", help="your name (who is booking)")
 
+    link = commands.add_parser(
+        "specialist-link", help="print a one-time link that links a specialist's Telegram"
+    )
+    link.add_argument("key", help="the specialist's key in the import file")
+    link.add_argument("--now", type=_instant, help="pretend it is this instant (ISO)")
+
     demo = commands.add_parser("demo", help="load the demo clinic into the database, then serve")
     demo.add_argument("--no-serve", action="store_true", help="load and show, do not serve")
     for sub in (demo, commands.add_parser("serve", help="run the web app")):
         sub.add_argument("--host", default=None)
-        sub.add_argument("--port", type=int, default=None)
+        sub.add_argument("--port", type=_port, default=None, help="1 to 65535")
     return parser
 
 
@@ -188,7 +239,7 @@ async def _import(engine: AsyncEngine, path: str) -> str:
     from slotbot.core.importing.importer import import_file
 
     await ensure_current(engine)
-    report = await import_file(engine, path)
+    report = await import_file(engine, path, max_bytes=get_settings().import_max_bytes)
     return report.summary()
 
 
@@ -230,9 +281,10 @@ async def _bookings(engine: AsyncEngine, args: argparse.Namespace) -> str:
             first = last = args.date
         else:
             first = args.first or now.astimezone(zone).date()
-            last = args.last or first + timedelta(days=30)
+            last = args.last or min(first + timedelta(days=30), max(first, LAST_DATE))
         if last < first:
             raise UsageError("--to is before --from")
+        bounded_range(first, last)
         lines = await list_bookings(
             session, first=first, last=last, zone=zone, now=now,
             specialist_key=args.specialist, statuses=args.status,
@@ -258,17 +310,29 @@ async def _book(engine: AsyncEngine, args: argparse.Namespace) -> str:
     async with session_factory(engine)() as session:
         offer = await _offer(session, args)
     start = _local_start(args.start, offer.timezone)
-    client = await client_for_staff(engine, name=args.name, phone=args.phone, email=args.email)
     anyone = args.specialist in (None, "any")
+    for attempt in range(3):
+        client = await client_for_staff(engine, name=args.name, phone=args.phone, email=args.email)
+        try:
+            held = await booking.hold(
+                engine, service_id=offer.service.id,
+                specialist_id=None if anyone else offer.specialist_ids[0], start=start,
+                client_id=client.id, channel=Channel.STAFF, now=now,
+            )  # fmt: skip
+        except BookingRefused as refusal:
+            # A refused booking leaves no trace: not even the client made for it. (A client
+            # another booking of this phone found and removed meanwhile: make it again.)
+            await discard_unused_staff_client(engine, client.id)
+            if refusal.reason == Refusal.NOT_FOUND and attempt < 2:
+                continue
+            raise UsageError(refusal_text(refusal, offer.timezone)) from None
+        break
     try:
-        held = await booking.hold(
-            engine, service_id=offer.service.id,
-            specialist_id=None if anyone else offer.specialist_ids[0], start=start,
-            client_id=client.id, channel=Channel.STAFF, now=now,
-        )  # fmt: skip
         booked = await booking.confirm(engine, booking_id=held.id, now=now)
     except BookingRefused as refusal:
+        await booking.release(engine, booking_id=held.id, now=now)
         raise UsageError(refusal_text(refusal, offer.timezone)) from None
+    await set_contact(engine, client_id=client.id, name=args.name, email=args.email)
     line = await _line(engine, booked.id, now)
     return json.dumps(booking_json(line)) if args.json else booking_line(line)
 
@@ -312,8 +376,13 @@ async def _demo(engine: AsyncEngine) -> str:
     from slotbot.core.importing.importer import import_file
 
     await upgrade(engine)
-    report = await import_file(engine, DEMO_FILE)
-    lines = [f"demo data: {report.summary()}"]
+    async with session_factory(engine)() as session:
+        services = await session.scalar(select(func.count()).select_from(Service))
+    if services:
+        lines = [f"demo data: the database already has {services} services; left as it is"]
+    else:
+        report = await import_file(engine, DEMO_FILE)
+        lines = [f"demo data: {report.summary()}"]
     async with session_factory(engine)() as session:
         for service_key in ("gp_consultation", "haircut", "personal_training"):
             try:
@@ -330,6 +399,7 @@ async def _run(args: argparse.Namespace) -> str:
     settings = get_settings()
     engine = create_engine(settings.database_url, echo=settings.database_echo)
     try:
+        await check_database(engine)
         if args.command == "init-db":
             return await _init_db(engine)
         if args.command == "import":
@@ -346,9 +416,49 @@ async def _run(args: argparse.Namespace) -> str:
             return await _demo(engine)
         if args.command == "reviews":
             return await _reviews(engine, args)
+        if args.command == "specialist-link":
+            return await _specialist_link(engine, args)
         raise AssertionError(args.command)
     finally:
         await engine.dispose()
+
+
+async def _bot_username() -> str:
+    """The bot's @username from getMe, or "" without a token or an answer."""
+    import httpx
+
+    settings = get_settings()
+    if not settings.telegram_token:
+        return ""
+    url = f"{settings.telegram_api_url}{settings.telegram_token}/getMe"
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            answer = (await client.get(url)).json()
+    except (httpx.HTTPError, ValueError):
+        return ""
+    return str(answer.get("result", {}).get("username", "")) if answer.get("ok") else ""
+
+
+async def _specialist_link(engine: AsyncEngine, args: argparse.Namespace) -> str:
+    from slotbot.core.specialists import LINK_TTL, issue_specialist_link
+
+    await ensure_current(engine)
+    now = args.now or datetime.now(UTC)
+    try:
+        payload = await issue_specialist_link(engine, key=args.key, now=now)
+    except LookupError as error:
+        raise UsageError(f"unknown specialist {args.key!r}") from error
+    until = (now + LINK_TTL).strftime("%Y-%m-%d %H:%M UTC")
+    username = await _bot_username()
+    if username:
+        return (
+            f"https://t.me/{username}?start={payload}\n"
+            f"(open it in the specialist's Telegram; works once, until {until})"
+        )
+    return (
+        f"/start {payload}\n(send this to the bot from the specialist's Telegram; works once, "
+        f"until {until}; set SLOTBOT_TELEGRAM_TOKEN to get a t.me link)"
+    )
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -357,12 +467,23 @@ def _serve(args: argparse.Namespace) -> None:
     from slotbot.webhooks.app import create_app
 
     settings = get_settings()
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level="info",
-    )
+    asyncio.run(_check_database(settings.database_url))  # say what is wrong before serving
+    host, port = args.host or settings.host, args.port or settings.port
+    demo = args.command == "demo"
+    if demo:
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+        print(f"\nThe demo clinic: open http://{shown}:{port}/ and book in the chat "
+              "(bottom right). Ctrl+C stops.\n", flush=True)  # fmt: skip
+    uvicorn.run(create_app(settings, demo_page=demo), host=host, port=port, log_level="info")
+
+
+async def _check_database(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await check_database(engine)
+        await ensure_current(engine)
+    finally:
+        await engine.dispose()
 
 
 async def _worker() -> None:
@@ -370,6 +491,7 @@ async def _worker() -> None:
     engine = create_engine(settings.database_url, echo=settings.database_echo)
     scheduler = None
     try:
+        await check_database(engine)
         await ensure_current(engine)
         async with dispatching(engine, settings) as dispatcher:
             scheduler = build_scheduler(engine, dispatcher=dispatcher)
@@ -402,6 +524,7 @@ async def _bot() -> int:
     engine = create_engine(settings.database_url, echo=settings.database_echo)
     scheduler = None
     try:
+        await check_database(engine)
         await ensure_current(engine)
         application = build_application(settings, Dialogs(engine))
         async with (
@@ -431,6 +554,7 @@ async def _chat(args: argparse.Namespace) -> None:
     settings = get_settings()
     engine = create_engine(settings.database_url, echo=settings.database_echo)
     try:
+        await check_database(engine)
         await ensure_current(engine)
         fixed: datetime | None = args.now
         dialogs = Dialogs(engine, clock=(lambda: fixed) if fixed else lambda: datetime.now(UTC))
@@ -440,12 +564,25 @@ async def _chat(args: argparse.Namespace) -> None:
         await engine.dispose()
 
 
+def _raw(argument: str) -> str:
+    """An argument as the bytes it came as (Python keeps non-UTF-8 bytes as surrogates)."""
+    try:
+        return repr(argument.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:
+        return ascii(argument)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``slotbot`` console script."""
     from slotbot.core.importing.importer import ImportFileError
 
     try:
-        args = build_parser().parse_args(argv)
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        for position, argument in enumerate(arguments):
+            before = arguments[position - 1] if position else ""
+            what = f"value of {before}" if before.startswith("--") else f"argument {position + 1}"
+            check_unicode(argument, what=f"{what} ({_raw(argument)})")
+        args = build_parser().parse_args(arguments)
         if args.command == "worker":
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(_worker())
@@ -462,7 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(_run(args)))
         if args.command == "serve" or (args.command == "demo" and not args.no_serve):
             _serve(args)
-    except (UsageError, UnknownKey, SchemaNotReady, InvalidInput) as error:
+    except (UsageError, UnknownKey, SchemaNotReady, InvalidInput, ConfigError) as error:
         print(f"slotbot: error: {error}", file=sys.stderr)
         return 2
     except ImportFileError as error:

@@ -20,6 +20,7 @@ from slotbot.core.clients import (
     client_for_staff,
     client_for_telegram,
     client_for_web,
+    discard_unused_staff_client,
     get_client,
     issue_link_token,
     parse_phone,
@@ -245,3 +246,36 @@ async def test_two_redeems_at_once_one_wins(engine: AsyncEngine) -> None:
     assert isinstance(lost[0], LinkTokenUsed)
     final = await get_client(engine, web.id)
     assert final is not None and final.telegram_user_id == won[0].telegram_user_id
+
+
+async def test_staff_find_or_create_by_phone_makes_one_client_under_concurrency(
+    engine: AsyncEngine,
+) -> None:
+    """Issue 11.10: simultaneous staff bookings of one new phone created several clients."""
+    await build_shop(engine)
+    found = await asyncio.gather(
+        *(
+            client_for_staff(
+                engine, name=f"Caller {n}", phone=("+49 151 23456789", "0151 23456789")[n % 2]
+            )
+            for n in range(12)
+        )
+    )
+    assert len({c.id for c in found}) == 1
+    assert found[0].web_session_id == "staff:+4915123456789"
+    assert await count_clients(engine) == 1
+
+
+async def test_the_staff_identity_is_out_of_reach_of_chats(engine: AsyncEngine) -> None:
+    """A widget session cannot name the staff identity, and a chat client who types the
+    phone stays a client of their own."""
+    await build_shop(engine)
+    staff = await client_for_staff(engine, name="Desk", phone=PHONE)
+    with pytest.raises(InvalidInput, match="web session id"):
+        await client_for_web(engine, session_id=f"staff:{PHONE}", locale="en")
+    web = await client_for_web(engine, session_id="staff:4915123456789", locale="en")
+    await set_contact(engine, client_id=web.id, phone=PHONE)
+    assert web.id != staff.id
+    assert await discard_unused_staff_client(engine, web.id) is False  # not a staff client
+    assert await discard_unused_staff_client(engine, staff.id) is True
+    assert await count_clients(engine) == 1

@@ -5,11 +5,20 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from slotbot.core.storage.db import create_engine
-from slotbot.core.storage.sessions import StaleSession, load_session, save_session
-from tests.core.shop import NOW
+from slotbot.core import booking
+from slotbot.core.storage.db import create_engine, session_factory
+from slotbot.core.storage.models import Booking
+from slotbot.core.storage.sessions import (
+    SessionState,
+    StaleSession,
+    load_session,
+    save_session,
+    save_session_in,
+)
+from tests.core.shop import NOW, TOMORROW, at, build_shop, new_client
 
 
 async def test_new_session_is_empty_and_saves(engine: AsyncEngine) -> None:
@@ -50,3 +59,31 @@ async def test_concurrent_first_saves_from_separate_connections(database_url: st
     wins = [r for r in results if not isinstance(r, BaseException)]
     assert len(wins) == 1
     assert all(isinstance(r, StaleSession) for r in results if isinstance(r, BaseException))
+
+
+async def test_a_hold_and_the_session_pointing_at_it_commit_together(engine: AsyncEngine) -> None:
+    shop = await build_shop(engine)
+    client = await new_client(engine)
+    loaded = await load_session(engine, channel="telegram", conversation_id="h")
+    stale = await load_session(engine, channel="telegram", conversation_id="h")
+
+    async def save(session_state: SessionState, connection: AsyncConnection, held: Booking) -> None:
+        await save_session_in(
+            connection, session_state, state={"hold": held.id}, locale="en", now=NOW
+        )
+
+    held = await booking.hold(
+        engine, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, 10),
+        client_id=client, channel="telegram", now=NOW,
+        within=lambda connection, held: save(loaded, connection, held),
+    )  # fmt: skip
+    saved = await load_session(engine, channel="telegram", conversation_id="h")
+    assert saved.state == {"hold": held.id} and saved.version == 1
+    with pytest.raises(StaleSession):
+        await booking.hold(
+            engine, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, 12),
+            client_id=client, channel="telegram", now=NOW,
+            within=lambda connection, held: save(stale, connection, held),
+        )  # fmt: skip
+    async with session_factory(engine)() as session:
+        assert await session.scalar(select(func.count()).select_from(Booking)) == 1

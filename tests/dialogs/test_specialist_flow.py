@@ -86,7 +86,7 @@ async def test_agenda_shows_bookings_and_free_gaps_and_cancels_with_a_reason(
     assert "10:00 AM–11:00 AM Haircut, Client 9101" in anna.text
     assert "· free" in anna.text
     await anna.press("10:00 AM · Client 9101")
-    assert "Phone: +4915123456781" in anna.text
+    assert "Phone: +49 1512 3456781" in anna.text
     await anna.press("Cancel booking")
     await anna.press("Other reason")
     await anna.type("  Power cut in the salon ")

@@ -37,7 +37,7 @@ async def test_health(client: httpx.AsyncClient) -> None:
 
 
 async def test_services(client: httpx.AsyncClient) -> None:
-    services = (await client.get("/api/services")).json()
+    services = (await client.get("/api/v1/services")).json()
     assert [s["key"] for s in services] == ["haircut", "massage"]
     assert services[0]["name"] == {"en": "Haircut", "ru": "Стрижка"}
     assert (services[0]["price"], services[0]["currency"]) == ("30.00", "EUR")
@@ -45,7 +45,7 @@ async def test_services(client: httpx.AsyncClient) -> None:
 
 async def test_slots_days_and_next(client: httpx.AsyncClient) -> None:
     slots = await client.get(
-        "/api/availability/slots", params={"service": "haircut", "day": "2026-12-01"}
+        "/api/v1/availability/slots", params={"service": "haircut", "day": "2026-12-01"}
     )
     assert [s["specialists"] for s in slots.json()] == [
         ["anna"],
@@ -53,30 +53,30 @@ async def test_slots_days_and_next(client: httpx.AsyncClient) -> None:
         ["anna", "boris"],
     ]
     days = await client.get(
-        "/api/availability/days",
+        "/api/v1/availability/days",
         params={"service": "haircut", "from": "2026-12-01", "to": "2026-12-02"},
     )
     assert days.json() == [
         {"date": "2026-12-01", "available": True},
         {"date": "2026-12-02", "available": False},
     ]
-    soonest = await client.get("/api/availability/next", params={"service": "massage"})
+    soonest = await client.get("/api/v1/availability/next", params={"service": "massage"})
     assert soonest.json()["start"] == "2026-12-01T09:00:00Z"
 
 
 @pytest.mark.parametrize(
     ("path", "params", "status"),
     [
-        ("/api/availability/slots", {"service": "nails", "day": "2026-12-01"}, 404),
-        ("/api/availability/slots", {"service": "haircut", "day": "2026-12-41"}, 422),
-        ("/api/availability/next", {"service": "haircut", "specialist": "zoe"}, 404),
+        ("/api/v1/availability/slots", {"service": "nails", "day": "2026-12-01"}, 404),
+        ("/api/v1/availability/slots", {"service": "haircut", "day": "2026-12-41"}, 422),
+        ("/api/v1/availability/next", {"service": "haircut", "specialist": "zoe"}, 404),
         (
-            "/api/availability/days",
+            "/api/v1/availability/days",
             {"service": "haircut", "from": "2026-12-05", "to": "2026-12-01"},
             422,
         ),
         (
-            "/api/availability/days",
+            "/api/v1/availability/days",
             {"service": "haircut", "from": "2026-01-01", "to": "2026-12-01"},
             422,
         ),
@@ -93,13 +93,13 @@ async def test_bad_requests_get_clear_errors(
 @pytest.mark.parametrize(
     ("path", "params"),
     [
-        ("/api/availability/slots", {"day": "0001-01-01"}),
-        ("/api/availability/slots", {"day": "9999-12-31"}),
-        ("/api/availability/slots", {"day": "1999-12-31"}),
-        ("/api/availability/slots", {"day": "2101-01-01"}),
-        ("/api/availability/days", {"from": "9999-12-01", "to": "9999-12-31"}),
-        ("/api/availability/days", {"from": "0001-01-01", "to": "0001-01-31"}),
-        ("/api/availability/days", {"from": "2100-12-20", "to": "2101-01-05"}),
+        ("/api/v1/availability/slots", {"day": "0001-01-01"}),
+        ("/api/v1/availability/slots", {"day": "9999-12-31"}),
+        ("/api/v1/availability/slots", {"day": "1999-12-31"}),
+        ("/api/v1/availability/slots", {"day": "2101-01-01"}),
+        ("/api/v1/availability/days", {"from": "9999-12-01", "to": "9999-12-31"}),
+        ("/api/v1/availability/days", {"from": "0001-01-01", "to": "0001-01-31"}),
+        ("/api/v1/availability/days", {"from": "2100-12-20", "to": "2101-01-05"}),
     ],
 )
 async def test_dates_out_of_range_are_422_not_500(
@@ -114,11 +114,11 @@ async def test_dates_out_of_range_are_422_not_500(
 async def test_the_last_bookable_day_answers(client: httpx.AsyncClient) -> None:
     for params in ({"day": "2100-12-31"}, {"day": "2000-01-01"}):
         response = await client.get(
-            "/api/availability/slots", params={"service": "haircut", **params}
+            "/api/v1/availability/slots", params={"service": "haircut", **params}
         )
         assert (response.status_code, response.json()) == (200, [])
     response = await client.get(
-        "/api/availability/days",
+        "/api/v1/availability/days",
         params={"service": "haircut", "from": "2100-12-01", "to": "2100-12-31"},
     )
     assert response.status_code == 200 and len(response.json()) == 31

@@ -196,3 +196,15 @@ def test_a_bad_import_file_names_the_line_and_changes_nothing(
         "--now", NOW, "--json",
     )  # fmt: skip
     assert status == 0 and json.loads(out)[0]["end"] == "2026-12-01T09:00:00Z"  # still 60 min
+
+
+def test_specialist_link_prints_a_one_time_start_payload(
+    shop: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, "specialist-link", "anna")
+    assert status == 0, err
+    first = out.splitlines()[0]
+    assert first.startswith("/start s-") and len(first.split()[1]) <= 64
+    status, out, err = run(capsys, "specialist-link", "nobody")
+    assert status == 2
+    assert err.strip() == "slotbot: error: unknown specialist 'nobody'"

@@ -20,7 +20,7 @@ def test_demo_loads_and_answers(tmp_path: Path) -> None:
     again = subprocess.run(
         [*cli, "demo", "--no-serve"], env=env, capture_output=True, text=True, check=True
     )
-    assert "nothing to change" in again.stdout  # the demo can be run again safely
+    assert "already has" in again.stdout  # the demo can be run again safely, data kept
     soonest = subprocess.run(
         [*cli, "availability", "--service", "haircut", "--next", "--json",
          "--now", "2026-12-01T07:00:00Z"],

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slotbot.core.availability.calendars import UnknownKey
 from slotbot.core.storage.models import Booking, BookingStatus, Client, Service, Specialist
 
 
@@ -39,8 +40,16 @@ async def list_bookings(
 ) -> list[BookingLine]:
     """Bookings starting on local dates [first, last] of ``zone``, by start time.
 
-    Holds that ran out are shown as ``expired`` even before the sweep flips them.
+    Holds that ran out are shown as ``expired`` even before the sweep flips them. Raises
+    :class:`~slotbot.core.availability.calendars.UnknownKey` for a specialist key that
+    names nobody (rather than answering "no bookings").
     """
+    if (
+        specialist_key
+        and (await session.scalar(select(Specialist.id).where(Specialist.key == specialist_key)))
+        is None
+    ):
+        raise UnknownKey(f"unknown specialist {specialist_key!r}")
     lo = datetime.combine(first, time(), zone)
     hi = datetime.combine(last + timedelta(days=1), time(), zone)
     query = (

@@ -37,7 +37,7 @@ error. A taken slot comes with the next free slots.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -313,11 +313,16 @@ async def hold(
     client_id: int,
     channel: str,
     now: datetime,
+    within: Callable[[AsyncConnection, Booking], Awaitable[object]] | None = None,
 ) -> Booking:
     """Hold ``start`` for a client; ``specialist_id`` ``None`` means any available.
 
     Returns the held booking (expiring after the shop's hold time). Raises
     :class:`BookingRefused`; a taken slot comes with the next free slots.
+
+    ``within`` runs in the hold's own transaction once the hold is placed (for example
+    saving the dialog session that points at it): if it raises, the hold is rolled back
+    with it and the exception propagates.
     """
     try:
         for _ in range(3):
@@ -328,10 +333,13 @@ async def hold(
                     candidates = await _least_booked_first(connection, plan, now)
             try:
                 async with write_transaction(engine) as connection:
-                    return await _insert_hold(
+                    held = await _insert_hold(
                         connection, plan, candidates, client_id=client_id, channel=channel,
                         now=now,
                     )  # fmt: skip
+                    if within is not None:
+                        await within(connection, held)
+                    return held
             except _Stale:
                 await catalogs.refresh(engine)
         raise _taken()  # the catalog kept changing under us: let the client try again

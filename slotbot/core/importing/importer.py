@@ -33,7 +33,7 @@ from slotbot.core.importing.spec import (
     reference_problems,
     spec_problems,
 )
-from slotbot.core.storage.db import writer
+from slotbot.core.limits import IMPORT_MAX_BYTES
 from slotbot.core.storage.models import (
     BusinessSetting,
     Service,
@@ -44,6 +44,7 @@ from slotbot.core.storage.models import (
     SpecialistSchedule,
     specialist_services,
 )
+from slotbot.core.storage.schema import schema_lock
 
 __all__ = [
     "Counts",
@@ -131,13 +132,17 @@ class ImportReport:
         return f"{head}: {'; '.join(parts)}" if parts else f"{head}: the file is empty"
 
 
-async def import_file(engine: AsyncEngine, path: str | Path) -> ImportReport:
-    """Read, check and apply an import file; raises :class:`ImportFileError`."""
-    return await apply_import(engine, load_import_file(path))
+async def import_file(
+    engine: AsyncEngine, path: str | Path, *, max_bytes: int = IMPORT_MAX_BYTES
+) -> ImportReport:
+    """Read (at most ``max_bytes``), check and apply an import file; raises
+    :class:`ImportFileError`."""
+    return await apply_import(engine, load_import_file(path, max_bytes=max_bytes))
 
 
 async def apply_import(engine: AsyncEngine, spec: ImportSpec) -> ImportReport:
-    """Bring the database in line with ``spec`` in one transaction (see the module doc).
+    """Bring the database in line with ``spec`` in one transaction (see the module doc),
+    taking turns with migrations and other imports (``schema.schema_lock``).
 
     Raises :class:`ImportFileError` (nothing written) when the file names a service or a
     substitute that exists neither in it nor in the database, or a Telegram id another
@@ -147,13 +152,17 @@ async def apply_import(engine: AsyncEngine, spec: ImportSpec) -> ImportReport:
     if problems:
         raise spec.error(problems)
     report = ImportReport()
-    async with writer(engine) as session:
+    async with (
+        schema_lock(engine) as connection,
+        AsyncSession(bind=connection, expire_on_commit=False) as session,
+    ):
         await _check_references(session, spec)
         service_ids = await _upsert_services(session, spec, report.services)
         specialist_ids = await _upsert_specialists(session, spec, report.specialists)
         await _sync_links(session, spec, specialist_ids, service_ids, report.service_links)
         await _sync_calendars(session, spec, specialist_ids, report)
         await _upsert_settings(session, spec, report.settings)
+        await session.flush()
     return report
 
 
@@ -383,6 +392,9 @@ def _instant(local: datetime, specialist: SpecialistSpec) -> datetime:
 
 Row = TypeVar("Row", SpecialistSchedule, SpecialistOverride, SpecialistBlock)
 
+_CHUNK = 500
+"""Ids per ``DELETE ... WHERE id IN (...)`` (SQLite allows 32,766 parameters)."""
+
 
 async def _sync_rows(
     session: AsyncSession,
@@ -396,27 +408,37 @@ async def _sync_rows(
 ) -> None:
     """Keep the rows equal to a wanted one, delete the others, insert the missing ones.
 
-    ``only`` narrows the rows that take part (the import-made ones, for instance).
+    ``only`` narrows the rows that take part (the import-made ones, for instance). Linear:
+    the current rows are read as plain tuples and matched by hash, the changes written
+    in bulk.
     """
-    query = select(model).where(model.specialist_id.in_(specialist_ids)).order_by(model.id)
+    columns = [getattr(model, name) for name in compared]
+    query = (
+        select(model.id, *columns).where(model.specialist_id.in_(specialist_ids)).order_by(model.id)
+    )
     if only is not None:
         query = query.where(only)
-    pool: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
-    for row in await session.scalars(query):
-        pool[tuple(getattr(row, name) for name in compared)].append(row)
+    pool: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for row_id, *stored in await session.execute(query):
+        pool[tuple(stored)].append(row_id)
+    added: list[dict[str, Any]] = []
     for values in wanted:
         same = pool.get(tuple(values[name] for name in compared))
         if same:
-            same.pop(0)
+            same.pop()
             counts.unchanged += 1
         else:
-            session.add(model(**values))
-            counts.created += 1
-    for rows in pool.values():
-        for row in rows:
-            await session.delete(row)
-            counts.deleted += 1
-    await session.flush()
+            added.append(values)
+    gone = [row_id for ids in pool.values() for row_id in ids]
+    for start in range(0, len(gone), _CHUNK):
+        await session.execute(
+            delete(model).where(model.id.in_(gone[start : start + _CHUNK])),
+            execution_options={"synchronize_session": False},
+        )
+    if added:
+        await session.execute(insert(model), added)
+    counts.created += len(added)
+    counts.deleted += len(gone)
 
 
 async def _upsert_settings(session: AsyncSession, spec: ImportSpec, counts: Counts) -> None:

@@ -7,6 +7,8 @@ Pure: nothing here touches the database. Reading YAML (and line numbers) lives i
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -18,10 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from slotbot.core.availability.engine import OverrideKind, local_instant
+from slotbot.core.limits import INT64_MAX, bounded_date, bounded_instant, check_key
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-KEY_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Loc = tuple[str | int, ...]
@@ -77,9 +79,7 @@ def format_loc(loc: Loc) -> str:
 
 
 def _key(value: object) -> object:
-    if isinstance(value, str) and not KEY_RE.match(value):
-        raise ValueError(f"{value!r} is not a key: use 1-64 of a-z, 0-9, '_' and '-'")
-    return value
+    return check_key(value) if isinstance(value, str) else value
 
 
 def _wall_time(value: object) -> object:
@@ -95,13 +95,17 @@ def _wall_time(value: object) -> object:
 
 
 def _local_date(value: object) -> object:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
+    if isinstance(value, datetime):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got a date and time ({value})")
+    if isinstance(value, date):
+        return bounded_date(value)
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
+        else:
+            return bounded_date(day)
     raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
 
 
@@ -116,7 +120,7 @@ def _local_datetime(value: object) -> object:
         raise ValueError(f'expected a local date and time as "YYYY-MM-DDTHH:MM", got {value!r}')
     if moment.tzinfo is not None:
         raise ValueError("give the specialist's local time, without a UTC offset")
-    return moment
+    return bounded_instant(moment)
 
 
 def _timezone(value: object) -> object:
@@ -159,7 +163,7 @@ class _Spec(BaseModel):
 
 
 class SettingsSpec(_Spec):
-    min_notice_minutes: int | None = Field(default=None, ge=0)
+    min_notice_minutes: int | None = Field(default=None, ge=0, le=366 * 24 * 60)
     horizon_days: int | None = Field(default=None, ge=1, le=366)
     hold_minutes: int | None = Field(default=None, ge=1, le=120)
     substitute_after_days: int | None = Field(default=None, ge=0, le=366)
@@ -220,7 +224,7 @@ class SpecialistSpec(_Spec):
     name: Text
     title: dict[Locale, Text] = Field(default_factory=dict)
     timezone: TimeZoneName | None = None
-    telegram_user_id: int | None = Field(default=None, gt=0)
+    telegram_user_id: int | None = Field(default=None, gt=0, le=INT64_MAX)
     phone: Annotated[str, BeforeValidator(_phone), Field(max_length=32)] | None = None
     email: Annotated[str, BeforeValidator(_email), Field(max_length=254)] | None = None
     services: list[Key] = Field(default_factory=list)
@@ -288,7 +292,7 @@ def _duplicates(keys: Sequence[str], at: Loc, what: str) -> list[Problem]:
 
 def _schedule_problems(specialist: SpecialistSpec, at: Loc) -> list[Problem]:
     problems: list[Problem] = []
-    seen: list[tuple[int, ScheduleRowSpec]] = []
+    sound: list[int] = []
     for index, row in enumerate(specialist.schedule):
         here = (*at, "schedule", index)
         if row.end <= row.start:
@@ -300,18 +304,59 @@ def _schedule_problems(specialist: SpecialistSpec, at: Loc) -> list[Problem]:
             problems.append(((*here, "valid_until"), "valid_until is before valid_from"))
             continue
         problems += _duplicates(row.days, (*here, "days"), "day")
-        for other_index, other in seen:
-            common = [day for day in WEEKDAYS if day in row.days and day in other.days]
-            if (
-                common
-                and row.start < other.end
-                and other.start < row.end
-                and (row.valid_until or date.max) >= (other.valid_from or date.min)
-                and (other.valid_until or date.max) >= (row.valid_from or date.min)
-            ):
-                problems.append((here, f"overlaps schedule[{other_index}] on {', '.join(common)}"))
-        seen.append((index, row))
+        sound.append(index)
+    clashes = _overlapping_rows(specialist.schedule, sound)
+    for index, other in sorted(clashes):
+        common = ", ".join(day for day in WEEKDAYS if day in clashes[index, other])
+        problems.append(((*at, "schedule", index), f"overlaps schedule[{other}] on {common}"))
     return problems
+
+
+def _overlapping_rows(
+    rows: Sequence[ScheduleRowSpec], indexes: Sequence[int]
+) -> dict[tuple[int, int], set[str]]:
+    """Pairs (later row, earlier row) of ``rows[indexes]`` that share a weekday, hours and
+    validity dates, with the weekdays they share.
+
+    A sweep over the validity dates: rows enter in order of ``valid_from`` and leave after
+    ``valid_until``; per weekday the rows in force are kept sorted by start time and, once
+    a clash is reported, free of overlaps, so a newcomer is checked against its neighbours
+    only. In a sound file that is O(N log N) for N rows; each clash costs one more step.
+    """
+    order = sorted(indexes, key=lambda i: (rows[i].valid_from or date.min, i))
+    leaving: list[tuple[date, int]] = []  # (valid_until, index), a heap
+    in_force: dict[str, list[tuple[time, time, int]]] = {day: [] for day in WEEKDAYS}
+    clashes: dict[tuple[int, int], set[str]] = {}
+    for index in order:
+        row = rows[index]
+        opens = row.valid_from or date.min
+        while leaving and leaving[0][0] < opens:
+            _, gone = heapq.heappop(leaving)
+            for day in set(rows[gone].days):
+                entry = (rows[gone].start, rows[gone].end, gone)
+                day_rows = in_force[day]
+                position = bisect.bisect_left(day_rows, entry)
+                if position < len(day_rows) and day_rows[position] == entry:
+                    del day_rows[position]
+        for day in set(row.days):
+            day_rows = in_force[day]
+            position = bisect.bisect_left(day_rows, (row.start, row.end, index))
+            clashed = False
+            if position and day_rows[position - 1][1] > row.start:
+                clashed = _note(clashes, index, day_rows[position - 1][2], day)
+            after = position
+            while after < len(day_rows) and day_rows[after][0] < row.end:
+                clashed = _note(clashes, index, day_rows[after][2], day)
+                after += 1
+            if not clashed:
+                day_rows.insert(position, (row.start, row.end, index))
+        heapq.heappush(leaving, (row.valid_until or date.max, index))
+    return clashes
+
+
+def _note(clashes: dict[tuple[int, int], set[str]], one: int, other: int, day: str) -> bool:
+    clashes.setdefault((max(one, other), min(one, other)), set()).add(day)
+    return True
 
 
 def _override_problems(specialist: SpecialistSpec, at: Loc) -> list[Problem]:

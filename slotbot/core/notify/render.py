@@ -213,7 +213,7 @@ def _links(
         token = issue_token(secret=links.secret_key, booking_id=facts.booking.id, now=now)
         return [(_("Leave a review"), links.url("/review", token=token))]
     if row.kind == Kind.CANCELLED_BY_SPECIALIST:
-        return [(_("Book another time"), links.url("/widget", service=facts.service.key))]
+        return [(_("Book another time"), links.url("/", service=facts.service.key))]
     return []
 
 

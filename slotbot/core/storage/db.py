@@ -6,10 +6,11 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -19,7 +20,14 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_only
 
+from slotbot.core.settings import ConfigError
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRES_CONNECT_TIMEOUT_S = 10
+
+
+class DatabaseUnavailable(ConfigError):
+    """The database of ``SLOTBOT_DATABASE_URL`` cannot be opened; says what to check."""
 
 
 def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
@@ -43,6 +51,7 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
         # No pre-ping (a round trip per checkout); recycle instead, and let a dropped
         # connection fail one request rather than tax every request.
         kwargs.setdefault("pool_recycle", 1800)
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", POSTGRES_CONNECT_TIMEOUT_S)
     engine = create_async_engine(url, echo=echo, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine)
@@ -77,6 +86,49 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         driver = record.driver_connection
         if driver is not None and driver.in_transaction:
             dbapi_connection.rollback()
+
+
+async def check_database(engine: AsyncEngine) -> None:
+    """Open one connection; raise :class:`DatabaseUnavailable` with a one-line reason
+    (missing folder, server not listening, unknown database, login refused) otherwise."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        folder = Path(url.database).parent
+        if not folder.is_dir():
+            raise DatabaseUnavailable(
+                f"{_SETTING}: the folder {folder} does not exist; create it or change the URL"
+            )
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:  # what a driver raises on connect differs per driver
+        raise DatabaseUnavailable(_unavailable(url, error)) from None
+
+
+_SETTING = "SLOTBOT_DATABASE_URL"
+
+
+def _unavailable(url: URL, error: Exception) -> str:
+    cause: BaseException = getattr(error, "orig", None) or error
+    reason = " ".join(str(cause).split()) or type(cause).__name__
+    where = _SETTING
+    if url.get_backend_name() == "sqlite":
+        return f"{where}: cannot open the SQLite file {url.database}: {reason}"
+    server = f"{url.host or 'localhost'}:{url.port or 5432}"
+    state = getattr(cause, "sqlstate", None)
+    if state == "3D000":  # invalid_catalog_name
+        return (
+            f"{where}: the database {url.database!r} does not exist on {server};"
+            f" create it (createdb {url.database}) or change the URL"
+        )
+    if state in ("28000", "28P01"):  # invalid authorization, invalid password
+        return f"{where}: PostgreSQL at {server} refused the login: {reason}"
+    if isinstance(cause, OSError | TimeoutError):
+        return (
+            f"{where}: cannot reach PostgreSQL at {server} ({reason});"
+            " is the server running, and are host and port right?"
+        )
+    return f"{where}: cannot open the database at {server}: {reason}"
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

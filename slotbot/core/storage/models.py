@@ -416,3 +416,22 @@ class DialogSession(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("channel", "conversation_id"),)
+
+
+class WebMessage(Base):
+    """One message of a widget conversation, as the widget shows it: what the dialog said
+    (a rendered screen) or what the visitor sent. The widget restores its history from here
+    after a reload, and its push stream resumes after the last ``id`` it saw."""
+
+    __tablename__ = "web_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(64))  # the widget session (limits)
+    sender: Mapped[str] = mapped_column(String(8))  # "bot" or "visitor"
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("sender IN ('bot', 'visitor')", name="sender"),
+        Index("ix_web_messages_session", "session_id", "id"),
+    )

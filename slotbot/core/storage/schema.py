@@ -1,15 +1,70 @@
-"""Bring a database to the newest schema with the packaged Alembic migrations."""
+"""Bring a database to the newest schema with the packaged Alembic migrations, and the
+lock that makes migrations and imports of several processes take turns."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from slotbot.core.storage.db import is_sqlite, write_transaction
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA_LOCK_KEY = 0x5107_B07
+"""The PostgreSQL advisory lock taken by migrations and imports (any 64-bit number that
+nothing else on the server uses)."""
+
+
+@asynccontextmanager
+async def schema_lock(
+    engine: AsyncEngine, *, shared: bool = False
+) -> AsyncIterator[AsyncConnection]:
+    """A connection in one transaction (committed on success) that runs alone among the
+    migrations and imports of every process on this database, or, ``shared``, at least
+    not during one (to read the schema's version).
+
+    PostgreSQL: a transaction-scoped advisory lock, taken first thing. SQLite: ``flock`` on
+    ``<database>.lock`` beside the file, and an exclusive user writes in a ``BEGIN
+    IMMEDIATE`` transaction. Whoever comes second waits for the first to finish, so several
+    ``init-db`` or ``import`` started at once all succeed, one after the other.
+    """
+    async with AsyncExitStack() as stack:
+        if is_sqlite(engine):
+            path = engine.url.database
+            if path and path != ":memory:" and not path.startswith("file:"):
+                await stack.enter_async_context(_file_lock(Path(f"{path}.lock"), shared=shared))
+            if shared:
+                connection = await stack.enter_async_context(engine.begin())
+            else:
+                connection = await stack.enter_async_context(write_transaction(engine))
+        else:
+            connection = await stack.enter_async_context(engine.begin())
+            how = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+            await connection.execute(text(f"SELECT {how}(:key)"), {"key": SCHEMA_LOCK_KEY})
+        yield connection
+
+
+@asynccontextmanager
+async def _file_lock(path: Path, *, shared: bool) -> AsyncIterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: SQLite's own locking alone
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        # flock blocks: wait in a thread so the event loop keeps running meanwhile
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def alembic_config(url: str = "") -> Config:
@@ -21,7 +76,7 @@ def alembic_config(url: str = "") -> Config:
 
 
 async def _run(engine: AsyncEngine, step: Callable[[Config, str], None], revision: str) -> None:
-    async with engine.begin() as connection:
+    async with schema_lock(engine) as connection:
 
         def _step(sync_connection: object) -> None:
             config = alembic_config()
@@ -56,7 +111,7 @@ async def ensure_current(engine: AsyncEngine) -> None:
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    async with engine.connect() as connection:
+    async with schema_lock(engine, shared=True) as connection:
         current = await connection.run_sync(_current)
     if current != head:
         state = "has no schema" if current is None else f"is at {current}, the code at {head}"

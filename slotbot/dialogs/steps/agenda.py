@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from slotbot.core import booking
 from slotbot.core.booking import BookingRefused
 from slotbot.core.booking.agenda import AgendaDay, agenda
+from slotbot.core.clients import display_phone
 from slotbot.core.storage.models import Booking, BookingStatus, Client, Service
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
@@ -138,7 +139,7 @@ async def render_s_booking(ctx: Context, flow: Flow) -> Screen:
         f"{service.name.get(ctx.locale) or service.name.get('en', '')}",
         ctx.texts.when(found.starts_at, zone),
         _("Client: {name}").format(name=client.name or "—"),
-        _("Phone: {phone}").format(phone=client.phone or "—"),
+        _("Phone: {phone}").format(phone=display_phone(client.phone) if client.phone else "—"),
     ]
     rows: list[tuple[Button, ...]] = []
     if found.status == BookingStatus.CONFIRMED and found.starts_at > ctx.now:

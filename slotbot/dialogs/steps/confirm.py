@@ -7,6 +7,7 @@ from datetime import datetime
 from slotbot.core import booking
 from slotbot.core.availability.directory import ClientBooking, client_booking
 from slotbot.core.booking.service import BookingRefused
+from slotbot.core.clients import display_phone
 from slotbot.core.notify.ics import booking_ics
 from slotbot.core.storage.models import Booking, Client
 from slotbot.dialogs.actions import Action
@@ -71,7 +72,7 @@ async def _summary(ctx: Context, flow: Flow, start: datetime) -> str:
             zone=ctx.texts.zone_name(zone, start),
         ),
         _("Name: {name}").format(name=client.name or "—"),
-        _("Phone: {phone}").format(phone=client.phone or "—"),
+        _("Phone: {phone}").format(phone=display_phone(client.phone) if client.phone else "—"),
     ]
     if flow.hold is not None:
         minutes = ctx.directory.catalog.rules.hold_minutes

@@ -84,6 +84,7 @@ async def pick_time(ctx: Context, flow: Flow, start: datetime) -> None:
         await offer_instead(ctx, flow, refusal_line(ctx, refusal), start, found)
         return
     flow.hold = held.id
+    ctx.placed.append(held.id)
     flow.step = "confirm" if await _client_ready(ctx) else "contact"
 
 

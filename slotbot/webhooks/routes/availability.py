@@ -1,13 +1,15 @@
-"""The public availability API: services, slots of a day, calendar days, next free slot."""
+"""The public read-only API: services, specialists, free slots of a day, calendar days and the
+next free slot. The objects are those of ``slotbot availability --json``."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import AfterValidator
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from slotbot.core.availability.calendars import (
     Offer,
@@ -17,15 +19,24 @@ from slotbot.core.availability.calendars import (
     first_slot,
     resolve_offer,
 )
-from slotbot.core.limits import bounded_date
-from slotbot.core.storage.models import Service
+from slotbot.core.limits import KEY_MAX, KEY_PATTERN, bounded_date, check_key
+from slotbot.core.storage.models import Service, Specialist
 from slotbot.webhooks.deps import NowDep, SessionDep
+from slotbot.webhooks.schemas import PROBLEMS, DayOut, ServiceOut, SlotOut, SpecialistOut
 from slotbot.webhooks.views import days_json, slot_json
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api/v1", tags=["availability"], responses=PROBLEMS)
 
-ServiceKey = Annotated[str, Query(max_length=64, description="service key")]
-SpecialistKey = Annotated[str, Query(max_length=64, description="specialist key or 'any'")]
+ServiceKey = Annotated[
+    str,
+    Query(description="service key: 1 to 64 of a-z, 0-9, _ and -"),
+    AfterValidator(check_key),
+]
+SpecialistKey = Annotated[
+    str,
+    Query(description="specialist key or `any`"),
+    AfterValidator(check_key),
+]
 #: A date in the bookable range (``limits.bounded_date``); outside it, a 422 like any bad query.
 BookableDate = Annotated[date, AfterValidator(bounded_date)]
 MAX_DAYS = 62
@@ -39,20 +50,59 @@ async def _offer(session: SessionDep, service: str, specialist: str) -> Offer:
 
 
 @router.get("/services")
-async def services(session: SessionDep) -> list[dict[str, Any]]:
+async def services(session: SessionDep) -> list[ServiceOut]:
     """Active services with their names, duration and price."""
     rows = await session.scalars(
         select(Service).where(Service.is_active.is_(True)).order_by(Service.id)
     )
     return [
-        {
-            "key": s.key,
-            "name": s.name,
-            "duration": s.duration_minutes,
-            "price": str(s.price) if s.price is not None else None,
-            "currency": s.currency,
-        }
+        ServiceOut(
+            key=s.key,
+            name=s.name,
+            duration=s.duration_minutes,
+            price=str(s.price) if s.price is not None else None,
+            currency=s.currency,
+        )
         for s in rows
+    ]
+
+
+@router.get("/specialists")
+async def specialists(
+    session: SessionDep,
+    service: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=KEY_MAX,
+            pattern=KEY_PATTERN,
+            description="only those providing it",
+        ),
+    ] = None,
+) -> list[SpecialistOut]:
+    """Active specialists, with the keys of the active services each provides."""
+    query = (
+        select(Specialist)
+        .where(Specialist.is_active.is_(True))
+        .options(selectinload(Specialist.services))
+        .order_by(Specialist.id)
+    )
+    if service is not None:
+        found = await session.scalar(
+            select(Service.id).where(Service.key == service, Service.is_active.is_(True))
+        )
+        if found is None:
+            raise HTTPException(404, f"unknown service {service!r}")
+        query = query.where(Specialist.services.any(Service.id == found))
+    return [
+        SpecialistOut(
+            key=s.key,
+            name=s.name,
+            title=s.title,
+            timezone=s.timezone,
+            services=[v.key for v in sorted(s.services, key=lambda v: v.id) if v.is_active],
+        )
+        for s in await session.scalars(query)
     ]
 
 
@@ -61,12 +111,12 @@ async def slots(
     session: SessionDep,
     now: NowDep,
     service: ServiceKey,
-    day: BookableDate,
+    day: Annotated[BookableDate, Query(description="local date, YYYY-MM-DD")],
     specialist: SpecialistKey = "any",
-) -> list[dict[str, Any]]:
+) -> list[SlotOut]:
     """Free slots of one local date."""
     offer = await _offer(session, service, specialist)
-    return [slot_json(s, offer) for s in await day_slots(session, offer, day, now=now)]
+    return [SlotOut(**slot_json(s, offer)) for s in await day_slots(session, offer, day, now=now)]
 
 
 @router.get("/availability/days")
@@ -74,22 +124,23 @@ async def days(
     session: SessionDep,
     now: NowDep,
     service: ServiceKey,
-    first: Annotated[BookableDate, Query(alias="from")],
-    last: Annotated[BookableDate, Query(alias="to")],
+    first: Annotated[BookableDate, Query(alias="from", description="first local date")],
+    last: Annotated[BookableDate, Query(alias="to", description=f"at most {MAX_DAYS} days on")],
     specialist: SpecialistKey = "any",
-) -> list[dict[str, Any]]:
+) -> list[DayOut]:
     """Which local dates of [from, to] have at least one free slot."""
     if last < first or last - first > timedelta(days=MAX_DAYS):
         raise HTTPException(422, f"'to' must be on or after 'from' and at most {MAX_DAYS} days on")
     offer = await _offer(session, service, specialist)
-    return days_json(await calendar_days(session, offer, first, last, now=now))
+    found = await calendar_days(session, offer, first, last, now=now)
+    return [DayOut(**day) for day in days_json(found)]
 
 
 @router.get("/availability/next")
 async def next_slot(
     session: SessionDep, now: NowDep, service: ServiceKey, specialist: SpecialistKey = "any"
-) -> dict[str, Any] | None:
+) -> SlotOut | None:
     """The earliest free slot within the booking horizon, or null."""
     offer = await _offer(session, service, specialist)
     slot = await first_slot(session, offer, now=now)
-    return slot_json(slot, offer) if slot else None
+    return SlotOut(**slot_json(slot, offer)) if slot else None

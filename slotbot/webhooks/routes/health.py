@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from slotbot.webhooks.deps import SessionDep
 
-router = APIRouter()
+router = APIRouter(tags=["health"])
+
+HEALTH: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the database answers"},
+    503: {"description": "the database does not answer"},
+}
 
 
-@router.get("/health")
+@router.get("/healthz", responses=HEALTH)
+@router.get("/health", include_in_schema=False)
 async def health(session: SessionDep) -> JSONResponse:
     """200 when the database answers, 503 otherwise."""
     try:

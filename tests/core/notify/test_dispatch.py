@@ -121,7 +121,7 @@ async def test_specialist_cancels_client_gets_offers_and_calendar_cancel(
     assert "Reason: ill" in body
     assert "Free times you can book instead:" in body
     assert "· Boris" in body and "· Anna" in body  # her next times and a substitute's
-    assert f"{PUBLIC}/widget?service=haircut" in body
+    assert f"{PUBLIC}/?service=haircut" in body
     mail = smtp.to(MAIL)[-1]
     method, event = event_of(mail.calendar())
     assert method == "CANCEL"

@@ -1,7 +1,7 @@
 """notification delivery: what a provider said, what was sent, unreachable Telegram chats
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 
 ``notifications`` gains ``provider_id`` (the SMS provider's message SID, how a delivery
 callback finds its row), ``delivery_status`` (the last status a provider reported, or where
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,155 @@
+"""What stands between the internet and the widget's API: the origin allow-list, rate limits
+(token buckets per session and per address) and a cap on every request body."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from fastapi import HTTPException, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def origin_allowed(origin: str, host: str, allowed: list[str]) -> bool:
+    """Whether a browser on ``origin`` may call us: the page is our own (same host), or the
+    origin is on the allow-list (``*`` allows any; no cookies are used, so that is safe)."""
+    if "*" in allowed or origin in allowed:
+        return True
+    return bool(host) and urlsplit(origin).netloc == host
+
+
+def check_origin(request: Request) -> None:
+    """403 for a browser calling from a page whose origin is not allowed. Requests without
+    an Origin (not from a browser page) pass: they could claim any origin anyway."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    allowed = request.app.state.settings.allowed_origins
+    if not origin_allowed(origin, request.headers.get("host", ""), allowed):
+        raise HTTPException(403, f"origin {origin[:100]!r} is not allowed to use this widget")
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A token bucket's shape: ``burst`` requests at once, then ``per_second``."""
+
+    burst: float
+    per_second: float
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetLimits:
+    """The widget API's rate limits; a person clicking through a booking stays far below."""
+
+    per_session: Rate = Rate(burst=30, per_second=2)
+    per_address: Rate = Rate(burst=240, per_second=20)
+    new_sessions_per_address: Rate = Rate(burst=20, per_second=0.2)
+
+    @classmethod
+    def unlimited(cls) -> WidgetLimits:
+        """For benchmarks: every client comes from one address."""
+        endless = Rate(burst=1e12, per_second=1e12)
+        return cls(endless, endless, endless)
+
+
+@dataclass(slots=True)
+class Buckets:
+    """Token buckets by key, in this process's memory (dropped buckets only forgive)."""
+
+    rate: Rate
+    clock: Callable[[], float] = time.monotonic
+    max_keys: int = 50_000
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def take(self, key: str) -> float:
+        """Take one token: 0 when allowed, else the seconds until one is available."""
+        now = self.clock()
+        tokens, last = self._buckets.get(key, (self.rate.burst, now))
+        tokens = min(self.rate.burst, tokens + (now - last) * self.rate.per_second)
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self.rate.per_second
+        if len(self._buckets) >= self.max_keys and key not in self._buckets:
+            self._buckets.clear()  # a flood of addresses: forget, rather than grow without end
+        self._buckets[key] = (tokens - 1, now)
+        return 0.0
+
+
+def take_or_429(buckets: Buckets, key: str, what: str) -> None:
+    wait = buckets.take(key)
+    if wait > 0:
+        raise HTTPException(
+            429,
+            f"too many requests from this {what}: try again in {wait:.0f} s",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+
+
+class BodyLimit:
+    """Plain ASGI middleware: a request body over its path's limit gets a 413 before any
+    handler reads it (by Content-Length; a streamed body is read up to the limit first)."""
+
+    def __init__(self, app: ASGIApp, *, limits: dict[str, int], default: int) -> None:
+        self.app = app
+        self.limits = sorted(limits.items(), key=lambda item: -len(item[0]))
+        self.default = default
+
+    def _limit(self, path: str) -> int:
+        return next((n for prefix, n in self.limits if path.startswith(prefix)), self.default)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(send, limit)
+            return
+        if declared is not None or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        # A streamed body (no Content-Length): read it up to the limit, then replay it.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > limit:
+                await _too_large(send, limit)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = json.dumps(
+        {"detail": f"the request body is too large: at most {limit} bytes", "errors": []}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

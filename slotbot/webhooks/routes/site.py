@@ -1,0 +1,46 @@
+"""Static pieces of the website: the embeddable widget script and the demo clinic's page."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib.resources import files
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+router = APIRouter(include_in_schema=False)
+
+
+@lru_cache(maxsize=4)
+def _asset(name: str) -> tuple[bytes, str]:
+    data = files("slotbot.web_widget").joinpath(name).read_bytes()
+    return data, '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
+
+
+@router.api_route("/widget.js", methods=["GET", "HEAD"])
+async def widget_js(request: Request) -> Response:
+    """The widget: cached for an hour, then revalidated by its ETag (304 when unchanged)."""
+    data, etag = _asset("widget.js")
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "public, max-age=3600, stale-while-revalidate=86400",
+        "Access-Control-Allow-Origin": "*",  # a script any page may load
+        "X-Content-Type-Options": "nosniff",
+    }
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type="application/javascript; charset=utf-8", headers=headers)
+
+
+@router.get("/")
+async def demo_page(request: Request) -> Response:
+    """The demo clinic's website with the widget on it (``slotbot demo``); a short pointer to
+    the API elsewhere."""
+    if not getattr(request.app.state, "demo_page", False):
+        return HTMLResponse(
+            "<!doctype html><title>slotbot</title><p>slotbot is running. "
+            '<a href="/docs">API documentation</a></p>'
+        )
+    data, _ = _asset("demo.html")
+    return HTMLResponse(data, headers={"Cache-Control": "no-cache"})
