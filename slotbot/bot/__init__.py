@@ -4,6 +4,7 @@ from slotbot.bot._application import MENU, build_application, register_commands,
 from slotbot.bot._calls import deliver
 from slotbot.bot._events import COMMANDS, contact_event, text_event, visitor
 from slotbot.bot._handlers import AnyApplication, Conversation
+from slotbot.bot._notify import SendPace, TelegramSender
 from slotbot.bot._render import contact_keyboard, inline_keyboard, message_text
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "MENU",
     "AnyApplication",
     "Conversation",
+    "SendPace",
+    "TelegramSender",
     "build_application",
     "contact_event",
     "contact_keyboard",

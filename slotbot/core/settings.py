@@ -49,15 +49,20 @@ class Settings(BaseSettings):
     secret_key: str = "dev-secret-key"
     allowed_origins: list[str] = Field(default_factory=list)
 
+    # a Twilio-compatible Messages API; SMS is "not configured" while the URL is empty
     sms_api_url: str = ""
-    sms_api_key: str = ""
-    sms_sender: str = "slotbot"
+    sms_account_sid: str = ""
+    sms_auth_token: str = ""
+    sms_from: str = ""
+    # e-mail; "not configured" while the host is empty
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_from: str = "slotbot@localhost"
     smtp_starttls: bool = False
+    smtp_tls: bool = False  # implicit TLS (port 465)
+    smtp_timeout: float = 30
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -18,8 +18,9 @@ from slotbot.core.storage.schema import ensure_current
 from slotbot.dialogs.engine import Dialogs
 from slotbot.webhooks import errors, telegram
 from slotbot.webhooks.guards import BodyLimit, Buckets, WidgetLimits
+from slotbot.webhooks.notifications import dispatching
 from slotbot.webhooks.parameters import RefuseControlCharacters
-from slotbot.webhooks.routes import availability, health, site, widget
+from slotbot.webhooks.routes import availability, health, notify, site, widget
 from slotbot.webhooks.routes import telegram as telegram_route
 from slotbot.webhooks.widget_log import Hub
 
@@ -56,7 +57,13 @@ def create_app(
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.dialogs = Dialogs(engine, **({"clock": clock} if clock else {}))
-        scheduler = build_scheduler(engine, **({"clock": clock} if clock else {}))
+        outbox = AsyncExitStack()  # the dispatcher's senders, closed after the scheduler
+        dispatcher = (
+            await outbox.enter_async_context(dispatching(engine, settings)) if jobs else None
+        )
+        scheduler = build_scheduler(
+            engine, dispatcher=dispatcher, **({"clock": clock} if clock else {})
+        )
         app.state.scheduler = scheduler
         if jobs:
             scheduler.start()
@@ -66,6 +73,7 @@ def create_app(
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=False)
+            await outbox.aclose()
             await engine.dispose()
 
     app = FastAPI(title="slotbot", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -104,4 +112,5 @@ def create_app(
     app.include_router(widget.router)
     app.include_router(site.router)
     app.include_router(telegram_route.router)
+    app.include_router(notify.router)
     return app

@@ -49,6 +49,7 @@ from slotbot.core.storage.models import Booking, BookingStatus, Channel, Service
 from slotbot.core.storage.schema import SchemaNotReady, ensure_current, upgrade
 from slotbot.webhooks.availability_text import days_table, next_line, slots_table
 from slotbot.webhooks.bookings_text import booking_line, bookings_table, refusal_text
+from slotbot.webhooks.notifications import dispatching
 from slotbot.webhooks.views import booking_json, days_json, slot_json
 
 
@@ -204,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     cancelling.add_argument("--now", type=_instant, help="pretend it is this instant (ISO)")
     cancelling.add_argument("--json", action="store_true", help="machine-readable output")
 
+    reviewing = commands.add_parser("reviews", help="ratings per specialist with the average")
+    reviewing.add_argument("--json", action="store_true", help="machine-readable output")
+
     commands.add_parser("worker", help="run the periodic jobs only (no web app)")
     commands.add_parser("bot", help="run the Telegram bot by long polling, with the periodic jobs")
 
@@ -346,6 +350,27 @@ async def _cancel(engine: AsyncEngine, args: argparse.Namespace) -> str:
     return json.dumps(booking_json(line)) if args.json else booking_line(line)
 
 
+async def _reviews(engine: AsyncEngine, args: argparse.Namespace) -> str:
+    from slotbot.core.notify.reviews import ratings
+
+    await ensure_current(engine)
+    async with session_factory(engine)() as session:
+        found = await ratings(session)
+    if args.json:
+        return json.dumps([
+            {"specialist": r.key, "name": r.name, "reviews": r.count,
+             "average": str(r.average) if r.average is not None else None,
+             "stars": list(r.stars)}
+            for r in found
+        ])  # fmt: skip
+    lines = [f"{'specialist':<24} {'reviews':>7} {'average':>7}  1* 2* 3* 4* 5*"]
+    for r in found:
+        average = f"{r.average:.2f}" if r.average is not None else "-"
+        stars = " ".join(f"{n:>2}" for n in r.stars)
+        lines.append(f"{r.name[:24]:<24} {r.count:>7} {average:>7}  {stars}")
+    return "\n".join(lines)
+
+
 async def _demo(engine: AsyncEngine) -> str:
     from slotbot.core.demo import DEMO_FILE
     from slotbot.core.importing.importer import import_file
@@ -389,6 +414,8 @@ async def _run(args: argparse.Namespace) -> str:
             return await _cancel(engine, args)
         if args.command == "demo":
             return await _demo(engine)
+        if args.command == "reviews":
+            return await _reviews(engine, args)
         if args.command == "specialist-link":
             return await _specialist_link(engine, args)
         raise AssertionError(args.command)
@@ -462,15 +489,18 @@ async def _check_database(url: str) -> None:
 async def _worker() -> None:
     settings = get_settings()
     engine = create_engine(settings.database_url, echo=settings.database_echo)
-    scheduler = build_scheduler(engine)
+    scheduler = None
     try:
         await check_database(engine)
         await ensure_current(engine)
-        scheduler.start()
-        print("slotbot worker: running periodic jobs; Ctrl+C stops", flush=True)
-        await asyncio.Event().wait()
+        async with dispatching(engine, settings) as dispatcher:
+            scheduler = build_scheduler(engine, dispatcher=dispatcher)
+            scheduler.start()
+            print("slotbot worker: running periodic jobs and notifications; Ctrl+C stops",
+                  flush=True)  # fmt: skip
+            await asyncio.Event().wait()
     finally:
-        if scheduler.running:
+        if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await engine.dispose()
 
@@ -492,12 +522,16 @@ async def _bot() -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     engine = create_engine(settings.database_url, echo=settings.database_echo)
-    scheduler = build_scheduler(engine)
+    scheduler = None
     try:
         await check_database(engine)
         await ensure_current(engine)
         application = build_application(settings, Dialogs(engine))
-        async with running(application):
+        async with (
+            running(application),
+            dispatching(engine, settings, bot=application.bot) as dispatcher,
+        ):
+            scheduler = build_scheduler(engine, dispatcher=dispatcher)
             scheduler.start()
             name = application.bot.username
             print(f"slotbot bot: @{name} is polling for updates; Ctrl+C stops", flush=True)
@@ -506,7 +540,7 @@ async def _bot() -> int:
         print(f"slotbot: error: Telegram refused the token: {error}", file=sys.stderr)
         return 2
     finally:
-        if scheduler.running:
+        if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await engine.dispose()
     return 0

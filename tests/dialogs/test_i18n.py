@@ -17,7 +17,7 @@ FIELD = re.compile(r"\{(\w*)\}")
 
 def source_messages() -> set[str]:
     found = set()
-    for package in ("dialogs", "bot", "webhooks"):
+    for package in ("core", "dialogs", "bot", "webhooks"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package, keywords={"_": None, "gettext": None}
         ):

@@ -128,6 +128,6 @@ async def test_the_app_starts_and_stops_its_jobs(database_url: str) -> None:
     app = create_app(Settings(database_url=database_url), clock=lambda: NOW)
     async with app.router.lifespan_context(app):
         assert app.state.scheduler.running
-        assert [job.id for job in app.state.scheduler.get_jobs()] == ["housekeeping"]
+        assert [job.id for job in app.state.scheduler.get_jobs()] == ["housekeeping", "dispatch"]
     await asyncio.sleep(0)  # AsyncIOScheduler.shutdown takes effect on the loop's next turn
     assert not app.state.scheduler.running

@@ -25,12 +25,22 @@ def booking_ics(
     now: datetime,
     cancelled: bool = False,
     sequence: int = 0,
+    method: str | None = None,
+    organizer: str | None = None,
+    attendee: str | None = None,
 ) -> bytes:
-    """An iCalendar file with the booking as one event (instants in UTC)."""
+    """An iCalendar file with the booking as one event (instants in UTC).
+
+    ``method`` is PUBLISH (a file to add), REQUEST (an e-mail invitation) or CANCEL; by
+    default PUBLISH, or CANCEL when ``cancelled``. A later file about the same booking (one
+    UID) carries a higher ``sequence``, so calendars replace the entry.
+    """
+    method = method or ("CANCEL" if cancelled else "PUBLISH")
+    cancelled = cancelled or method == "CANCEL"
     calendar = Calendar()
     calendar.add("prodid", "-//slotbot//booking//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    calendar.add("method", method)
     event = Event()
     event.add("uid", booking_uid(booking_id))
     event.add("dtstamp", now.astimezone(UTC))
@@ -40,6 +50,10 @@ def booking_ics(
     if description:
         event.add("description", description)
     event.add("sequence", sequence)
+    if organizer:
+        event.add("organizer", f"mailto:{organizer}")
+    if attendee:
+        event.add("attendee", f"mailto:{attendee}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
     data: bytes = calendar.to_ical()

@@ -276,6 +276,8 @@ class Client(Base):
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     web_session_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Telegram answered 403 (the client blocked the bot): chat messages go by SMS or e-mail
+    telegram_unreachable_at: Mapped[datetime | None]
 
 
 class Booking(Base):
@@ -341,6 +343,12 @@ class Notification(Base):
     # booking id, kind, channel and recipient (an e-mail address may have 254 characters)
     dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the provider's message id (SMS SID), how a delivery callback finds the row
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # the provider's last delivery status, or where an unconfigured channel's message went
+    delivery_status: Mapped[str | None] = mapped_column(String(32))
+    # the text as rendered and sent
+    body: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint(_in("channel", NotificationChannel), name="channel"),

@@ -1,0 +1,50 @@
+"""The callback data of buttons in notifications sent to a Telegram chat.
+
+These buttons arrive out of band: the dialog did not show them on its last screen, so it
+must accept them by their meaning (the client's own booking, still confirmed), not by the
+screen. Version ``0`` marks them; the codes are those of "My bookings" where one exists.
+All fit the dialog's action codec (``VERSION.CODE[.ARG...]``, base-36 numbers, 64 bytes).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+__all__ = ["book_slot", "cancel", "come", "rate", "reschedule"]
+
+OUT_OF_BAND = "0"
+
+
+def _b36(number: int) -> str:
+    digits = ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
+        if number == 0:
+            return digits
+
+
+def come(booking_id: int) -> str:
+    """ "I'll come": the client confirms they will be there."""
+    return f"{OUT_OF_BAND}.ok.{_b36(booking_id)}"
+
+
+def reschedule(booking_id: int) -> str:
+    """Reschedule this booking (as "My bookings" → Reschedule)."""
+    return f"{OUT_OF_BAND}.rs.{_b36(booking_id)}"
+
+
+def cancel(booking_id: int) -> str:
+    """Cancel this booking (asks first, as "My bookings" → Cancel)."""
+    return f"{OUT_OF_BAND}.cx.{_b36(booking_id)}"
+
+
+def rate(booking_id: int, stars: int) -> str:
+    """A review of 1-5 stars for a past booking; the dialog then asks for a comment."""
+    return f"{OUT_OF_BAND}.rv.{_b36(booking_id)}.{stars}"
+
+
+def book_slot(specialist_id: int, service_id: int, start: datetime) -> str:
+    """Hold this slot (offered after a specialist cancelled); the dialog goes on to confirm."""
+    minute = int(start.timestamp()) // 60
+    return f"{OUT_OF_BAND}.os.{_b36(specialist_id)}.{_b36(service_id)}.{_b36(minute)}"
