@@ -35,6 +35,7 @@ from slotbot.dialogs.steps.agenda import AGENDA, REASON, S_BOOKING, S_CANCEL, WE
 from slotbot.dialogs.steps.confirm import CONFIRM
 from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE, contact_shared
 from slotbot.dialogs.steps.date import DATE
+from slotbot.dialogs.steps.from_chat import REVIEW, out_of_band
 from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM
 from slotbot.dialogs.steps.my_bookings import BOOKING, CANCEL, DONE, MY_BOOKINGS
 from slotbot.dialogs.steps.picking import TAKEN
@@ -73,6 +74,7 @@ STEPS: dict[str, Step] = {
     "cancel": CANCEL,
     # the specialist's side
     "telegram": TELEGRAM,
+    "review": REVIEW,
     "agenda": AGENDA,
     "week": WEEK,
     "s_booking": S_BOOKING,
@@ -217,7 +219,12 @@ class Dialogs:
             flow.start_over(COMMANDS.get(event.command, "menu"))
         elif isinstance(event, Press):
             action = decode(event.action)
-            if action is None or action.version != loaded.version:
+            if action is not None and action.version == 0:  # a notification's button
+                try:
+                    await out_of_band(ctx, flow, action)
+                except ValueError:
+                    ctx.notice = _("That button does not work here. Here is the current menu.")
+            elif action is None or action.version != loaded.version:
                 ctx.notice = _("This menu is out of date. Here is the current one.")
             elif event.action not in flow.offered:
                 ctx.notice = _("That button does not work here. Here is the current menu.")

@@ -30,6 +30,7 @@ class Flow:
     span_kind: str = ""  # "day_off" | "vacation" | "block"
     span_first: str = ""  # ISO date (or instant for a block) where the span starts
     span_last: str = ""  # ISO date (or instant for a block) where it ends
+    stars: int = 0  # a rating from a review request's buttons, waiting for its comment
     link: str = ""  # a one-time "Continue in Telegram" deep link being shown
     alternatives: list[str] = field(default_factory=list)  # ISO instants offered instead
     note: str = ""  # one line shown above the next screen

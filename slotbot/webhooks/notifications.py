@@ -38,7 +38,7 @@ async def dispatching(
             own = None
         bot = own
     senders = senders_from_settings(settings, telegram=TelegramSender(bot) if bot else None)
-    dispatcher = Dispatcher(engine, senders, links=links_from_settings(settings))
+    dispatcher = Dispatcher(engine, senders, links=links_from_settings(settings, chat_buttons=True))
     try:
         yield dispatcher
     finally:
