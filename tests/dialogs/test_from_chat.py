@@ -81,3 +81,18 @@ async def test_an_offered_slot_is_held_and_confirmed(demo: AsyncEngine) -> None:
     assert "Please check your booking" in chat.text
     await chat.press("✅")
     assert "You are booked" in chat.text
+
+
+async def test_a_specialist_opens_and_cancels_from_the_new_booking_message(
+    demo: AsyncEngine,
+) -> None:
+    await book_haircut(Chat.new(demo, "9306"))
+    theirs = await booked(demo)
+    anna = Chat.new(demo, "1004")  # Anna Petrova's Telegram in the demo file
+    await anna.press_action(chat_actions.specialist_booking(theirs.id))
+    assert "Phone: +49 1512 3456789" in anna.text
+    await anna.press_action(chat_actions.specialist_cancel(theirs.id))
+    assert anna.text.startswith("Why is the appointment cancelled?")
+    boris = Chat.new(demo, "1005")
+    reply = await boris.press_action(chat_actions.specialist_cancel(theirs.id))
+    assert reply.notice and "Why is the appointment cancelled?" not in boris.text

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-__all__ = ["book_slot", "cancel", "come", "rate", "reschedule"]
+__all__ = [
+    "book_slot", "cancel", "come", "rate", "reschedule", "specialist_booking",
+    "specialist_cancel",
+]  # fmt: skip
 
 OUT_OF_BAND = "0"
 
@@ -48,3 +51,13 @@ def book_slot(specialist_id: int, service_id: int, start: datetime) -> str:
     """Hold this slot (offered after a specialist cancelled); the dialog goes on to confirm."""
     minute = int(start.timestamp()) // 60
     return f"{OUT_OF_BAND}.os.{_b36(specialist_id)}.{_b36(service_id)}.{_b36(minute)}"
+
+
+def specialist_booking(booking_id: int) -> str:
+    """The specialist opens the booking they were told of (client, phone, cancel)."""
+    return f"{OUT_OF_BAND}.sb.{_b36(booking_id)}"
+
+
+def specialist_cancel(booking_id: int) -> str:
+    """The specialist cancels the booking they were told of (asks for a reason first)."""
+    return f"{OUT_OF_BAND}.sc.{_b36(booking_id)}"

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slotbot.core.availability.calendars import substitutes_for, upcoming_slots
+from slotbot.core.clients import display_phone
 from slotbot.core.notify import chat_actions
 from slotbot.core.notify.ics import booking_ics
 from slotbot.core.notify.message import Button, Message
@@ -173,6 +174,8 @@ def _lines(row: Notification, facts: Facts, t: NotifyTexts, offers: Sequence[Off
     elif kind == Kind.NEW_BOOKING:
         first = _("A booking was moved") if moved else _("New booking")
         lines = [first, _("{service}, {client}, {when}.")]
+        if facts.client.phone:
+            lines.append(_("Phone: {phone}").format(phone=display_phone(facts.client.phone)))
     elif kind == Kind.REMINDER_24H:
         lines = [_("Reminder: tomorrow"), _("{service} with {specialist}, {when}.")]
     elif kind == Kind.REMINDER_2H:
@@ -242,6 +245,13 @@ def _buttons(
                     for n in range(1, 6)
                 ),
             )
+    if row.kind == Kind.NEW_BOOKING and links.chat_buttons:
+        return (
+            (
+                Button(_("Open"), chat_actions.specialist_booking(booking_id)),
+                Button(_("Cancel booking"), chat_actions.specialist_cancel(booking_id)),
+            ),
+        )
     if row.kind == Kind.CANCELLED_BY_SPECIALIST and links.chat_buttons:
         return tuple(
             (

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from slotbot.core.availability.directory import client_booking
 from slotbot.core.limits import COMMENT_MAX, InvalidInput, check_comment
 from slotbot.core.notify.reviews import ReviewRefused, submit_for_client
-from slotbot.core.storage.models import BookingStatus
+from slotbot.core.storage.models import Booking, BookingStatus
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Expect, Screen
@@ -36,6 +36,8 @@ async def out_of_band(ctx: Context, flow: Flow, action: Action) -> None:
         flow.start_over("booking")
         flow.booking = entry.id
         flow.note = _("Thank you! See you then.")
+    elif action.code in ("sb", "sc"):
+        await _specialist_booking(ctx, flow, action)
     elif action.code == "rv":
         await _rate(ctx, flow, action)
     elif action.code == "os":
@@ -50,6 +52,15 @@ async def out_of_band(ctx: Context, flow: Flow, action: Action) -> None:
         await pick_time(ctx, flow, start)
     else:
         raise ValueError(action.code)
+
+
+async def _specialist_booking(ctx: Context, flow: Flow, action: Action) -> None:
+    """A specialist opens or cancels a booking from its notification (their own only)."""
+    found = await ctx.session.get(Booking, action.number())
+    if ctx.specialist_id is None or found is None or found.specialist_id != ctx.specialist_id:
+        raise ValueError("not this specialist's booking")
+    flow.start_over("s_booking" if action.code == "sb" else "s_cancel")
+    flow.booking = found.id
 
 
 async def _rate(ctx: Context, flow: Flow, action: Action) -> None:
