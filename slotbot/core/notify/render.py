@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from slotbot.core.availability.calendars import substitutes_for, upcoming_slots
 from slotbot.core.clients import display_phone
+from slotbot.core.i18n import Texts
 from slotbot.core.notify import chat_actions
 from slotbot.core.notify.ics import booking_ics
 from slotbot.core.notify.message import Button, Message
 from slotbot.core.notify.outbox import Kind
 from slotbot.core.notify.reviews import issue_token
-from slotbot.core.notify.texts import NotifyTexts, notify_texts
+from slotbot.core.notify.texts import notify_texts
 from slotbot.core.storage.models import (
     Booking,
     Client,
@@ -150,12 +151,12 @@ def _locale(row: Notification, facts: Facts) -> str:
     return SPECIALIST_LOCALE if row.kind in TO_SPECIALIST else facts.client.locale
 
 
-def _service(facts: Facts, t: NotifyTexts) -> str:
+def _service(facts: Facts, t: Texts) -> str:
     names: dict[str, str] = facts.service.name
     return names.get(t.locale) or names.get("en") or next(iter(names.values()), "")
 
 
-def _lines(row: Notification, facts: Facts, t: NotifyTexts, offers: Sequence[Offer]) -> list[str]:
+def _lines(row: Notification, facts: Facts, t: Texts, offers: Sequence[Offer]) -> list[str]:
     """The message's text, line by line (the first line doubles as the e-mail subject)."""
     _ = t.gettext
     fields = {
@@ -206,7 +207,7 @@ def _lines(row: Notification, facts: Facts, t: NotifyTexts, offers: Sequence[Off
 
 
 def _links(
-    row: Notification, facts: Facts, t: NotifyTexts, links: Links, now: datetime
+    row: Notification, facts: Facts, t: Texts, links: Links, now: datetime
 ) -> list[tuple[str, str]]:
     """(label, url) pairs for SMS and e-mail: the review page and the booking widget."""
     _ = t.gettext
@@ -221,7 +222,7 @@ def _links(
 
 
 def _buttons(
-    row: Notification, facts: Facts, t: NotifyTexts, links: Links, offers: Sequence[Offer],
+    row: Notification, facts: Facts, t: Texts, links: Links, offers: Sequence[Offer],
     now: datetime,
 ) -> tuple[tuple[Button, ...], ...]:  # fmt: skip
     _ = t.gettext
@@ -266,7 +267,7 @@ def _buttons(
 
 
 def _calendar(
-    row: Notification, facts: Facts, t: NotifyTexts, identity: tuple[int, int], now: datetime,
+    row: Notification, facts: Facts, t: Texts, identity: tuple[int, int], now: datetime,
     links: Links,
 ) -> tuple[bytes | None, str]:  # fmt: skip
     """The .ics of an e-mail: an invitation for a confirmation, the specialist's copy of a
