@@ -365,9 +365,10 @@ async def _confirm_in(
     now: datetime,
     *,
     client_id: int | None = None,
-    rescheduled_from: int | None = None,
+    rescheduled_from: Booking | None = None,
 ) -> Booking:
-    """Confirm a held booking inside the caller's transaction and write its outbox rows.
+    """Confirm a held booking inside the caller's transaction and write its outbox rows
+    (``rescheduled_from``: the booking it replaces, whose time the messages mention).
 
     Returns the confirmed booking (also when it was confirmed before: idempotent). Raises
     :class:`_Stale` when the catalog moved, and :class:`BookingRefused` otherwise; a hold
@@ -391,8 +392,10 @@ async def _confirm_in(
         ):  # fmt: skip
             contacts = _Contacts(row.client_telegram_chat_id, row.client_phone, row.client_email)
             rows = plan_confirmed(
-                booking, contacts, specialist, now=now, rescheduled_from=rescheduled_from
-            )
+                booking, contacts, specialist, now=now,
+                rescheduled_from=rescheduled_from.id if rescheduled_from else None,
+                previous_start=rescheduled_from.starts_at if rescheduled_from else None,
+            )  # fmt: skip
             await write(connection, rows)
             return booking
         await _expire(connection, booking_id, now)
@@ -598,7 +601,7 @@ async def reschedule(
                     now=now,
                 )  # fmt: skip
                 confirmed = await _confirm_in(
-                    connection, catalog, new.id, now, rescheduled_from=old.id
+                    connection, catalog, new.id, now, rescheduled_from=old
                 )
             except _Stale:
                 raise _taken() from None  # changed within this very transaction: rare; retry

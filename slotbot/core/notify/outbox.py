@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, update
@@ -138,9 +138,14 @@ def plan_confirmed(
     *,
     now: datetime,
     rescheduled_from: int | None = None,
+    previous_start: datetime | None = None,
 ) -> list[Row]:
-    """Confirmation to both sides, the two reminders still ahead, and the review request."""
-    extra = {"rescheduled_from": rescheduled_from} if rescheduled_from else {}
+    """Confirmation to both sides, the two reminders still ahead, and the review request.
+
+    A moved booking's confirmations name the booking it replaces and its former start."""
+    extra: dict[str, Any] = {"rescheduled_from": rescheduled_from} if rescheduled_from else {}
+    if rescheduled_from and previous_start is not None:
+        extra["previous_start"] = previous_start.astimezone(UTC).isoformat()
     rows = [
         _row(
             booking, Kind.CONFIRMATION, channel, to, now, now, ics=channel == Channel.EMAIL, **extra

@@ -175,6 +175,9 @@ def _lines(row: Notification, facts: Facts, t: Texts, offers: Sequence[Offer]) -
     elif kind == Kind.NEW_BOOKING:
         first = _("A booking was moved") if moved else _("New booking")
         lines = [first, _("{service}, {client}, {when}.")]
+        previous = _previous_start(payload)
+        if moved and previous is not None:
+            lines.append(_("Before: {when}.").format(when=t.when(previous, facts.zone)))
         if facts.client.phone:
             lines.append(_("Phone: {phone}").format(phone=display_phone(facts.client.phone)))
     elif kind == Kind.REMINDER_24H:
@@ -204,6 +207,15 @@ def _lines(row: Notification, facts: Facts, t: Texts, offers: Sequence[Offer]) -
                            Kind.CANCELLED_BY_SPECIALIST) and reason != "rescheduled":  # fmt: skip
         lines.insert(2, _("Reason: {reason}").format(reason=reason))
     return [line.format(**fields) if "{" in line else line for line in lines]
+
+
+def _previous_start(payload: dict[str, Any]) -> datetime | None:
+    """The former start of a moved booking, as its confirmation's payload keeps it."""
+    value = payload.get("previous_start")
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _links(

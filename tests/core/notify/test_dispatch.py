@@ -160,6 +160,17 @@ async def test_moved_booking_updates_the_same_calendar_entry(
     assert moved.id != booked.id
 
 
+async def test_the_specialist_reads_the_old_and_the_new_time_of_a_move(
+    engine: AsyncEngine, shop: Shop, dispatcher: Dispatcher, chat: ChatRecorder
+) -> None:
+    booked = await book(engine, shop, await new_client(engine, 1))
+    await bookings.reschedule(engine, booking_id=booked.id, start=at(TOMORROW, 14), now=NOW)
+    await dispatcher.drain(now=NOW)
+    [moved] = [m for m in chat.to(1000) if m.text.startswith("A booking was moved")]
+    text = " ".join(moved.text.split())
+    assert "Wed, Dec 2, 2:00 PM" in text and "Before: Wed, Dec 2, 10:00 AM." in text
+
+
 async def test_russian_client_reads_russian(
     engine: AsyncEngine, shop: Shop, dispatcher: Dispatcher, smtp: SmtpStandIn, chat: ChatRecorder
 ) -> None:
