@@ -4,7 +4,7 @@ times, month and weekday names, durations and prices formatted by Babel for the 
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -113,10 +113,6 @@ class Texts:
         if amount is None or not currency:
             return ""
         return format_currency(amount, currency, locale=self.babel)
-
-    def until(self, delta: timedelta) -> int:
-        """Whole days in ``delta`` (rounded down)."""
-        return max(0, delta.days)
 
 
 @cache

@@ -16,15 +16,10 @@ from slotbot.core.importing.importer import import_file
 from slotbot.dialogs.engine import Dialogs
 from tests.bot.botapi import BotApi
 from tests.bot.conftest import Run
+from tests.core.overlaps import assert_no_overlapping_live_bookings
 
 #: Tuesday 2026-12-01, 09:00 in Berlin.
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-OVERLAPS = """
-SELECT count(*) FROM bookings a JOIN bookings b
-  ON a.specialist_id = b.specialist_id AND a.id < b.id
- AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at
-WHERE a.status IN ('held', 'confirmed') AND b.status IN ('held', 'confirmed')
-"""
 
 
 @pytest.fixture
@@ -73,11 +68,6 @@ async def _live(engine: AsyncEngine) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in rows]
 
 
-async def _overlaps(engine: AsyncEngine) -> int:
-    async with engine.connect() as connection:
-        return int((await connection.execute(text(OVERLAPS))).scalar_one())
-
-
 async def test_a_booking_in_english(
     botapi: BotApi, run_bot: Run, clinic: Dialogs, engine: AsyncEngine
 ) -> None:
@@ -123,4 +113,4 @@ async def test_two_clients_racing_for_one_slot(
         await botapi.send_contact(winner.chat, "+49 151 2345 6789")
         await winner.tap("✅")
     assert await _live(engine) == [("confirmed", "telegram")]
-    assert await _overlaps(engine) == 0
+    await assert_no_overlapping_live_bookings(engine)

@@ -5,7 +5,7 @@ stand-ins beside it for the fallbacks."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -18,26 +18,12 @@ from slotbot.core.notify.dispatcher import Dispatcher
 from slotbot.core.storage.db import session_factory, writer
 from slotbot.core.storage.models import Client, Notification, Specialist
 from tests.bot.botapi import TOKEN, BotApi
-from tests.core.notify.conftest import close_dispatchers, make_dispatcher
+from tests.core.notify.conftest import close_dispatchers, make_dispatcher, sms, smtp
 from tests.core.notify.standins import SmsStandIn, SmtpStandIn
 from tests.core.notify.test_dispatch import CHAT, PHONE, book
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
-__all__ = ["close_dispatchers"]  # autouse: closes the dispatchers' SMTP sessions
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpStandIn]:
-    server = SmtpStandIn().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sms() -> Iterator[SmsStandIn]:
-    server = SmsStandIn().start()
-    yield server
-    server.stop()
+__all__ = ["close_dispatchers", "sms", "smtp"]  # fixtures shared with tests/core/notify
 
 
 @pytest.fixture

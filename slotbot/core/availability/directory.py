@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from slotbot.core.availability import catalog as catalogs
 from slotbot.core.availability.calendars import load_calendars
 from slotbot.core.availability.engine import Slot, any_available, days_with_slots, next_available
-from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import Booking, BookingStatus, Service, Specialist
 
 __all__ = [
@@ -276,11 +275,6 @@ async def client_booking(
     if row is None:
         return None
     return _entry(*row)
-
-
-def open_session(engine: AsyncEngine) -> AsyncSession:
-    """A read session on ``engine``."""
-    return session_factory(engine)()
 
 
 async def last_booked_pair(session: AsyncSession, client_id: int) -> tuple[int, int] | None:

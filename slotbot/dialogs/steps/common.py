@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from slotbot.core.availability.directory import ServiceEntry, day_slots, next_slots
+from slotbot.core.availability.directory import ServiceEntry, next_slots
 from slotbot.core.availability.engine import Slot
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.state import Flow
@@ -47,16 +45,3 @@ async def soonest(ctx: Context, flow: Flow) -> Slot | None:
     firsts = await next_slots(ctx.session, ctx.directory, flow.service, now=ctx.now)
     found = [s for sid, s in firsts.items() if sid in ids and s is not None]
     return min(found, key=lambda s: s.start) if found else None
-
-
-async def still_free(ctx: Context, flow: Flow, start: datetime) -> bool:
-    """Whether ``start`` is still a free slot of the chosen service and specialist(s)."""
-    if flow.service is None:
-        return False
-    ids = chosen_ids(ctx, flow)
-    zone = ctx.directory.zone_of(ids)
-    slots = await day_slots(
-        ctx.session, ctx.directory, flow.service, ids, start.astimezone(zone).date(),
-        now=ctx.now, exclude_booking_id=flow.moving,
-    )  # fmt: skip
-    return any(s.start == start for s in slots)
