@@ -12,30 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from slotbot.core.base36 import from36, to36
+
 __all__ = ["MAX_BYTES", "Action", "decode", "encode", "from36", "to36"]
 
 MAX_BYTES = 64
-_BASE36 = re.compile(r"^[0-9a-z]{1,13}$")
 _SHAPE = re.compile(r"^[0-9a-z]{1,8}(\.[0-9a-z_-]{1,16}){1,4}$")
-
-
-def to36(number: int) -> str:
-    """A non-negative integer in base 36 (``35`` -> ``z``)."""
-    if number < 0:
-        raise ValueError("negative")
-    digits = ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
-        if number == 0:
-            return digits
-
-
-def from36(text: str) -> int:
-    """The integer a base-36 argument stands for; ``ValueError`` when it is not one."""
-    if not _BASE36.fullmatch(text):
-        raise ValueError(f"not a base-36 number: {text!r}")
-    return int(text, 36)
 
 
 @dataclass(frozen=True, slots=True)

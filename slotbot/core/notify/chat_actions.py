@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from slotbot.core.base36 import to36
+
 __all__ = [
     "book_slot", "cancel", "come", "rate", "reschedule", "specialist_booking",
     "specialist_cancel",
@@ -18,46 +20,37 @@ __all__ = [
 OUT_OF_BAND = "0"
 
 
-def _b36(number: int) -> str:
-    digits = ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
-        if number == 0:
-            return digits
-
-
 def come(booking_id: int) -> str:
     """ "I'll come": the client confirms they will be there."""
-    return f"{OUT_OF_BAND}.ok.{_b36(booking_id)}"
+    return f"{OUT_OF_BAND}.ok.{to36(booking_id)}"
 
 
 def reschedule(booking_id: int) -> str:
     """Reschedule this booking (as "My bookings" → Reschedule)."""
-    return f"{OUT_OF_BAND}.rs.{_b36(booking_id)}"
+    return f"{OUT_OF_BAND}.rs.{to36(booking_id)}"
 
 
 def cancel(booking_id: int) -> str:
     """Cancel this booking (asks first, as "My bookings" → Cancel)."""
-    return f"{OUT_OF_BAND}.cx.{_b36(booking_id)}"
+    return f"{OUT_OF_BAND}.cx.{to36(booking_id)}"
 
 
 def rate(booking_id: int, stars: int) -> str:
     """A review of 1-5 stars for a past booking; the dialog then asks for a comment."""
-    return f"{OUT_OF_BAND}.rv.{_b36(booking_id)}.{stars}"
+    return f"{OUT_OF_BAND}.rv.{to36(booking_id)}.{stars}"
 
 
 def book_slot(specialist_id: int, service_id: int, start: datetime) -> str:
     """Hold this slot (offered after a specialist cancelled); the dialog goes on to confirm."""
     minute = int(start.timestamp()) // 60
-    return f"{OUT_OF_BAND}.os.{_b36(specialist_id)}.{_b36(service_id)}.{_b36(minute)}"
+    return f"{OUT_OF_BAND}.os.{to36(specialist_id)}.{to36(service_id)}.{to36(minute)}"
 
 
 def specialist_booking(booking_id: int) -> str:
     """The specialist opens the booking they were told of (client, phone, cancel)."""
-    return f"{OUT_OF_BAND}.sb.{_b36(booking_id)}"
+    return f"{OUT_OF_BAND}.sb.{to36(booking_id)}"
 
 
 def specialist_cancel(booking_id: int) -> str:
     """The specialist cancels the booking they were told of (asks for a reason first)."""
-    return f"{OUT_OF_BAND}.sc.{_b36(booking_id)}"
+    return f"{OUT_OF_BAND}.sc.{to36(booking_id)}"
