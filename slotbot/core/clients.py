@@ -24,6 +24,7 @@ import phonenumbers
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from slotbot.core.availability.calendars import shop_timezone
 from slotbot.core.limits import (
@@ -37,7 +38,13 @@ from slotbot.core.limits import (
     check_name,
 )
 from slotbot.core.storage.db import is_sqlite, session_factory, writer
-from slotbot.core.storage.models import Booking, BusinessSetting, Client, LinkToken
+from slotbot.core.storage.models import (
+    Booking,
+    BusinessSetting,
+    Client,
+    LinkToken,
+    SpecialistLinkToken,
+)
 
 DEFAULT_REGION = "DE"
 LINK_TOKEN_TTL = timedelta(days=1)
@@ -272,8 +279,10 @@ async def get_client(engine: AsyncEngine, client_id: int) -> Client | None:
 # --- linking two channels of one person -------------------------------------------------
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def token_hash(token: str) -> str:
+    """What is stored of a one-time token: its SHA-256 (a token over 64 characters, which
+    none is, hashes to nothing stored)."""
+    return hashlib.sha256(token.encode()).hexdigest() if len(token) <= 64 else ""
 
 
 async def issue_link_token(
@@ -288,7 +297,7 @@ async def issue_link_token(
     async with writer(engine) as session:
         if await session.get(Client, client_id) is None:
             raise ClientNotFound(f"no client #{client_id}")
-        session.add(LinkToken(token_hash=_hash(token), client_id=client_id,
+        session.add(LinkToken(token_hash=token_hash(token), client_id=client_id,
                               expires_at=now + ttl, created_at=now))  # fmt: skip
     return token
 
@@ -304,7 +313,7 @@ async def redeem_link_token(
     is unknown, used or expired.
     """
     async with writer(engine) as session:
-        client_id = await _use_token(session, token, now)
+        client_id = await spend_token(session, LinkToken, LinkToken.client_id, token, now)
         client = await session.get(Client, client_id, with_for_update=True)
         assert client is not None
         other = await session.scalar(
@@ -319,22 +328,25 @@ async def redeem_link_token(
         return client
 
 
-async def _use_token(session: AsyncSession, token: str, now: datetime) -> int:
-    """Mark the token used and return its client's id, or say why it cannot be."""
-    token_hash = _hash(token) if len(token) <= 64 else ""
+async def spend_token(
+    session: AsyncSession,
+    model: type[LinkToken] | type[SpecialistLinkToken],
+    owner: InstrumentedAttribute[int],
+    token: str,
+    now: datetime,
+) -> int:
+    """Mark a one-time token of ``model`` used and return its ``owner`` column (the client
+    or specialist it was issued for), or raise why it cannot be used."""
+    stored = token_hash(token)
     used: int | None = await session.scalar(
-        update(LinkToken)
-        .where(
-            LinkToken.token_hash == token_hash,
-            LinkToken.used_at.is_(None),
-            LinkToken.expires_at > now,
-        )
+        update(model)
+        .where(model.token_hash == stored, model.used_at.is_(None), model.expires_at > now)
         .values(used_at=now)
-        .returning(LinkToken.client_id)
+        .returning(owner)
     )
     if used is not None:
         return used
-    found = await session.scalar(select(LinkToken).where(LinkToken.token_hash == token_hash))
+    found = (await session.execute(select(model.used_at).where(model.token_hash == stored))).first()
     if found is None:
         raise UnknownLinkToken("this link is not valid; ask for a new one")
     if found.used_at is not None:

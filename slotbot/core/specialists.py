@@ -3,14 +3,13 @@ file), or linked by opening a one-time deep link that ``slotbot specialist-link 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core.clients import LinkTokenExpired, LinkTokenUsed, UnknownLinkToken
+from slotbot.core.clients import spend_token, token_hash
 from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import Specialist, SpecialistLinkToken
 
@@ -19,10 +18,6 @@ __all__ = ["LINK_PREFIX", "LINK_TTL", "issue_specialist_link", "redeem_specialis
 #: Deep-link payloads that start with this link a specialist (client links have none).
 LINK_PREFIX = "s-"
 LINK_TTL = timedelta(days=1)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def issue_specialist_link(
@@ -40,7 +35,7 @@ async def issue_specialist_link(
             raise LookupError(f"unknown specialist {key!r}")
         session.add(
             SpecialistLinkToken(
-                token_hash=_hash(token), specialist_id=specialist_id, expires_at=now + ttl,
+                token_hash=token_hash(token), specialist_id=specialist_id, expires_at=now + ttl,
                 created_at=now,
             )
         )  # fmt: skip
@@ -56,27 +51,10 @@ async def redeem_specialist_link(
     Another specialist linked to the same Telegram user is unlinked.
     """
     token = payload.removeprefix(LINK_PREFIX)
-    token_hash = _hash(token) if len(token) <= 64 else ""
     async with writer(engine) as session:
-        specialist_id = await session.scalar(
-            update(SpecialistLinkToken)
-            .where(
-                SpecialistLinkToken.token_hash == token_hash,
-                SpecialistLinkToken.used_at.is_(None),
-                SpecialistLinkToken.expires_at > now,
-            )
-            .values(used_at=now)
-            .returning(SpecialistLinkToken.specialist_id)
+        specialist_id = await spend_token(
+            session, SpecialistLinkToken, SpecialistLinkToken.specialist_id, token, now
         )
-        if specialist_id is None:
-            found = await session.scalar(
-                select(SpecialistLinkToken).where(SpecialistLinkToken.token_hash == token_hash)
-            )
-            if found is None:
-                raise UnknownLinkToken("this link is not valid; ask for a new one")
-            if found.used_at is not None:
-                raise LinkTokenUsed("this link was used already; ask for a new one")
-            raise LinkTokenExpired("this link has expired; ask for a new one")
         await session.execute(
             update(Specialist)
             .where(Specialist.telegram_user_id == telegram_user_id, Specialist.id != specialist_id)
