@@ -17,7 +17,8 @@ def _where(error: dict[str, Any]) -> str:
     return ".".join(place) or "request"
 
 
-def _problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+    """The error answer of every route and middleware (also an ASGI app of its own)."""
     return JSONResponse({"detail": detail, "errors": errors or []}, status_code=status)
 
 
@@ -30,19 +31,19 @@ async def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
     # pydantic wraps our own InvalidInput messages as "Value error, ...": show them plainly
     lines = [f"{_where(e)}: {str(e.get('msg', '')).removeprefix('Value error, ')}"
              for e in error.errors()]  # fmt: skip
-    return _problem(422, "; ".join(lines[:5]) or "invalid request", errors)
+    return problem(422, "; ".join(lines[:5]) or "invalid request", errors)
 
 
 async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    response = _problem(error.status_code, str(error.detail))
+    response = problem(error.status_code, str(error.detail))
     for name, value in (error.headers or {}).items():
         response.headers[name] = value
     return response
 
 
 async def _invalid_input(_request: Request, error: Exception) -> JSONResponse:
-    return _problem(422, str(error))
+    return problem(422, str(error))
 
 
 def install(app: FastAPI) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from slotbot.core.limits import has_control
+from slotbot.webhooks.errors import problem
 
 
 class RefuseControlCharacters:
@@ -20,14 +20,14 @@ class RefuseControlCharacters:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            problem = _problem(scope)
-            if problem is not None:
-                await _bad_request(send, problem)
+            wrong = _what_is_wrong(scope)
+            if wrong is not None:
+                await problem(400, wrong)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-def _problem(scope: Scope) -> str | None:
+def _what_is_wrong(scope: Scope) -> str | None:
     if has_control(scope.get("path", "")):
         return "the path contains control characters"
     query = scope.get("query_string", b"").decode("latin-1")
@@ -39,18 +39,3 @@ def _problem(scope: Scope) -> str | None:
         if has_control(name) or has_control(value):
             return f"the query parameter {name!a} contains control characters"
     return None
-
-
-async def _bad_request(send: Send, detail: str) -> None:
-    body = json.dumps({"detail": detail, "errors": []}).encode()  # the API's Problem shape
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
