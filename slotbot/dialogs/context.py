@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -45,6 +46,12 @@ class Context:
         pooled connections at once (many concurrent turns could otherwise exhaust the pool
         waiting for a second one)."""
         await self.session.rollback()
+
+    @property
+    def own_zone(self) -> ZoneInfo:
+        """The time zone of the specialist who is talking (their side of the dialog)."""
+        assert self.specialist_id is not None
+        return self.directory.specialists[self.specialist_id].timezone
 
     def act(self, code: str, *args: int | str) -> str:
         """A button action for the screen being made."""

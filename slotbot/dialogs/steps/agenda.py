@@ -4,7 +4,6 @@ client, cancel with a reason, mark a no-show)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from slotbot.core import booking
 from slotbot.core.booking import BookingRefused
@@ -23,17 +22,12 @@ __all__ = ["AGENDA", "REASON", "S_BOOKING", "S_CANCEL", "WEEK", "agenda_day"]
 
 def agenda_day(ctx: Context, flow: Flow) -> date:
     """The day the agenda shows (today in the specialist's zone by default)."""
-    return flow.picked_day() or ctx.now.astimezone(_zone(ctx)).date()
-
-
-def _zone(ctx: Context) -> ZoneInfo:
-    assert ctx.specialist_id is not None
-    return ctx.directory.specialists[ctx.specialist_id].timezone
+    return flow.picked_day() or ctx.now.astimezone(ctx.own_zone).date()
 
 
 def _day_lines(ctx: Context, day: AgendaDay) -> list[str]:
     _ = ctx.texts.gettext
-    t, zone = ctx.texts, _zone(ctx)
+    t, zone = ctx.texts, ctx.own_zone
     statuses: dict[str, str] = {
         BookingStatus.COMPLETED: _("done"),
         BookingStatus.NO_SHOW: _("did not come"),
@@ -57,12 +51,12 @@ def _day_lines(ctx: Context, day: AgendaDay) -> list[str]:
 async def render_agenda(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     day = agenda_day(ctx, flow)
-    [shown] = await agenda(ctx.session, ctx.specialist_id or 0, day, day, zone=_zone(ctx))
-    title = _("{day} ({zone}):").format(day=ctx.texts.long_day(day), zone=_zone(ctx).key)
+    [shown] = await agenda(ctx.session, ctx.specialist_id or 0, day, day, zone=ctx.own_zone)
+    title = _("{day} ({zone}):").format(day=ctx.texts.long_day(day), zone=ctx.own_zone.key)
     rows: list[tuple[Button, ...]] = []
     for item in shown.items:
         if item.status == BookingStatus.CONFIRMED:
-            label = f"{ctx.texts.time(item.starts_at, _zone(ctx))} · {item.client_name or '?'}"
+            label = f"{ctx.texts.time(item.starts_at, ctx.own_zone)} · {item.client_name or '?'}"
             rows.append((Button(label, ctx.act("ab", item.booking_id)),))
     previous, following = day - timedelta(days=1), day + timedelta(days=1)
     rows.append(
@@ -98,7 +92,7 @@ async def render_week(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     first = agenda_day(ctx, flow)
     days = await agenda(
-        ctx.session, ctx.specialist_id or 0, first, first + timedelta(days=6), zone=_zone(ctx)
+        ctx.session, ctx.specialist_id or 0, first, first + timedelta(days=6), zone=ctx.own_zone
     )
     rows: list[tuple[Button, ...]] = []
     for day in days:
@@ -134,7 +128,7 @@ async def render_s_booking(ctx: Context, flow: Flow) -> Screen:
     if own is None:
         return Screen(_("This booking is no longer active."), (back_row(ctx),))
     found, client, service = own
-    zone = _zone(ctx)
+    zone = ctx.own_zone
     lines = [
         f"{service.name.get(ctx.locale) or service.name.get('en', '')}",
         ctx.texts.when(found.starts_at, zone),

@@ -30,13 +30,8 @@ def begin(flow: Flow, kind: str, first: str = "", last: str = "") -> None:
     flow.step = "off_confirm" if first and last else "off_pick"
 
 
-def _zone(ctx: Context) -> ZoneInfo:
-    assert ctx.specialist_id is not None
-    return ctx.directory.specialists[ctx.specialist_id].timezone
-
-
 def _today(ctx: Context) -> date:
-    return ctx.now.astimezone(_zone(ctx)).date()
+    return ctx.now.astimezone(ctx.own_zone).date()
 
 
 def parse_span(kind: str, words: Sequence[str], zone: ZoneInfo) -> tuple[str, str] | None:
@@ -102,7 +97,7 @@ async def press_off_pick(ctx: Context, flow: Flow, action: Action) -> None:
 
 def _working(ctx: Context, day: date) -> list[tuple[datetime, datetime]]:
     """The working windows of ``day`` as instants (08:00-20:00 when not working)."""
-    zone = _zone(ctx)
+    zone = ctx.own_zone
     calendar = ctx.directory.catalog.calendars.get(ctx.specialist_id or 0)
     spans = []
     for window in windows_for_day(calendar, day) if calendar else []:
@@ -120,7 +115,7 @@ async def render_block_start(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     day = flow.picked_day()
     assert day is not None
-    zone, starts = _zone(ctx), []
+    zone, starts = ctx.own_zone, []
     for start, end in _working(ctx, day):
         moment = start
         while moment < end:
@@ -152,12 +147,12 @@ async def render_block_length(ctx: Context, flow: Flow) -> Screen:
     rows: list[tuple[Button, ...]] = [
         tuple(Button(ctx.texts.duration(m), ctx.act("len", m)) for m in LENGTHS)
     ]
-    ends = [end for s, end in _working(ctx, start.astimezone(_zone(ctx)).date()) if end > start]
+    ends = [end for s, end in _working(ctx, start.astimezone(ctx.own_zone).date()) if end > start]
     if ends:
-        label = _("Until {time}").format(time=ctx.texts.time(ends[-1], _zone(ctx)))
+        label = _("Until {time}").format(time=ctx.texts.time(ends[-1], ctx.own_zone))
         rows.append((Button(label, ctx.act("len", int((ends[-1] - start).total_seconds() // 60))),))
     rows.append(back_row(ctx))
-    text = _("Block from {when} for how long?").format(when=ctx.texts.when(start, _zone(ctx)))
+    text = _("Block from {when} for how long?").format(when=ctx.texts.when(start, ctx.own_zone))
     return Screen(text, tuple(rows))
 
 
@@ -190,7 +185,7 @@ async def _conflicts(ctx: Context, flow: Flow) -> list[Booking]:
 
 def _span_text(ctx: Context, flow: Flow) -> str:
     _ = ctx.texts.gettext
-    zone = _zone(ctx)
+    zone = ctx.own_zone
     if flow.span_kind == "block":
         start, end = (datetime.fromisoformat(v) for v in (flow.span_first, flow.span_last))
         return _("Block {when}–{end}?").format(
@@ -213,7 +208,7 @@ async def render_off_confirm(ctx: Context, flow: Flow) -> Screen:
         for found in conflicts:
             client = await ctx.session.get(Client, found.client_id)
             who = client.name if client and client.name else "?"
-            lines.append(f"• {ctx.texts.when(found.starts_at, _zone(ctx))}, {who}")
+            lines.append(f"• {ctx.texts.when(found.starts_at, ctx.own_zone)}, {who}")
         rows: list[tuple[Button, ...]] = [
             (Button(_("Keep them"), ctx.act("keep")),),
             (Button(_("Cancel them and tell the clients"), ctx.act("drop")),),
