@@ -6,6 +6,8 @@ from __future__ import annotations
 import time as clock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slotbot.core.limits import READ_MAX, readable
 from slotbot.dialogs.understand import Intent, Reading
@@ -154,3 +156,18 @@ def test_a_long_message_is_cut_before_it_is_read() -> None:
 def test_reading_is_deterministic() -> None:
     text = "стрижка к Анне завтра после 5"
     assert demo().read(text, "ru") == demo().read(text, "ru")
+
+
+WORDS = [
+    "12.12", "31.02", "25:61", "9999", "-", "–", "?", "at", "в", "после", "до", "next",
+    "следующую", "через", "in", "the", "15th", "18", "го", "pm", "утра", "Anna", "Анне",
+    "стрижку", "cancel", "12.12.1999", "2100-12-31", "\ud800",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=12), st.sampled_from(WORDS)), max_size=40))
+def test_any_text_reads_without_error(words: list[str]) -> None:
+    reading = demo().read(" ".join(words), "ru")
+    assert all(first <= last for first, last in ((d.first, d.last) for d in reading.dates))
+    assert all(0.0 < m.sureness <= 1.0 for m in (*reading.services, *reading.specialists))
