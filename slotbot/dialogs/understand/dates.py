@@ -38,6 +38,7 @@ WEEKS = WordSet(["week", "weeks", "недел*"])
 WEEKEND = WordSet(["weekend*", "выходн*"])
 ORDINAL = WordSet(["th", "st", "nd", "rd", "го", "е", "числа", "число"], typos_from=99)
 OF = WordSet(["of"], typos_from=99)
+PRONOUNS = WordSet(["i", "we", "you", "he", "she", "they"], typos_from=99)
 MONTH_PREPOSITIONS = WordSet(["in", "в", "во"], typos_from=99)
 
 Found = tuple[int, list[DateRange], TimeWindow | None]
@@ -218,8 +219,8 @@ def _weeks(scan: Scan, i: int, today: date) -> Found | None:
     if word in WEEKEND:
         return at + 1, [DateRange(max(monday + timedelta(days=5), today), sunday)], None
     weekday = _index(word, WEEKDAYS)
-    if weekday is None:
-        return None
+    if weekday is None or (len(word) == 3 and scan.word(at - 1) in PRONOUNS):
+        return None  # "I sat", "we wed": verbs
     if shift is None:
         ahead = (weekday - today.weekday()) % 7 or 7
         return at + 1, _single(today + timedelta(days=ahead)), None

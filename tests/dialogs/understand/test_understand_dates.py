@@ -108,7 +108,19 @@ def test_the_order_of_day_and_month_comes_from_the_shops_country() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["31.02", "32.12", "0.5", "12.13.2026", "1.1.2200", "2026-02-30", "the 32nd", "00.00"],
+    [
+        "I sat there",
+        "may I",
+        "with Jan",
+        "31.02",
+        "32.12",
+        "0.5",
+        "12.13.2026",
+        "1.1.2200",
+        "2026-02-30",
+        "the 32nd",
+        "00.00",
+    ],
 )
 def test_dates_that_do_not_exist_are_not_read(text: str) -> None:
     assert dates(text, berlin(2026, 12, 1, 10, 0)) == []
