@@ -33,6 +33,7 @@ _TOKEN = re.compile(
     r"|(?P<question>\?)"
     r"|(?P<stop>[,;.!])"
 )
+_KNOWN_MAX = 256  # typo answers a word set keeps: a message asks about one word often
 _STEMMERS = {"ru": snowballstemmer.stemmer("russian"), "en": snowballstemmer.stemmer("english")}
 
 Kind = Literal["iso", "numeric", "number", "word", "dash", "question", "stop"]
@@ -73,7 +74,6 @@ class Token:
         return int(self.text) if self.kind == "number" and len(self.text) <= 4 else None
 
 
-@lru_cache(maxsize=4096)
 def tokenize(text: str) -> tuple[Token, ...]:
     """The tokens of ``text``: words, numbers, dashes, question marks and the stops between
     clauses (``,;.!``); anything else (emoji, other punctuation) only separates them."""
@@ -100,22 +100,17 @@ class WordSet:
             {w.rstrip("*") for w in listed if len(w.rstrip("*")) >= typos_from - 1}
         )
         self._typos_from = typos_from
-        self._known: dict[str, bool] = {}  # answers so far: a message asks about a word often
+        self._known: dict[str, bool] = {}  # typo answers so far, at most _KNOWN_MAX
 
     def __contains__(self, word: str) -> bool:
         return self.has(word)
 
     def has(self, word: str) -> bool:
-        known = self._known.get(word)
-        if known is None:
-            if len(self._known) >= 4096:
-                self._known.clear()
-            known = self._known[word] = self.spelled(word) or self.typo_of(word)
-        return known
+        return self.spelled(word) or self.typo_of(word)
 
     def spelled(self, word: str) -> bool:
         """Whether ``word`` is listed as typed (no typo)."""
-        return word in self._exact or any(word.startswith(p) for p in self._prefixes)
+        return word in self._exact or bool(self._prefixes and word.startswith(self._prefixes))
 
     def typo_of(self, word: str) -> bool:
         """Whether ``word`` is a listed word with a typo or two: ratio >= 80, or >= 85 for
@@ -123,6 +118,11 @@ class WordSet:
         "Вебер")."""
         if len(word) < self._typos_from or not self._fuzzy:
             return False
-        cutoff = 85 if len(word) <= 5 else 80
-        found = process.extractOne(word, self._fuzzy, scorer=fuzz.ratio, score_cutoff=cutoff)
-        return found is not None
+        known = self._known.get(word)
+        if known is None:
+            if len(self._known) >= _KNOWN_MAX:
+                self._known.clear()
+            cutoff = 85 if len(word) <= 5 else 80
+            found = process.extractOne(word, self._fuzzy, scorer=fuzz.ratio, score_cutoff=cutoff)
+            known = self._known[word] = found is not None
+        return known

@@ -122,7 +122,7 @@ def test_the_order_of_day_and_month_comes_from_the_shops_country() -> None:
         "00.00",
     ],
 )
-def test_dates_that_do_not_exist_are_not_read(text: str) -> None:
+def test_what_is_no_date_is_not_read(text: str) -> None:
     assert dates(text, berlin(2026, 12, 1, 10, 0)) == []
 
 
