@@ -87,11 +87,3 @@ class Scan:
             else:
                 return None
         return positions
-
-    def first(self, candidates: Iterable[Phrase]) -> list[int] | None:
-        """The positions of the first of ``candidates`` found."""
-        for phrase in candidates:
-            found = self.find(phrase)
-            if found is not None:
-                return found
-        return None
