@@ -16,8 +16,6 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import phonenumbers
@@ -27,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from slotbot.core.availability.calendars import shop_timezone
+from slotbot.core.i18n import country_of_zone
 from slotbot.core.limits import (
     EMAIL_MAX,
     NAME_MAX,
@@ -119,18 +118,10 @@ def check_email(email: str) -> str:
     return email
 
 
-@lru_cache(maxsize=1)
-def _zone_countries() -> dict[str, str]:
-    """IANA zone -> ISO 3166 country code, from tzdata's ``zone.tab``."""
-    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
-    rows = (line.split("\t") for line in table.splitlines() if not line.startswith("#"))
-    return {row[2]: row[0] for row in rows if len(row) >= 3}
-
-
 def region_of_zone(zone: str) -> str:
     """The phone region of a time zone's country (``Europe/Berlin`` -> ``DE``), else
     :data:`DEFAULT_REGION` (for ``UTC`` and zones without one country)."""
-    country = _zone_countries().get(zone)
+    country = country_of_zone(zone)
     return country if country in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
 
 

@@ -7,24 +7,35 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import (
     format_date,
     format_datetime,
     format_skeleton,
+    get_date_format,
     get_day_names,
     get_timezone_name,
 )
+from babel.languages import get_official_languages
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 
-__all__ = ["CATALOGS", "LANGUAGES", "Texts", "pick_locale", "texts"]
+__all__ = [
+    "CATALOGS",
+    "LANGUAGES",
+    "Texts",
+    "country_of_zone",
+    "pick_locale",
+    "texts",
+    "writes_day_first",
+]
 
 #: Locale code -> the language's own name, as the Language menu shows it.
 LANGUAGES = {"en": "English", "ru": "Русский"}
@@ -119,3 +130,35 @@ class Texts:
 def texts(locale: str) -> Texts:
     """The texts of a supported locale (``en`` for anything else)."""
     return Texts(locale if locale in LANGUAGES else DEFAULT_LOCALE)
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    """IANA zone -> ISO 3166 country code, from tzdata's ``zone.tab``."""
+    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
+    rows = (line.split("\t") for line in table.splitlines() if not line.startswith("#"))
+    return {row[2]: row[0] for row in rows if len(row) >= 3}
+
+
+def country_of_zone(zone: str) -> str | None:
+    """The country of an IANA time zone (``Europe/Berlin`` -> ``DE``); ``None`` for ``UTC``
+    and the zones of no one country."""
+    return _zone_countries().get(zone)
+
+
+@cache
+def writes_day_first(country: str | None) -> bool | None:
+    """Whether a country's short dates put the day before the month (``DE``: 24.12.26,
+    ``GB``: 24/12/2026) or after it (``US``: 12/24/26), by CLDR's pattern for its official
+    language; ``None`` when the country is unknown."""
+    if not country:
+        return None
+    for language in get_official_languages(country, de_facto=True):
+        try:
+            pattern = get_date_format("short", locale=Locale(language, country)).pattern
+        except (UnknownLocaleError, ValueError):
+            continue
+        day, month = pattern.find("d"), pattern.find("M")
+        if day >= 0 and month >= 0:
+            return day < month
+    return None

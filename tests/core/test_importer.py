@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.availability.calendars import day_slots, load_rules, resolve_offer
+from slotbot.core.availability.directory import load_directory
 from slotbot.core.availability.engine import Rules, local_instant
 from slotbot.core.demo import DEMO_FILE
 from slotbot.core.importing import importer
@@ -104,6 +105,8 @@ async def test_demo_round_trips(engine: AsyncEngine) -> None:
             item.active,
         )
         assert row.price == item.price
+        assert row.synonyms == item.synonyms
+    assert services["haircut"].synonyms["ru"][0] == "подстричься"
     assert services["teeth_whitening"].price == Decimal("249.90")
     assert not services["teeth_whitening"].is_active
 
@@ -754,6 +757,50 @@ def test_field_rules(old: str, new: str, reason: str) -> None:
     with pytest.raises(ImportFileError) as caught:
         parse_import_text(edit(GOOD, old, new))
     assert reason in caught.value.reason, str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("synonyms", "path", "reason"),
+    [
+        ('{en: ["!!!"]}', "services[1].synonyms.en[0]", "a synonym needs a word"),
+        ("{en: [" + "a" * 101 + "]}", "services[1].synonyms.en[0]", "at most 100 characters"),
+        ("{en: shave}", "services[1].synonyms.en", "valid list"),
+        ("{en: [12]}", "services[1].synonyms.en[0]", "expected a word"),
+        ("{english: [shave]}", "services[1].synonyms.english.[key]", "should match pattern"),
+        ("{en: [" + ", ".join(["x"] * 51) + "]}", "services[1].synonyms.en", "at most 50"),
+    ],
+)
+def test_synonym_rules(synonyms: str, path: str, reason: str) -> None:
+    text = edit(GOOD, "    name: {en: Hot towel shave}\n", "    name: {en: Hot towel shave}\n"
+                f"    synonyms: {synonyms}\n")  # fmt: skip
+    with pytest.raises(ImportFileError) as caught:
+        parse_import_text(text)
+    assert (caught.value.line, caught.value.path) == (10, path)
+    assert reason in caught.value.reason, str(caught.value)
+
+
+async def test_synonyms_are_stored_and_updated_in_place(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    text = edit(GOOD, "    name: {en: Hot towel shave}\n", "    name: {en: Hot towel shave}\n"
+                "    synonyms: {en: [shave,  wet   shave], ru: [бритьё]}\n")  # fmt: skip
+    await import_text(engine, tmp_path, text)
+    async with session_factory(engine)() as session:
+        directory = await load_directory(session)
+    shave = next(s for s in directory.services.values() if s.key == "shave")
+    haircut = next(s for s in directory.services.values() if s.key == "haircut")
+    assert shave.synonyms == {"en": ("shave", "wet shave"), "ru": ("бритьё",)}
+    assert haircut.synonyms == {}
+
+    again = await import_text(engine, tmp_path, text)
+    assert not again.changed
+    edited = await import_text(engine, tmp_path, text.replace("бритьё", "бритьё, побриться"))
+    assert (edited.services.updated, edited.services.unchanged) == (1, 1)
+    async with session_factory(engine)() as session:
+        fresh = await load_directory(session)  # the catalog version moved with the edit
+    assert fresh is not directory
+    shave = next(s for s in fresh.services.values() if s.key == "shave")
+    assert shave.synonyms["ru"] == ("бритьё", "побриться")
 
 
 def test_demo_file_parses_with_the_expected_shape() -> None:

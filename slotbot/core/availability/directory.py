@@ -8,8 +8,8 @@ version query when nothing changed); busy time is always read fresh.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -49,6 +49,8 @@ class ServiceEntry:
     duration_minutes: int
     price: Decimal | None
     currency: str | None
+    synonyms: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Other words for the service, per language, as the import file gives them."""
 
     def name(self, locale: str) -> str:
         return _localised(self.names, locale, self.key)
@@ -101,9 +103,16 @@ class Directory:
 _cache: weakref.WeakKeyDictionary[object, Directory] = weakref.WeakKeyDictionary()
 
 
+def _service_entry(s: Service) -> ServiceEntry:
+    synonyms = {locale: tuple(words) for locale, words in (s.synonyms or {}).items()}
+    return ServiceEntry(
+        s.id, s.key, dict(s.name), s.duration_minutes, s.price, s.currency, synonyms
+    )
+
+
 async def _load(session: AsyncSession, catalog: catalogs.Catalog) -> Directory:
     services = {
-        s.id: ServiceEntry(s.id, s.key, dict(s.name), s.duration_minutes, s.price, s.currency)
+        s.id: _service_entry(s)
         for s in await session.scalars(
             select(Service).where(Service.is_active.is_(True)).order_by(Service.id)
         )

@@ -213,6 +213,7 @@ async def _upsert_services(
             "price": item.price,
             "currency": item.currency,
             "is_active": item.active,
+            "synonyms": item.synonyms,
         }
         row = existing.get(item.key)
         if row is None:

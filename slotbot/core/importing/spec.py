@@ -22,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from slotbot.core.availability.engine import OverrideKind, local_instant
 from slotbot.core.limits import INT64_MAX, bounded_date, bounded_instant, check_key
 
+SYNONYM_MAX = 100
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -132,6 +133,17 @@ def _timezone(value: object) -> object:
     return value
 
 
+def _synonym(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a word or a few, got {value!r}")
+    value = " ".join(value.split())
+    if not any(c.isalpha() for c in value):
+        raise ValueError(f"a synonym needs a word, got {value!r}")
+    if len(value) > SYNONYM_MAX:
+        raise ValueError(f"a synonym is at most {SYNONYM_MAX} characters, got {len(value)}")
+    return value
+
+
 def _phone(value: object) -> object:
     if isinstance(value, int):
         raise ValueError(f'write the phone number in quotes, e.g. "+{value}"')
@@ -152,6 +164,8 @@ TimeZoneName = Annotated[str, BeforeValidator(_timezone)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")]
 Localized = Annotated[dict[Locale, Text], Field(min_length=1)]
+Synonym = Annotated[str, BeforeValidator(_synonym)]
+Synonyms = dict[Locale, Annotated[list[Synonym], Field(max_length=50)]]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -176,6 +190,8 @@ class ServiceSpec(_Spec):
     price: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=2)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     active: bool = True
+    synonyms: Synonyms = Field(default_factory=dict)
+    """Other words people type for the service, per language (the name is read anyway)."""
 
 
 class ScheduleRowSpec(_Spec):

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -164,6 +165,10 @@ class Service(Base):
     price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     is_active: Mapped[bool] = mapped_column(default=True)
+    synonyms: Mapped[dict[str, list[str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
+    """Other words for the service per language, for typed text (``{"ru": ["стрижку"]}``)."""
 
     specialists: Mapped[list[Specialist]] = relationship(
         secondary=specialist_services, back_populates="services"
