@@ -1,6 +1,6 @@
 """service synonyms: other words people type for a service
 
-Revision ID: 0010
+Revision ID: 0008
 Revises: 0007
 
 ``services.synonyms`` holds the import file's ``synonyms`` per language (a JSON object of
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
