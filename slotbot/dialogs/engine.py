@@ -33,7 +33,7 @@ from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.agenda import AGENDA, REASON, S_BOOKING, S_CANCEL, WEEK
 from slotbot.dialogs.steps.confirm import CONFIRM
-from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE, contact_shared
+from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE, PHONE_PICK, contact_shared
 from slotbot.dialogs.steps.date import DATE
 from slotbot.dialogs.steps.from_chat import REVIEW, out_of_band
 from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM
@@ -67,6 +67,7 @@ STEPS: dict[str, Step] = {
     "contact": CONTACT,
     "name": NAME,
     "phone": PHONE,
+    "phone_pick": PHONE_PICK,
     "confirm": CONFIRM,
     "done": DONE,
     "my": MY_BOOKINGS,

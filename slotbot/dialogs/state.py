@@ -33,6 +33,7 @@ class Flow:
     stars: int = 0  # a rating from a review request's buttons, waiting for its comment
     link: str = ""  # a one-time "Continue in Telegram" deep link being shown
     alternatives: list[str] = field(default_factory=list)  # ISO instants offered instead
+    phones: list[str] = field(default_factory=list)  # E.164 readings of a typed number
     note: str = ""  # one line shown above the next screen
     offered: list[str] = field(default_factory=list)  # the actions the last screen offered
 
@@ -52,7 +53,7 @@ class Flow:
             value = getattr(self, name)
             if value is not None and not isinstance(value, int):
                 raise ValueError(name)
-        if not all(isinstance(a, str) for a in [*self.offered, *self.alternatives]):
+        if not all(isinstance(a, str) for a in [*self.offered, *self.alternatives, *self.phones]):
             raise ValueError("lists")
         self.picked_day()
         self.picked_start()

@@ -24,7 +24,10 @@ from slotbot.core.clients import (
     get_client,
     issue_link_token,
     parse_phone,
+    parse_shared_phone,
+    phone_readings,
     phone_region,
+    phone_region_of,
     redeem_link_token,
     region_of_zone,
     set_contact,
@@ -65,6 +68,46 @@ def test_invalid_phone_numbers_are_refused_with_an_example(text: str) -> None:
         parse_phone(text, "DE")
     with pytest.raises(InvalidInput, match=r"e\.g\. \+49 1512 3456789|too long"):
         parse_phone(text, "DE")
+
+
+@pytest.mark.parametrize(
+    ("shared", "e164", "country"),
+    [("4915123005001", "+4915123005001", "DE"), ("+49 1512 3005001", "+4915123005001", "DE"),
+     ("79161234567", "+79161234567", "RU"), ("+7 916 123-45-67", "+79161234567", "RU"),
+     ("12025550123", "+12025550123", "US"), ("+1 (202) 555-0123", "+12025550123", "US")],
+)  # fmt: skip
+def test_a_shared_contact_is_international_with_or_without_plus(
+    shared: str, e164: str, country: str
+) -> None:
+    """Issue 14.1: Telegram's 4915123005001 was read as a German national number."""
+    assert parse_shared_phone(shared) == e164
+    assert phone_region_of(e164) == country
+    for bad in ("", "0151 23456789", "12", "1" * 40):
+        with pytest.raises(InvalidContact):
+            parse_shared_phone(bad)
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "readings"),
+    [
+        ("4915123456789", "DE", ["+494915123456789", "+4915123456789"]),
+        ("8 (999) 123 45 67", "DE", ["+4989991234567", "+79991234567"]),
+        ("79161234567", "DE", ["+4979161234567", "+79161234567"]),
+        ("8 (999) 123 45 67", "RU", ["+79991234567"]),
+        ("4915123456789", "RU", ["+4915123456789"]),
+        ("0151 2345 6789", "DE", ["+4915123456789"]),
+        ("+49 151 23456789", "RU", ["+4915123456789"]),
+        ("0049 151 23456789", "DE", ["+4915123456789"]),
+        ("12025550123", "DE", ["+12025550123"]),
+    ],
+)
+def test_a_typed_number_gives_every_valid_reading(
+    typed: str, region: str, readings: list[str]
+) -> None:
+    """Issue 14.1: a number valid both as national and as international is not guessed."""
+    assert phone_readings(typed, region) == readings
+    with pytest.raises(InvalidContact, match="not a phone number"):
+        phone_readings("call me", region)
 
 
 @pytest.mark.parametrize(
