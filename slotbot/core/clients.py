@@ -5,17 +5,15 @@ A Telegram user is one client (by ``telegram_user_id``), a widget session anothe
 (the identity ``staff:<E.164>``, which no widget session can take: session ids have no
 ``+``). Beyond that, a phone number or e-mail address is contact data stored on that client
 only: two clients may share a phone, and typing a number in a chat never reaches into
-anyone else's record. A person who uses two
-channels links them with a one-time token (:func:`issue_link_token`,
-:func:`redeem_link_token`).
+anyone else's record. Clients are never merged: "Continue in Telegram" hands a web
+visitor's bookings over to a Telegram account (:mod:`slotbot.core.handover`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -47,7 +45,6 @@ from slotbot.core.storage.models import (
 )
 
 DEFAULT_REGION = "DE"
-LINK_TOKEN_TTL = timedelta(days=1)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WEB_SESSION = re.compile(rf"^[A-Za-z0-9_.:-]{{1,{WEB_SESSION_ID_MAX}}}$")
 
@@ -360,56 +357,13 @@ async def get_client(engine: AsyncEngine, client_id: int) -> Client | None:
         return await session.get(Client, client_id)
 
 
-# --- linking two channels of one person -------------------------------------------------
+# --- one-time tokens ------------------------------------------------------------------
 
 
 def token_hash(token: str) -> str:
     """What is stored of a one-time token: its SHA-256 (a token over 64 characters, which
     none is, hashes to nothing stored)."""
     return hashlib.sha256(token.encode()).hexdigest() if len(token) <= 64 else ""
-
-
-async def issue_link_token(
-    engine: AsyncEngine, *, client_id: int, now: datetime, ttl: timedelta = LINK_TOKEN_TTL
-) -> str:
-    """A one-time token that links another channel to this client, valid for ``ttl``.
-
-    43 characters of ``[A-Za-z0-9_-]`` (256 random bits), so it fits a Telegram
-    ``/start`` deep-link payload (at most 64). Only its SHA-256 is stored.
-    """
-    token = secrets.token_urlsafe(32)
-    async with writer(engine) as session:
-        if await session.get(Client, client_id) is None:
-            raise ClientNotFound(f"no client #{client_id}")
-        session.add(LinkToken(token_hash=token_hash(token), client_id=client_id,
-                              expires_at=now + ttl, created_at=now))  # fmt: skip
-    return token
-
-
-async def redeem_link_token(
-    engine: AsyncEngine, *, token: str, telegram_user_id: int, chat_id: int, now: datetime
-) -> Client:
-    """Attach this Telegram account to the client the token was issued to, once.
-
-    A separate client the Telegram account already had is merged in, in the same
-    transaction: its bookings move over, contact details the token's client lacks are
-    kept, and the old row is deleted. Raises a :class:`LinkTokenRefused` when the token
-    is unknown, used or expired.
-    """
-    async with writer(engine) as session:
-        client_id = await spend_token(session, LinkToken, LinkToken.client_id, token, now)
-        client = await session.get(Client, client_id, with_for_update=True)
-        assert client is not None
-        other = await session.scalar(
-            select(Client).where(
-                Client.telegram_user_id == telegram_user_id, Client.id != client_id
-            )
-        )
-        if other is not None:
-            await _merge(session, source=other, into=client)
-        client.telegram_user_id = telegram_user_id
-        client.telegram_chat_id = chat_id
-        return client
 
 
 async def spend_token(
@@ -436,16 +390,3 @@ async def spend_token(
     if found.used_at is not None:
         raise LinkTokenUsed("this link was used already; ask for a new one")
     raise LinkTokenExpired("this link has expired; ask for a new one")
-
-
-async def _merge(session: AsyncSession, *, source: Client, into: Client) -> None:
-    """Move ``source``'s bookings to ``into``, fill ``into``'s blanks, delete ``source``."""
-    await session.execute(
-        update(Booking).where(Booking.client_id == source.id).values(client_id=into.id)
-    )
-    into.name = into.name or source.name
-    into.phone = into.phone or source.phone
-    into.email = into.email or source.email
-    await session.execute(delete(Client).where(Client.id == source.id))
-    session.expunge(source)
-    await session.flush()

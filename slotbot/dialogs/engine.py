@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from slotbot.core import booking
 from slotbot.core.availability.directory import Directory, load_directory
 from slotbot.core.booking.service import BookingRefused
-from slotbot.core.clients import LinkTokenRefused, issue_link_token, set_contact
+from slotbot.core.clients import LinkTokenRefused, set_contact
+from slotbot.core.handover import issue_link_token
 from slotbot.core.specialists import LINK_PREFIX, redeem_specialist_link
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
@@ -27,7 +28,7 @@ from slotbot.dialogs.actions import decode
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor
 from slotbot.dialogs.i18n import pick_locale, texts
-from slotbot.dialogs.identity import client_for, linked_client
+from slotbot.dialogs.identity import client_for
 from slotbot.dialogs.screens import Reply, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
@@ -36,6 +37,7 @@ from slotbot.dialogs.steps.confirm import CONFIRM
 from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE, PHONE_PICK, contact_shared
 from slotbot.dialogs.steps.date import DATE
 from slotbot.dialogs.steps.from_chat import REVIEW, out_of_band
+from slotbot.dialogs.steps.handover import HANDOVER, open_handover
 from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM
 from slotbot.dialogs.steps.my_bookings import BOOKING, CANCEL, DONE, MY_BOOKINGS
 from slotbot.dialogs.steps.picking import TAKEN
@@ -73,6 +75,7 @@ STEPS: dict[str, Step] = {
     "my": MY_BOOKINGS,
     "booking": BOOKING,
     "cancel": CANCEL,
+    "handover": HANDOVER,
     # the specialist's side
     "telegram": TELEGRAM,
     "review": REVIEW,
@@ -171,14 +174,6 @@ class Dialogs:
         link_note = ""
         if isinstance(event, Start) and event.payload.startswith(LINK_PREFIX):
             link_note = await self._link_specialist(visitor, event.payload, now, locale)
-        elif isinstance(event, Start) and event.payload and event.command == "start":
-            linked = await linked_client(self.engine, visitor, event.payload, now)
-            _ = texts(locale).gettext
-            if linked is not None:
-                client_id = linked.id
-                link_note = _("Welcome! Your bookings from our website are here too.")
-            else:
-                link_note = _("This link has expired or was already used.")
         if not isinstance(client_id, int):
             client = await client_for(self.engine, visitor, locale)
             client_id = client.id
@@ -218,6 +213,8 @@ class Dialogs:
             self._specialist_command(ctx, flow, event)
         elif isinstance(event, Start):
             flow.start_over(COMMANDS.get(event.command, "menu"))
+            if event.payload and event.command == "start":
+                await open_handover(ctx, flow, event.payload)
         elif isinstance(event, Press):
             action = decode(event.action)
             if action is not None and action.version == 0:  # a notification's button

@@ -32,6 +32,8 @@ class Flow:
     span_last: str = ""  # ISO date (or instant for a block) where it ends
     stars: int = 0  # a rating from a review request's buttons, waiting for its comment
     link: str = ""  # a one-time "Continue in Telegram" deep link being shown
+    handover: str = ""  # the hash of a "Continue in Telegram" link opened here, to answer
+    handover_bookings: list[int] = field(default_factory=list)  # what that link offered
     alternatives: list[str] = field(default_factory=list)  # ISO instants offered instead
     phones: list[str] = field(default_factory=list)  # E.164 readings of a typed number
     note: str = ""  # one line shown above the next screen
@@ -54,6 +56,8 @@ class Flow:
             if value is not None and not isinstance(value, int):
                 raise ValueError(name)
         if not all(isinstance(a, str) for a in [*self.offered, *self.alternatives, *self.phones]):
+            raise ValueError("lists")
+        if not all(isinstance(b, int) for b in self.handover_bookings):
             raise ValueError("lists")
         self.picked_day()
         self.picked_start()

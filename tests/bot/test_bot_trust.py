@@ -12,11 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.demo import DEMO_FILE
 from slotbot.core.importing.importer import import_file
+from slotbot.core.notify import chat_actions
 from slotbot.core.storage.db import session_factory
-from slotbot.core.storage.models import Client
+from slotbot.core.storage.models import Booking, Client
+from slotbot.dialogs.actions import encode
 from slotbot.dialogs.engine import Dialogs
+from slotbot.dialogs.events import Visitor
 from tests.bot.botapi import BotApi
 from tests.bot.conftest import Run
+from tests.dialogs.chat import Chat, plain
 
 #: Tuesday 2026-12-01, 09:00 in Berlin.
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -67,3 +71,51 @@ async def test_a_new_user_who_shares_a_contact_finds_their_own_number(
         await tap(botapi, 801, "✅")
         assert says(botapi, 801).startswith("You are booked")
     assert await phone_of(engine, 801) == e164
+
+
+async def test_a_link_sent_to_a_telegram_user_never_opens_their_bookings_to_the_web(
+    botapi: BotApi, run_bot: Run, clinic: Dialogs, engine: AsyncEngine
+) -> None:
+    """Issue 14.2 end to end: the attacker's widget session makes a link and the victim
+    opens it in Telegram and accepts; the web session gets nothing of the victim's."""
+    web = Chat(clinic, Visitor("web", "attacker", language="en"), now=NOW)
+    await web.start()
+    for label in ("Beard trim", "Boris Klein", "3"):
+        await web.press(label)
+    await web.press(web.labels()[0])
+    await web.type("Mallory")
+    await web.type("+49 151 22220002")
+    await web.press("✅")
+    await web.start()
+    await web.press("Continue in Telegram")
+    token = web.button("Open Telegram").url.split("start=", 1)[1]
+    botapi.person(901, first_name="Vera", language_code="en")
+    async with run_bot(clinic):
+        await botapi.send_text(901, "/start")
+        for label in ("GP consultation", "Dr. Klaus Weber", "2", "9:00 AM"):
+            await tap(botapi, 901, label)
+        await botapi.send_contact(901, "4915199990001")
+        await tap(botapi, 901, "✅")
+        await botapi.send_text(901, f"/start {token}")
+        assert says(botapi, 901).startswith("This link brings 1 booking from the website:")
+        assert "Beard trim with Boris Klein on Thursday, December 3, 2026" in says(botapi, 901)
+        await tap(botapi, 901, "Take it")
+        assert says(botapi, 901).startswith("Done: 1 booking from the website is now here.")
+        assert "GP consultation" in says(botapi, 901) + str(botapi.screen(901).buttons())
+        await botapi.send_text(901, f"/start {token}")  # a second time: spent
+        assert botapi.last(901).text.startswith("This link has expired or was already used.")
+    async with session_factory(engine)() as session:
+        victim = await session.scalar(select(Client).where(Client.telegram_user_id == 901))
+        assert victim is not None and victim.phone == "+4915199990001"
+        owned = select(Booking.id).where(Booking.client_id == victim.id)
+        theirs = list(await session.scalars(owned))
+    assert len(theirs) == 2
+    await web.start("my")
+    assert web.text.startswith("You have no upcoming bookings.")
+    version = int(web.screen.buttons[0][0].action.split(".")[0], 36)  # type: ignore[union-attr]
+    for booking_id in theirs:
+        for action in (encode(version, "bk", booking_id), chat_actions.cancel(booking_id),
+                       chat_actions.reschedule(booking_id)):  # fmt: skip
+            await web.press_action(action)
+            assert "GP consultation" not in web.text and "Beard trim" not in web.text
+    assert all("1519 9990001" not in plain(r.screens[0].text) for r in web.history)

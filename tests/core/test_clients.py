@@ -1,41 +1,33 @@
-"""Clients by channel, contact details, phone numbers and link tokens (issue 6.5, 6.6)."""
+"""Clients by channel, contact details and phone numbers (issues 6.5, 14.1)."""
 
 from __future__ import annotations
 
 import asyncio
-import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core import booking as bookings
 from slotbot.core.clients import (
     ClientNotFound,
     InvalidContact,
-    LinkTokenExpired,
-    LinkTokenUsed,
-    UnknownLinkToken,
     client_for_staff,
     client_for_telegram,
     client_for_web,
     discard_unused_staff_client,
     get_client,
-    issue_link_token,
     parse_phone,
     parse_shared_phone,
     phone_readings,
     phone_region,
     phone_region_of,
-    redeem_link_token,
     region_of_zone,
     set_contact,
 )
 from slotbot.core.limits import InvalidInput
 from slotbot.core.storage.db import session_factory, writer
-from slotbot.core.storage.models import Booking, BusinessSetting, Client, LinkToken
-from tests.core.shop import NOW, TOMORROW, at, build_shop
+from slotbot.core.storage.models import BusinessSetting, Client
+from tests.core.shop import build_shop
 
 PHONE = "+4915123456789"
 
@@ -213,82 +205,7 @@ async def test_set_contact_validates_and_needs_a_client(engine: AsyncEngine) -> 
     assert await get_client(engine, client.id + 100) is None
 
 
-# --- link tokens ------------------------------------------------------------------------
-
-
-async def test_a_link_token_attaches_telegram_to_the_web_client_once(engine: AsyncEngine) -> None:
-    web = await client_for_web(engine, session_id="w", locale="en")
-    token = await issue_link_token(engine, client_id=web.id, now=NOW)
-    assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token)
-    linked = await redeem_link_token(
-        engine, token=token, telegram_user_id=9, chat_id=90, now=NOW + timedelta(hours=1)
-    )
-    assert (linked.id, linked.telegram_user_id, linked.telegram_chat_id) == (web.id, 9, 90)
-    again = await client_for_telegram(engine, user_id=9, chat_id=91, name=None, locale="en")
-    assert again.id == web.id
-    with pytest.raises(LinkTokenUsed, match="used already"):
-        await redeem_link_token(engine, token=token, telegram_user_id=9, chat_id=90, now=NOW)
-    async with session_factory(engine)() as session:
-        stored = await session.scalar(select(LinkToken.token_hash))
-    assert stored is not None and token not in stored
-
-
-async def test_expired_and_unknown_tokens_are_refused(engine: AsyncEngine) -> None:
-    web = await client_for_web(engine, session_id="w", locale="en")
-    token = await issue_link_token(engine, client_id=web.id, now=NOW, ttl=timedelta(minutes=5))
-    with pytest.raises(LinkTokenExpired, match="expired"):
-        await redeem_link_token(
-            engine, token=token, telegram_user_id=9, chat_id=9, now=NOW + timedelta(minutes=5)
-        )
-    for bad in ("nope", "x" * 500):
-        with pytest.raises(UnknownLinkToken, match="not valid"):
-            await redeem_link_token(engine, token=bad, telegram_user_id=9, chat_id=9, now=NOW)
-    with pytest.raises(ClientNotFound):
-        await issue_link_token(engine, client_id=web.id + 100, now=NOW)
-    assert (await get_client(engine, web.id)).telegram_user_id is None  # type: ignore[union-attr]
-
-
-async def test_linking_merges_an_existing_telegram_client(engine: AsyncEngine) -> None:
-    shop = await build_shop(engine)
-    web = await client_for_web(engine, session_id="w", locale="en")
-    await set_contact(engine, client_id=web.id, name="Web Name")
-    chat = await client_for_telegram(engine, user_id=9, chat_id=90, name="Tg", locale="en")
-    await set_contact(engine, client_id=chat.id, phone=PHONE)
-    held = await bookings.hold(
-        engine, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, 10),
-        client_id=chat.id, channel="telegram", now=NOW,
-    )  # fmt: skip
-    await bookings.confirm(engine, booking_id=held.id, now=NOW)
-    token = await issue_link_token(engine, client_id=web.id, now=NOW)
-
-    linked = await redeem_link_token(engine, token=token, telegram_user_id=9, chat_id=91, now=NOW)
-
-    assert (linked.id, linked.name, linked.phone, linked.telegram_chat_id) == (
-        web.id, "Web Name", PHONE, 91,
-    )  # fmt: skip
-    assert await get_client(engine, chat.id) is None
-    async with session_factory(engine)() as session:
-        assert await session.scalar(select(Booking.client_id)) == web.id
-    assert (await client_for_telegram(engine, user_id=9, chat_id=91, name=None, locale="en")).id
-    assert await count_clients(engine) == 1
-
-
-async def test_two_redeems_at_once_one_wins(engine: AsyncEngine) -> None:
-    web = await client_for_web(engine, session_id="w", locale="en")
-    token = await issue_link_token(engine, client_id=web.id, now=NOW)
-    results = await asyncio.gather(
-        *(
-            redeem_link_token(engine, token=token, telegram_user_id=user, chat_id=user, now=NOW)
-            for user in (1, 2)
-        ),
-        return_exceptions=True,
-    )
-    won = [r for r in results if isinstance(r, Client)]
-    lost = [r for r in results if isinstance(r, BaseException)]
-    assert len(won) == 1 and len(lost) == 1
-    assert isinstance(lost[0], LinkTokenUsed)
-    final = await get_client(engine, web.id)
-    assert final is not None and final.telegram_user_id == won[0].telegram_user_id
+# --- staff clients ----------------------------------------------------------------------
 
 
 async def test_staff_find_or_create_by_phone_makes_one_client_under_concurrency(

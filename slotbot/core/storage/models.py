@@ -358,8 +358,9 @@ class Notification(Base):
 
 
 class LinkToken(Base):
-    """A one-time proof that whoever redeems it also holds the client it was issued to:
-    how a web client's Telegram account is linked (``clients.redeem_link_token``)."""
+    """A "Continue in Telegram" link: it hands the web client's bookings over to the
+    Telegram account that opens it first (``opened_by``), once it accepts
+    (``core.handover``). ``used_at`` is set when that account accepts or declines."""
 
     __tablename__ = "link_tokens"
 
@@ -369,6 +370,8 @@ class LinkToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the Telegram user id of the first account that opened the link: the only one it serves
+    opened_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class SpecialistLinkToken(Base):
