@@ -34,12 +34,13 @@ from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.agenda import AGENDA, REASON, S_BOOKING, S_CANCEL, WEEK
 from slotbot.dialogs.steps.confirm import CONFIRM
-from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE, PHONE_PICK, contact_shared
+from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE
 from slotbot.dialogs.steps.date import DATE
 from slotbot.dialogs.steps.from_chat import REVIEW, out_of_band
 from slotbot.dialogs.steps.handover import HANDOVER, open_handover
 from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM
 from slotbot.dialogs.steps.my_bookings import BOOKING, CANCEL, DONE, MY_BOOKINGS
+from slotbot.dialogs.steps.phone import PHONE_CODE, PHONE_PICK, contact_shared
 from slotbot.dialogs.steps.picking import TAKEN
 from slotbot.dialogs.steps.specialist import SPECIALIST, SUBSTITUTES
 from slotbot.dialogs.steps.time import TIME
@@ -70,6 +71,7 @@ STEPS: dict[str, Step] = {
     "name": NAME,
     "phone": PHONE,
     "phone_pick": PHONE_PICK,
+    "phone_code": PHONE_CODE,
     "confirm": CONFIRM,
     "done": DONE,
     "my": MY_BOOKINGS,
@@ -129,11 +131,14 @@ class Dialogs:
         *,
         clock: Callable[[], datetime] = _utcnow,
         telegram_username: str = "",
+        sms_ready: bool = False,
     ) -> None:
         self.engine = engine
         self.clock = clock
         #: The bot's @username once known: web visitors are offered "Continue in Telegram".
         self.telegram_username = telegram_username
+        #: Whether SMS can be sent: the widget's phone codes (``verify_web_phone``) need it.
+        self.sms_ready = sms_ready
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
@@ -185,7 +190,7 @@ class Dialogs:
             ctx = Context(
                 self.engine, session, now, visitor, client_id, locale, loaded.version + 1,
                 directory, specialist_id=_specialist_of(visitor, directory),
-                telegram_username=self.telegram_username,
+                telegram_username=self.telegram_username, sms_ready=self.sms_ready,
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
             flow.note = link_note or flow.note

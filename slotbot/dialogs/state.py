@@ -36,6 +36,7 @@ class Flow:
     handover_bookings: list[int] = field(default_factory=list)  # what that link offered
     alternatives: list[str] = field(default_factory=list)  # ISO instants offered instead
     phones: list[str] = field(default_factory=list)  # E.164 readings of a typed number
+    code_phone: str = ""  # the number an SMS code was sent to, awaiting it (never the code)
     note: str = ""  # one line shown above the next screen
     offered: list[str] = field(default_factory=list)  # the actions the last screen offered
 

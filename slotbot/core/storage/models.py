@@ -374,6 +374,28 @@ class LinkToken(Base):
     opened_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class PhoneCode(Base):
+    """A phone number a widget client confirms with an SMS code (``core.phone_codes``):
+    only a keyed hash of the code is kept, with its expiry and the tries and sends used."""
+
+    __tablename__ = "phone_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), default="")  # HMAC-SHA256, hex
+    salt: Mapped[str] = mapped_column(String(32), default="")
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # wrong tries of this code
+    sends: Mapped[int] = mapped_column(Integer, default=0)  # codes sent since window_start
+    window_start: Mapped[datetime]
+    last_sent_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("client_id", "phone"),)
+
+
 class SpecialistLinkToken(Base):
     """A one-time deep link that lets a specialist link their Telegram account
     (``slotbot specialist-link KEY``; ``slotbot.core.specialists``)."""
