@@ -4,6 +4,7 @@ per widget client, bookings per typed phone number a day, also under concurrency
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
 from slotbot.core.clients import client_for_web
+from slotbot.core.demo import DEMO_FILE
+from slotbot.core.importing.format import ImportFileError
+from slotbot.core.importing.importer import import_file
 from slotbot.core.storage.db import session_factory, writer
 from slotbot.core.storage.models import Booking, BookingStatus, BusinessSetting, Client
-from slotbot.core.web_limits import QuotaReached, WebLimits, hold_guard, store_web_phone
+from slotbot.core.web_limits import (
+    QuotaReached,
+    WebLimits,
+    hold_guard,
+    store_web_phone,
+    web_limits,
+)
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Visitor
 from tests.core.overlaps import assert_no_overlapping_live_bookings
@@ -182,3 +192,21 @@ async def test_holds_placed_at_once_never_pass_the_clients_limit(engine: AsyncEn
     assert sum(isinstance(r, Booking) for r in results) == 2
     assert await count(engine, BookingStatus.HELD) == 2
     await assert_no_overlapping_live_bookings(engine)
+
+
+async def test_the_limits_come_from_the_import_files_settings(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    text = DEMO_FILE.read_text(encoding="utf-8").replace(
+        "settings: {min_notice_minutes: 30, horizon_days: 60, hold_minutes: 10}",
+        "settings: {min_notice_minutes: 30, max_upcoming_per_client: 5,"
+        " max_bookings_per_phone_per_day: 2, verify_web_phone: true}",
+    )
+    (tmp_path / "shop.yaml").write_text(text, encoding="utf-8")
+    await import_file(engine, tmp_path / "shop.yaml")
+    async with session_factory(engine)() as session:
+        assert await web_limits(session) == WebLimits(5, 2, True)
+    bad = text.replace("max_upcoming_per_client: 5", "max_upcoming_per_client: 0")
+    (tmp_path / "bad.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ImportFileError, match="max_upcoming_per_client"):
+        await import_file(engine, tmp_path / "bad.yaml")
