@@ -23,11 +23,11 @@ from slotbot.core.storage.models import (
 )
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Visitor
-from tests.core.notify.conftest import ChatRecorder, close_dispatchers, make_dispatcher, sms, smtp
+from tests.core.notify.conftest import OPEN, ChatRecorder, make_dispatcher, sms, smtp
 from tests.core.notify.standins import SmsStandIn, SmtpStandIn
 from tests.dialogs.chat import Chat, load_demo
 
-__all__ = ["close_dispatchers", "sms", "smtp"]  # fixtures shared with tests/core/notify
+__all__ = ["sms", "smtp"]  # fixtures shared with tests/core/notify
 
 PHONE, E164 = "+49 151 23456789", "+4915123456789"
 OTHER, OTHER_E164 = "+49 151 98765432", "+4915198765432"
@@ -42,8 +42,14 @@ async def demo(engine: AsyncEngine) -> AsyncEngine:
 
 
 @pytest.fixture
-def dispatcher(engine: AsyncEngine, smtp: SmtpStandIn, sms: SmsStandIn) -> Dispatcher:
-    return make_dispatcher(engine, smtp, sms, ChatRecorder())
+async def dispatcher(
+    engine: AsyncEngine, smtp: SmtpStandIn, sms: SmsStandIn
+) -> AsyncIterator[Dispatcher]:
+    """The stand-ins' dispatcher, closed in this test's own event loop."""
+    made = make_dispatcher(engine, smtp, sms, ChatRecorder())
+    OPEN.remove(made)  # tests/core/notify's fixture closes those it keeps in its own loop
+    yield made
+    await made.aclose()
 
 
 @pytest.fixture
