@@ -119,6 +119,10 @@ class Texts:
             return format_unit(hours, "duration-hour", length="short", locale=self.babel)
         return format_unit(minutes, "duration-minute", length="short", locale=self.babel)
 
+    def country(self, region: str) -> str:
+        """A country's name from its ISO 3166 code: ``Germany`` / ``Германия``."""
+        return str(self.babel.territories.get(region, region))
+
     def price(self, amount: Decimal | None, currency: str | None) -> str:
         """``€30.00`` / ``30,00 €``; empty when the service has no price."""
         if amount is None or not currency:

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from slotbot.core import booking
 from slotbot.core.availability.directory import Directory, load_directory
 from slotbot.core.booking.service import BookingRefused
-from slotbot.core.clients import LinkTokenRefused, issue_link_token, set_contact
+from slotbot.core.clients import LinkTokenRefused, set_contact
+from slotbot.core.handover import issue_link_token
 from slotbot.core.specialists import LINK_PREFIX, redeem_specialist_link
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
@@ -27,17 +28,19 @@ from slotbot.dialogs.actions import decode
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor
 from slotbot.dialogs.i18n import pick_locale, texts
-from slotbot.dialogs.identity import client_for, linked_client
+from slotbot.dialogs.identity import client_for
 from slotbot.dialogs.screens import Reply, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.agenda import AGENDA, REASON, S_BOOKING, S_CANCEL, WEEK
 from slotbot.dialogs.steps.confirm import CONFIRM
-from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE, contact_shared
+from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE
 from slotbot.dialogs.steps.date import DATE
 from slotbot.dialogs.steps.from_chat import REVIEW, out_of_band
+from slotbot.dialogs.steps.handover import HANDOVER, open_handover
 from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM
 from slotbot.dialogs.steps.my_bookings import BOOKING, CANCEL, DONE, MY_BOOKINGS
+from slotbot.dialogs.steps.phone import PHONE_CODE, PHONE_PICK, contact_shared
 from slotbot.dialogs.steps.picking import TAKEN
 from slotbot.dialogs.steps.specialist import SPECIALIST, SUBSTITUTES
 from slotbot.dialogs.steps.time import TIME
@@ -67,11 +70,14 @@ STEPS: dict[str, Step] = {
     "contact": CONTACT,
     "name": NAME,
     "phone": PHONE,
+    "phone_pick": PHONE_PICK,
+    "phone_code": PHONE_CODE,
     "confirm": CONFIRM,
     "done": DONE,
     "my": MY_BOOKINGS,
     "booking": BOOKING,
     "cancel": CANCEL,
+    "handover": HANDOVER,
     # the specialist's side
     "telegram": TELEGRAM,
     "review": REVIEW,
@@ -125,11 +131,14 @@ class Dialogs:
         *,
         clock: Callable[[], datetime] = _utcnow,
         telegram_username: str = "",
+        sms_ready: bool = False,
     ) -> None:
         self.engine = engine
         self.clock = clock
         #: The bot's @username once known: web visitors are offered "Continue in Telegram".
         self.telegram_username = telegram_username
+        #: Whether SMS can be sent: the widget's phone codes (``verify_web_phone``) need it.
+        self.sms_ready = sms_ready
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
@@ -170,14 +179,6 @@ class Dialogs:
         link_note = ""
         if isinstance(event, Start) and event.payload.startswith(LINK_PREFIX):
             link_note = await self._link_specialist(visitor, event.payload, now, locale)
-        elif isinstance(event, Start) and event.payload and event.command == "start":
-            linked = await linked_client(self.engine, visitor, event.payload, now)
-            _ = texts(locale).gettext
-            if linked is not None:
-                client_id = linked.id
-                link_note = _("Welcome! Your bookings from our website are here too.")
-            else:
-                link_note = _("This link has expired or was already used.")
         if not isinstance(client_id, int):
             client = await client_for(self.engine, visitor, locale)
             client_id = client.id
@@ -189,7 +190,7 @@ class Dialogs:
             ctx = Context(
                 self.engine, session, now, visitor, client_id, locale, loaded.version + 1,
                 directory, specialist_id=_specialist_of(visitor, directory),
-                telegram_username=self.telegram_username,
+                telegram_username=self.telegram_username, sms_ready=self.sms_ready,
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
             flow.note = link_note or flow.note
@@ -217,6 +218,8 @@ class Dialogs:
             self._specialist_command(ctx, flow, event)
         elif isinstance(event, Start):
             flow.start_over(COMMANDS.get(event.command, "menu"))
+            if event.payload and event.command == "start":
+                await open_handover(ctx, flow, event.payload)
         elif isinstance(event, Press):
             action = decode(event.action)
             if action is not None and action.version == 0:  # a notification's button

@@ -32,7 +32,11 @@ class Flow:
     span_last: str = ""  # ISO date (or instant for a block) where it ends
     stars: int = 0  # a rating from a review request's buttons, waiting for its comment
     link: str = ""  # a one-time "Continue in Telegram" deep link being shown
+    handover: str = ""  # the hash of a "Continue in Telegram" link opened here, to answer
+    handover_bookings: list[int] = field(default_factory=list)  # what that link offered
     alternatives: list[str] = field(default_factory=list)  # ISO instants offered instead
+    phones: list[str] = field(default_factory=list)  # E.164 readings of a typed number
+    code_phone: str = ""  # the number an SMS code was sent to, awaiting it (never the code)
     note: str = ""  # one line shown above the next screen
     offered: list[str] = field(default_factory=list)  # the actions the last screen offered
 
@@ -52,7 +56,9 @@ class Flow:
             value = getattr(self, name)
             if value is not None and not isinstance(value, int):
                 raise ValueError(name)
-        if not all(isinstance(a, str) for a in [*self.offered, *self.alternatives]):
+        if not all(isinstance(a, str) for a in [*self.offered, *self.alternatives, *self.phones]):
+            raise ValueError("lists")
+        if not all(isinstance(b, int) for b in self.handover_bookings):
             raise ValueError("lists")
         self.picked_day()
         self.picked_start()

@@ -56,7 +56,9 @@ def create_app(
             raise
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
-        app.state.dialogs = Dialogs(engine, **({"clock": clock} if clock else {}))
+        app.state.dialogs = Dialogs(
+            engine, sms_ready=bool(settings.sms_api_url), **({"clock": clock} if clock else {})
+        )
         outbox = AsyncExitStack()  # the dispatcher's senders, closed after the scheduler
         dispatcher = (
             await outbox.enter_async_context(dispatching(engine, settings)) if jobs else None

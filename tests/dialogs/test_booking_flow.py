@@ -313,7 +313,7 @@ async def test_typed_text_where_buttons_are_expected_gets_a_hint(demo: AsyncEngi
     assert "do not need a phone number" in chat.text
 
 
-async def test_continue_in_telegram_links_the_web_client_once(demo: AsyncEngine) -> None:
+async def test_continue_in_telegram_brings_the_web_bookings_once(demo: AsyncEngine) -> None:
     dialogs = Dialogs(demo, telegram_username="slotbot_test_bot")
     web = Chat(dialogs, Visitor("web", "visitor-session-1", language="en"))
     await web.start()
@@ -333,9 +333,10 @@ async def test_continue_in_telegram_links_the_web_client_once(demo: AsyncEngine)
     telegram = Chat(dialogs, Visitor("telegram", "3001", chat_id=3001, name="Jane"))
     assert "Continue in Telegram" not in (await telegram.start()).screens[0].text
     await telegram.send(Start("start", payload=token))
-    assert telegram.text.startswith("Welcome! Your bookings from our website are here too.")
+    assert telegram.text.startswith("This link brings 1 booking from the website:")
     assert "Continue in Telegram" not in telegram.labels()
-    await telegram.start("my")
+    await telegram.press("Take it")
+    assert telegram.text.startswith("Done: 1 booking from the website is now here.")
     assert "Your upcoming bookings:" in telegram.text and "Haircut" in telegram.labels()[0]
     again = Chat.new(demo, "3002")
     await again.send(Start("start", payload=token))

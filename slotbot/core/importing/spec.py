@@ -181,6 +181,10 @@ class SettingsSpec(_Spec):
     horizon_days: int | None = Field(default=None, ge=1, le=366)
     hold_minutes: int | None = Field(default=None, ge=1, le=120)
     substitute_after_days: int | None = Field(default=None, ge=0, le=366)
+    # anonymous widget clients (core.web_limits)
+    max_upcoming_per_client: int | None = Field(default=None, ge=1, le=100)
+    max_bookings_per_phone_per_day: int | None = Field(default=None, ge=1, le=100)
+    verify_web_phone: bool | None = None
 
 
 class ServiceSpec(_Spec):

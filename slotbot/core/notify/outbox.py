@@ -47,6 +47,7 @@ class Kind(enum.StrEnum):
     CANCELLED_BY_CLIENT = "cancelled_by_client"
     CANCELLED_BY_SPECIALIST = "cancelled_by_specialist"
     CANCELLED_BY_STAFF = "cancelled_by_staff"
+    PHONE_CODE = "phone_code"  # an SMS code confirming a number (core.phone_codes), no booking
 
 
 #: Kinds that speak of a booking's future; a cancelled or moved booking withdraws them.

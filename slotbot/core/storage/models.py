@@ -363,8 +363,9 @@ class Notification(Base):
 
 
 class LinkToken(Base):
-    """A one-time proof that whoever redeems it also holds the client it was issued to:
-    how a web client's Telegram account is linked (``clients.redeem_link_token``)."""
+    """A "Continue in Telegram" link: it hands the web client's bookings over to the
+    Telegram account that opens it first (``opened_by``), once it accepts
+    (``core.handover``). ``used_at`` is set when that account accepts or declines."""
 
     __tablename__ = "link_tokens"
 
@@ -374,6 +375,30 @@ class LinkToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the Telegram user id of the first account that opened the link: the only one it serves
+    opened_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class PhoneCode(Base):
+    """A phone number a widget client confirms with an SMS code (``core.phone_codes``):
+    only a keyed hash of the code is kept, with its expiry and the tries and sends used."""
+
+    __tablename__ = "phone_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), default="")  # HMAC-SHA256, hex
+    salt: Mapped[str] = mapped_column(String(32), default="")
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # wrong tries of this code
+    sends: Mapped[int] = mapped_column(Integer, default=0)  # codes sent since window_start
+    window_start: Mapped[datetime]
+    last_sent_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("client_id", "phone"),)
 
 
 class SpecialistLinkToken(Base):

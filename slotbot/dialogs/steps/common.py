@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slotbot.core.availability.directory import ServiceEntry, next_slots
 from slotbot.core.availability.engine import Slot
+from slotbot.core.web_limits import Limit, QuotaReached
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.state import Flow
 
-__all__ = ["chosen_ids", "service_line", "soonest", "specialist_line"]
+__all__ = ["chosen_ids", "limit_line", "service_line", "soonest", "specialist_line"]
 
 
 def service_line(ctx: Context, service: ServiceEntry) -> str:
@@ -45,3 +46,23 @@ async def soonest(ctx: Context, flow: Flow) -> Slot | None:
     firsts = await next_slots(ctx.session, ctx.directory, flow.service, now=ctx.now)
     found = [s for sid, s in firsts.items() if sid in ids and s is not None]
     return min(found, key=lambda s: s.start) if found else None
+
+
+def limit_line(ctx: Context, reached: QuotaReached) -> str:
+    """One sentence for a widget client's limit."""
+    t = ctx.texts
+    if reached.limit == Limit.UPCOMING:
+        return t.ngettext(
+            "You already have {count} upcoming booking, the most we take online from one "
+            "visitor. Cancel one under My bookings, or call us.",
+            "You already have {count} upcoming bookings, the most we take online from one "
+            "visitor. Cancel one under My bookings, or call us.",
+            reached.count,
+        ).format(count=reached.count)
+    return t.ngettext(
+        "This phone number already has {count} booking made online today, the most we "
+        "take. Please call us, or try again tomorrow.",
+        "This phone number already has {count} bookings made online today, the most we "
+        "take. Please call us, or try again tomorrow.",
+        reached.count,
+    ).format(count=reached.count)

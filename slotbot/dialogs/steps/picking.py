@@ -9,12 +9,13 @@ from slotbot.core import booking
 from slotbot.core.availability.calendars import upcoming_slots
 from slotbot.core.booking.service import BookingRefused, Refusal
 from slotbot.core.storage.models import Client
+from slotbot.core.web_limits import QuotaReached, hold_guard, web_limits
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
-from slotbot.dialogs.steps.common import chosen_ids
+from slotbot.dialogs.steps.common import chosen_ids, limit_line
 from slotbot.dialogs.widgets import back_row, minutes_of
 
 __all__ = ["TAKEN", "offer_instead", "pick_time", "refusal_line", "time_from"]
@@ -73,12 +74,20 @@ async def pick_time(ctx: Context, flow: Flow, start: datetime) -> None:
     if flow.service is None:
         flow.start_over()
         return
+    within = None
+    if ctx.visitor.channel == "web":  # anonymous: limits checked in the hold's transaction
+        limits = await web_limits(ctx.session)
+        within = hold_guard(limits, client_id=ctx.client_id, now=ctx.now)
     await ctx.refresh()
     try:
         held = await booking.hold(
             ctx.engine, service_id=flow.service, specialist_id=flow.specialist_choice(),
             start=start, client_id=ctx.client_id, channel=ctx.visitor.channel, now=ctx.now,
+            within=within,
         )  # fmt: skip
+    except QuotaReached as reached:
+        flow.note = limit_line(ctx, reached)
+        return
     except BookingRefused as refusal:
         found = tuple(s.start for s in refusal.next_slots)
         await offer_instead(ctx, flow, refusal_line(ctx, refusal), start, found)
