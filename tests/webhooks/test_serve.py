@@ -11,12 +11,14 @@ import json
 import secrets
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 
+from slotbot.core.notify.reviews import issue_token
 from slotbot.core.settings import get_settings
 from slotbot.core.storage.db import create_engine
 from tests.core.notify.test_dispatch import book
@@ -157,6 +159,24 @@ def test_rotating_x_forwarded_for_does_not_dodge_the_rate_limit(served: Served) 
     assert set(statuses[NEW_SESSIONS_BURST:]) == {429}
 
 
+def test_review_links_stay_out_of_the_access_log(served: Served, database: tuple[str, int]) -> None:
+    token = issue_token(secret=KEY, booking_id=database[1], now=datetime.now(UTC))
+    page = httpx.get(f"{served.url}/review", params={"token": token, "rating": "4"})
+    assert page.status_code == 200 and "How was your visit?" in page.text
+    assert f"value='{token}'" in page.text  # the form still carries it, in its body
+    slashed = httpx.get(f"{served.url}/review/?token={token}")  # redirected, also unlogged
+    assert slashed.status_code in (200, 307)
+    spent = httpx.post(f"{served.url}/review", data={"token": token, "rating": "4"})
+    assert spent.status_code == 200 and "Thank you" in spent.text
+    again = httpx.get(f"{served.url}/review?rating=5&token={token}&x=1")
+    assert again.status_code == 409
+    log = served.log()
+    assert '"GET /review?rating=4 HTTP/1.1" 200' in log  # the access log is on
+    assert '"GET /review?rating=5&x=1 HTTP/1.1" 409' in log
+    assert token not in log
+    assert token.split(".")[2] not in log  # not even the signature
+
+
 def test_a_trusted_proxy_names_the_client_and_no_one_else_can(
     database: tuple[str, int], tmp_path: Path
 ) -> None:
@@ -175,3 +195,9 @@ def test_a_trusted_proxy_names_the_client_and_no_one_else_can(
             server.url, _addresses(NEW_SESSIONS_BURST + 5, "192.0"), source="127.0.0.2"
         )
         assert set(untrusted[NEW_SESSIONS_BURST:]) == {429}
+        # The outbox page: for a browser on this computer, not for the proxy's clients.
+        with httpx.Client(base_url=server.url) as local:
+            assert local.get("/outbox").status_code == 200
+            forwarded = local.get("/outbox", headers={"X-Forwarded-For": "203.0.113.9"})
+            assert forwarded.status_code == 404
+            assert forwarded.json() == local.get("/no-such-page").json()
