@@ -24,7 +24,7 @@ from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 
-__all__ = ["CATALOGS", "LANGUAGES", "Texts", "pick_locale", "texts"]
+__all__ = ["CATALOGS", "LANGUAGES", "Texts", "pick_locale", "specialist_language", "texts"]
 
 #: Locale code -> the language's own name, as the Language menu shows it.
 LANGUAGES = {"en": "English", "ru": "Русский"}
@@ -36,6 +36,12 @@ def pick_locale(hint: str | None) -> str:
     """The supported locale closest to a channel's hint (``ru-RU`` -> ``ru``)."""
     code = (hint or "").replace("_", "-").split("-")[0].lower()
     return code if code in LANGUAGES else DEFAULT_LOCALE
+
+
+def specialist_language(chosen: str | None, chat: str | None) -> str:
+    """A specialist's language: the import file's ``locale`` (the shop's explicit choice)
+    wins, else the language of their Telegram chat, else English."""
+    return pick_locale(chosen or chat)
 
 
 @cache
