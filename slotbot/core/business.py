@@ -60,6 +60,16 @@ class Business:
             lines.append(_("Our phone: {phone}").format(phone=display_phone(self.phone)))
         return lines
 
+    def details(self, t: Texts) -> str:
+        """A calendar entry's description: how to reach the shop (its phone, the map)."""
+        _ = t.gettext
+        lines = []
+        if self.phone:
+            lines.append(_("Our phone: {phone}").format(phone=display_phone(self.phone)))
+        if self.map_url:
+            lines.append(_("Map: {url}").format(url=self.map_url))
+        return "\n".join(lines)
+
 
 async def load_business(session: AsyncSession) -> Business:
     """The shop's details as last imported."""
