@@ -87,9 +87,11 @@ async def specialist_id(engine: AsyncEngine, key: str) -> int:
     return found
 
 
-async def book_with(engine: AsyncEngine, key: str, hour: int, minute: int = 0) -> tuple[int, int]:
+async def book_with(
+    engine: AsyncEngine, key: str, hour: int, minute: int = 0, *, client_number: int = 1
+) -> tuple[int, int]:
     """A client books in their own chat; returns (booking, client)."""
-    client = await new_client(engine, 1)
+    client = await new_client(engine, client_number)
     held = await bookings.hold(
         engine, service_id=await service_id(engine, "haircut"),
         specialist_id=await specialist_id(engine, key), start=at(WEDNESDAY, hour, minute),
@@ -108,8 +110,10 @@ async def service_id(engine: AsyncEngine, key: str) -> int:
     return found
 
 
-def texts_in(api: BotApi, chat: int) -> list[str]:
-    return [m.text for m in api.chat(chat)]
+def pressed(api: BotApi, chat: int, message_id: int) -> tuple[str, list[str]]:
+    """What a pressed message shows now (the bot edits it into the next screen)."""
+    (message,) = [m for m in api.chat(chat) if m.message_id == message_id]
+    return " ".join(message.text.split()), [" ".join(b.split()) for b, _ in message.buttons()]
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -194,3 +198,54 @@ async def test_the_language_is_recorded_when_a_specialist_links(
     await bookings.confirm(demo, booking_id=held.id, now=NOW)
     await dispatcher.drain(now=NOW)
     assert botapi.last(801).text.startswith("Новая запись\nСпортивный массаж")
+
+
+@pytest.mark.parametrize(
+    ("language", "moved", "cancelled", "elsewhere"),
+    [
+        ("en", "This booking was moved to Wed, Dec 2, 11:30 AM.",
+         "The client cancelled this booking.", "This booking was moved to another specialist."),
+        ("ru", "Эта запись перенесена на ср, 2 дек., 11:30.", "Клиент отменил эту запись.",
+         "Эта запись перенесена к другому специалисту."),
+    ],
+)  # fmt: skip
+async def test_open_on_a_notice_of_a_moved_or_cancelled_booking_says_so(
+    botapi: BotApi, run_bot: Run, demo: AsyncEngine, dispatcher: Dispatcher, language: str,
+    moved: str, cancelled: str, elsewhere: str,
+) -> None:  # fmt: skip
+    words = WORDS[language]
+    botapi.person(BORIS, first_name="Boris", language_code=language)
+    async with run_bot(Dialogs(demo, clock=lambda: NOW)):
+        await botapi.send_text(BORIS, "/today")
+        booked, client = await book_with(demo, "boris", 10, 15)
+        await dispatcher.drain(now=NOW)
+        first = botapi.last(BORIS)
+        new = await bookings.reschedule(
+            demo, booking_id=booked, start=at(WEDNESDAY, 11, 30), now=NOW, client_id=client
+        )
+        await dispatcher.drain(now=NOW)
+        second = botapi.last(BORIS)
+
+        await botapi.press(BORIS, first.message_id, first.data(words["open"]))
+        text, buttons = pressed(botapi, BORIS, first.message_id)
+        assert text.startswith(moved), text  # one line, then the booking as it is now
+        assert "11:30" in text.removeprefix(moved) and "10:15" not in text
+        assert words["cancel"] in buttons
+
+        await bookings.cancel(demo, booking_id=new.id, by="client", now=NOW, client_id=client)
+        await botapi.press(BORIS, second.message_id, second.data(words["cancel"]))
+        text, buttons = pressed(botapi, BORIS, second.message_id)
+        assert text.startswith(cancelled), text  # not the reason picker
+        assert words["cancel"] not in buttons
+
+        other, client = await book_with(demo, "boris", 14, client_number=2)
+        await dispatcher.drain(now=NOW)
+        third = botapi.last(BORIS)
+        await bookings.reschedule(
+            demo, booking_id=other, start=at(WEDNESDAY, 15), now=NOW, client_id=client,
+            specialist_id=await specialist_id(demo, "anna"),
+        )  # fmt: skip
+        await botapi.press(BORIS, third.message_id, third.data(words["open"]))
+        text, buttons = pressed(botapi, BORIS, third.message_id)
+        assert text.startswith(elsewhere), text
+        assert words["cancel"] not in buttons

@@ -17,7 +17,7 @@ from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.widgets import back_row
 
-__all__ = ["AGENDA", "REASON", "S_BOOKING", "S_CANCEL", "WEEK", "agenda_day"]
+__all__ = ["AGENDA", "REASON", "S_BOOKING", "S_CANCEL", "WEEK", "agenda_day", "what_became_of"]
 
 
 def agenda_day(ctx: Context, flow: Flow) -> date:
@@ -120,6 +120,34 @@ async def _own(ctx: Context, flow: Flow) -> tuple[Booking, Client, Service] | No
     service = await ctx.session.get(Service, found.service_id)
     assert client is not None and service is not None
     return found, client, service
+
+
+async def what_became_of(ctx: Context, found: Booking) -> tuple[Booking, str]:
+    """The booking a notice about ``found`` stands for now (the one it was moved to, while it
+    stays with this specialist) and one line on what became of it (``""``: nothing did)."""
+    _ = ctx.texts.gettext
+    current = found
+    for _hop in range(50):  # a chain of moves
+        if current.rescheduled_to is None:
+            break
+        moved = await ctx.session.get(Booking, current.rescheduled_to, populate_existing=True)
+        if moved is None or moved.specialist_id != ctx.specialist_id:
+            return current, _("This booking was moved to another specialist.")
+        current = moved
+    if current.status == BookingStatus.CANCELLED:
+        if current.cancel_reason == "rescheduled":
+            return current, _("This booking was moved.")
+        line = {
+            "client": _("The client cancelled this booking."),
+            "specialist": _("You cancelled this booking."),
+        }.get(current.cancelled_by or "", _("The staff cancelled this booking."))
+        if current.cancel_reason:
+            line += " " + _("Reason: {reason}").format(reason=current.cancel_reason)
+        return current, line
+    if current.id != found.id:
+        when = ctx.texts.when(current.starts_at, ctx.own_zone)
+        return current, _("This booking was moved to {when}.").format(when=when)
+    return current, ""
 
 
 async def render_s_booking(ctx: Context, flow: Flow) -> Screen:
