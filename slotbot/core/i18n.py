@@ -81,13 +81,22 @@ class Texts:
         """``Tuesday, December 1, 2026``."""
         return format_date(day, "full", locale=self.babel)
 
+    def long_date(self, day: date) -> str:
+        """``December 7, 2026`` / ``7 декабря 2026 г.`` (no weekday)."""
+        return format_date(day, "long", locale=self.babel)
+
     def month(self, first: date) -> str:
-        """``December 2026``."""
-        return format_skeleton("yMMMM", first, locale=self.babel)
+        """``December 2026`` / ``Декабрь 2026 г.``: a heading, so it starts upper case."""
+        return self.at_start(format_skeleton("yMMMM", first, locale=self.babel))
 
     def short_month(self, first: date) -> str:
-        """``Dec``."""
-        return format_skeleton("MMM", first, locale=self.babel)
+        """``Dec`` / ``Дек.``: a calendar's button, so it starts upper case."""
+        return self.at_start(format_skeleton("MMM", first, locale=self.babel))
+
+    def at_start(self, text: str) -> str:
+        """``text`` where it starts a sentence or a line: Babel writes Russian weekdays and
+        months in lower case (``ср, 2 дек.``), which a sentence never starts with."""
+        return text[:1].upper() + text[1:]
 
     def time(self, instant: datetime, zone: ZoneInfo) -> str:
         """Wall-clock time in ``zone``: ``10:00 AM`` / ``10:00``."""

@@ -209,7 +209,8 @@ def _lines(
         ]
         if offers:
             lines.append(_("Free times you can book instead:"))
-            lines += [f"• {t.when(o.start, facts.zone)} · {o.specialist_name}" for o in offers]
+            lines += [f"• {t.at_start(t.when(o.start, facts.zone))} · {o.specialist_name}"
+                      for o in offers]  # fmt: skip
     else:
         lines = [kind]
     if reason and kind in (Kind.CANCELLED_BY_CLIENT, Kind.CANCELLED_BY_STAFF,
@@ -292,7 +293,7 @@ def _chat_buttons(
         return tuple(
             (
                 Button(
-                    f"{t.when(o.start, facts.zone)} · {o.specialist_name}",
+                    f"{t.at_start(t.when(o.start, facts.zone))} · {o.specialist_name}",
                     chat_actions.book_slot(o.specialist_id, facts.service.id, o.start),
                 ),
             )

@@ -83,7 +83,13 @@ async def _summary(ctx: Context, flow: Flow, start: datetime) -> str:
     ]
     if flow.hold is not None:
         minutes = ctx.directory.catalog.rules.hold_minutes
-        lines.append(_("We hold this time for you for {minutes} minutes.").format(minutes=minutes))
+        lines.append(
+            ctx.texts.ngettext(
+                "We hold this time for you for {minutes} minute.",
+                "We hold this time for you for {minutes} minutes.",
+                minutes,
+            ).format(minutes=minutes)
+        )
     return "\n".join(lines)
 
 

@@ -112,7 +112,11 @@ async def text_review(ctx: Context, flow: Flow, text: str) -> None:
     try:
         comment = check_comment(text)
     except InvalidInput:
-        flow.note = _("Please keep the comment under {limit} characters.").format(limit=COMMENT_MAX)
+        flow.note = ctx.texts.ngettext(
+            "Please keep the comment under {limit} character.",
+            "Please keep the comment under {limit} characters.",
+            COMMENT_MAX,
+        ).format(limit=COMMENT_MAX)
         return
     await _submit(ctx, flow, comment)
 

@@ -126,11 +126,10 @@ async def render_block_start(ctx: Context, flow: Flow) -> Screen:
     buttons = [Button(ctx.texts.time(s, zone), ctx.act("t", minutes_of(s))) for s in starts]
     rows: list[tuple[Button, ...]] = [tuple(buttons[i : i + 4]) for i in range(0, len(buttons), 4)]
     rows.append(back_row(ctx))
-    text = _("{day}: block from what time?").format(day=ctx.texts.day(day))
+    named = ctx.texts.at_start(ctx.texts.day(day))
+    text = _("{day}: block from what time?").format(day=named)
     if not starts:
-        text = _("{day}: no time left to block. Please pick another day.").format(
-            day=ctx.texts.day(day)
-        )
+        text = _("{day}: no time left to block. Please pick another day.").format(day=named)
     return Screen(text, tuple(rows))
 
 
@@ -201,7 +200,7 @@ def _span_text(ctx: Context, flow: Flow) -> str:
 
 
 def _in_the_way(ctx: Context, found: Booking, who: str) -> str:
-    return f"{ctx.texts.when(found.starts_at, ctx.own_zone)}, {who}"
+    return f"{ctx.texts.at_start(ctx.texts.when(found.starts_at, ctx.own_zone))}, {who}"
 
 
 async def render_off_confirm(ctx: Context, flow: Flow) -> Screen:

@@ -4,6 +4,7 @@ zone and tell where the shop is (and the calendar entry's location), in English 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -185,3 +186,22 @@ async def test_without_shop_details_nothing_is_added(
     assert message.buttons == ()
     (event,) = Calendar.from_ical(smtp.to(MAIL)[0].calendar()).walk("VEVENT")
     assert "LOCATION" not in event
+
+
+async def test_offered_times_start_their_lines_in_upper_case(
+    engine: AsyncEngine, shop: Shop, dispatcher: Dispatcher, chat: ChatRecorder
+) -> None:
+    """After a specialist cancelled, a Russian client reads "• Вт, 1 дек., 09:00 · Anna"."""
+    from slotbot.core import booking as bookings
+
+    dispatcher.links = dataclasses.replace(dispatcher.links, chat_buttons=True)
+    client = await new_client(engine, 1)
+    await speaks(engine, client, "ru")
+    booked = await book(engine, shop, client)
+    await bookings.cancel(engine, booking_id=booked.id, by="specialist", reason="ill", now=NOW)
+    await dispatcher.drain(now=NOW)
+    (message,) = [m for m in chat.to(CHAT) if m.kind == "cancelled_by_specialist"]
+    offers = [line for line in message.text.splitlines() if line.startswith("• ")]
+    assert offers and offers[0] == "• Вт, 1 дек., 09:00 · Anna"
+    assert all(line[2].isupper() for line in offers)
+    assert message.buttons[0][0].label == "Вт, 1 дек., 09:00 · Anna"
