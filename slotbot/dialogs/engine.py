@@ -9,6 +9,7 @@ save the session with a version check. A held time the flow let go of is release
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -216,7 +217,7 @@ class Dialogs:
             await record_chat_locale(self.engine, specialist_id=specialist_id, locale=ctx.locale)
         if held_before is not None and held_before not in (flow.hold, flow.booking):
             await self._release(held_before, client_id, now)
-        return Reply([screen, *ctx.extra], ctx.notice)
+        return Reply([screen, *ctx.extra], ctx.notice, ctx.locale)
 
     async def _handle(self, ctx: Context, flow: Flow, event: Event, loaded: SessionState) -> None:
         _ = ctx.texts.gettext
@@ -282,8 +283,7 @@ class Dialogs:
             note = ctx.texts.gettext("Something has changed meanwhile. Let us start again.")
             screen = await MENU.render(ctx, flow)
         if note:
-            return Screen(f"{note}\n\n{screen.text}", screen.buttons, screen.expects,
-                          screen.attachments, screen.share_contact_label)  # fmt: skip
+            return dataclasses.replace(screen, text=f"{note}\n\n{screen.text}")
         return screen
 
     def _specialist_command(self, ctx: Context, flow: Flow, event: Start) -> None:

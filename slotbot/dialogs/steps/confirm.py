@@ -57,7 +57,8 @@ def calendar_file(ctx: Context, entry: ClientBooking) -> Screen:
     return Screen(text, attachments=(attachment,))
 
 
-async def _summary(ctx: Context, flow: Flow, start: datetime) -> str:
+async def _summary(ctx: Context, flow: Flow, start: datetime) -> tuple[str, datetime]:
+    """The summary's text, and the time in the zone it names."""
     _ = ctx.texts.gettext
     assert flow.service is not None
     service = ctx.directory.services[flow.service]
@@ -90,14 +91,14 @@ async def _summary(ctx: Context, flow: Flow, start: datetime) -> str:
                 minutes,
             ).format(minutes=minutes)
         )
-    return "\n".join(lines)
+    return "\n".join(lines), local
 
 
 async def render_confirm(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     start = flow.picked_start()
     assert start is not None
-    text = await _summary(ctx, flow, start)
+    text, local = await _summary(ctx, flow, start)
     if flow.moving is not None:
         old = await client_booking(ctx.session, ctx.client_id, flow.moving)
         if old is not None:
@@ -108,7 +109,7 @@ async def render_confirm(ctx: Context, flow: Flow) -> Screen:
         (Button(_("Change name"), ctx.act("nm")), Button(_("Change phone"), ctx.act("ph"))),
         back_row(ctx, Button(_("✖ Cancel"), ctx.act("home"))),
     ]
-    return with_business(ctx, Screen(text, tuple(rows)))
+    return with_business(ctx, Screen(text, tuple(rows), starts=local))
 
 
 async def _confirm(ctx: Context, flow: Flow, start: datetime) -> None:
@@ -164,7 +165,7 @@ async def render_done(ctx: Context, flow: Flow) -> Screen:
         (Button(_("Book another"), ctx.act("home")), Button(_("My bookings"), ctx.act("my"))),
         *telegram_row(ctx),
     ]  # fmt: skip
-    return with_business(ctx, Screen(text, tuple(rows)))
+    return with_business(ctx, Screen(text, tuple(rows), starts=entry.local_start()))
 
 
 CONFIRM = Step(render_confirm, press_confirm)
