@@ -33,6 +33,7 @@ __all__ = [
     "Texts",
     "country_of_zone",
     "pick_locale",
+    "specialist_language",
     "texts",
     "writes_day_first",
 ]
@@ -47,6 +48,12 @@ def pick_locale(hint: str | None) -> str:
     """The supported locale closest to a channel's hint (``ru-RU`` -> ``ru``)."""
     code = (hint or "").replace("_", "-").split("-")[0].lower()
     return code if code in LANGUAGES else DEFAULT_LOCALE
+
+
+def specialist_language(chosen: str | None, chat: str | None) -> str:
+    """A specialist's language: the import file's ``locale`` (the shop's explicit choice)
+    wins, else the language of their Telegram chat, else English."""
+    return pick_locale(chosen or chat)
 
 
 @cache
@@ -86,13 +93,22 @@ class Texts:
         """``Tuesday, December 1, 2026``."""
         return format_date(day, "full", locale=self.babel)
 
+    def long_date(self, day: date) -> str:
+        """``December 7, 2026`` / ``7 декабря 2026 г.`` (no weekday)."""
+        return format_date(day, "long", locale=self.babel)
+
     def month(self, first: date) -> str:
-        """``December 2026``."""
-        return format_skeleton("yMMMM", first, locale=self.babel)
+        """``December 2026`` / ``Декабрь 2026 г.``: a heading, so it starts upper case."""
+        return self.at_start(format_skeleton("yMMMM", first, locale=self.babel))
 
     def short_month(self, first: date) -> str:
-        """``Dec``."""
-        return format_skeleton("MMM", first, locale=self.babel)
+        """``Dec`` / ``Дек.``: a calendar's button, so it starts upper case."""
+        return self.at_start(format_skeleton("MMM", first, locale=self.babel))
+
+    def at_start(self, text: str) -> str:
+        """``text`` where it starts a sentence or a line: Babel writes Russian weekdays and
+        months in lower case (``ср, 2 дек.``), which a sentence never starts with."""
+        return text[:1].upper() + text[1:]
 
     def time(self, instant: datetime, zone: ZoneInfo) -> str:
         """Wall-clock time in ``zone``: ``10:00 AM`` / ``10:00``."""

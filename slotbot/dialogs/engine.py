@@ -9,6 +9,7 @@ save the session with a version check. A held time the flow let go of is release
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -21,7 +22,7 @@ from slotbot.core.availability.directory import Directory, load_directory
 from slotbot.core.booking.service import BookingRefused
 from slotbot.core.clients import LinkTokenRefused, set_contact
 from slotbot.core.handover import issue_link_token
-from slotbot.core.specialists import LINK_PREFIX, redeem_specialist_link
+from slotbot.core.specialists import LINK_PREFIX, record_chat_locale, redeem_specialist_link
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
 from slotbot.dialogs.actions import decode
@@ -187,12 +188,19 @@ class Dialogs:
         held_before = flow.hold
         async with session_factory(self.engine)() as session:
             directory = await load_directory(session, loaded.catalog_version)
+            specialist_id = _specialist_of(visitor, directory)
+            # a specialist's language: the import file's choice wins over the chat's
+            entry = directory.specialists[specialist_id] if specialist_id else None
+            chosen, recorded = (entry.locale, entry.chat_locale) if entry else (None, None)
             ctx = Context(
-                self.engine, session, now, visitor, client_id, locale, loaded.version + 1,
-                directory, specialist_id=_specialist_of(visitor, directory),
+                self.engine, session, now, visitor, client_id, chosen or locale,
+                loaded.version + 1, directory, specialist_id=specialist_id,
                 telegram_username=self.telegram_username, sms_ready=self.sms_ready,
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
+            if chosen and ctx.locale != chosen:  # pressed another language
+                ctx.locale = chosen
+                flow.note = ctx.texts.gettext("The shop has set your language.")
             flow.note = link_note or flow.note
             await ctx.refresh()
             screen = await self._render(ctx, flow)
@@ -206,9 +214,11 @@ class Dialogs:
             raise
         if ctx.locale != loaded.locale:
             await set_contact(self.engine, client_id=client_id, locale=ctx.locale)
+        if specialist_id is not None and not chosen and recorded != ctx.locale:
+            await record_chat_locale(self.engine, specialist_id=specialist_id, locale=ctx.locale)
         if held_before is not None and held_before not in (flow.hold, flow.booking):
             await self._release(held_before, client_id, now)
-        return Reply([screen, *ctx.extra], ctx.notice)
+        return Reply([screen, *ctx.extra], ctx.notice, ctx.locale)
 
     async def _handle(self, ctx: Context, flow: Flow, event: Event, loaded: SessionState) -> None:
         _ = ctx.texts.gettext
@@ -276,8 +286,7 @@ class Dialogs:
             note = ctx.texts.gettext("Something has changed meanwhile. Let us start again.")
             screen = await MENU.render(ctx, flow)
         if note:
-            return Screen(f"{note}\n\n{screen.text}", screen.buttons, screen.expects,
-                          screen.attachments, screen.share_contact_label)  # fmt: skip
+            return dataclasses.replace(screen, text=f"{note}\n\n{screen.text}")
         return screen
 
     def _specialist_command(self, ctx: Context, flow: Flow, event: Start) -> None:
@@ -313,8 +322,9 @@ class Dialogs:
             return _("Please open this link in Telegram.")
         try:
             specialist = await redeem_specialist_link(
-                self.engine, payload=payload[:128], telegram_user_id=int(visitor.key), now=now
-            )
+                self.engine, payload=payload[:128], telegram_user_id=int(visitor.key), now=now,
+                chat_locale=locale,
+            )  # fmt: skip
         except LinkTokenRefused:
             return _("This link has expired or was already used.")
         return _("Hello, {name}! Your Telegram is linked. /today shows your day.").format(

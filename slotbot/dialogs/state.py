@@ -30,6 +30,7 @@ class Flow:
     span_kind: str = ""  # "day_off" | "vacation" | "block"
     span_first: str = ""  # ISO date (or instant for a block) where the span starts
     span_last: str = ""  # ISO date (or instant for a block) where it ends
+    span_cancel: list[int] = field(default_factory=list)  # bookings in its way to cancel
     stars: int = 0  # a rating from a review request's buttons, waiting for its comment
     link: str = ""  # a one-time "Continue in Telegram" deep link being shown
     handover: str = ""  # the hash of a "Continue in Telegram" link opened here, to answer
@@ -60,6 +61,8 @@ class Flow:
             raise ValueError("lists")
         if not all(isinstance(b, int) for b in self.handover_bookings):
             raise ValueError("lists")
+        if not all(isinstance(n, int) for n in self.span_cancel):
+            raise ValueError("span_cancel")
         self.picked_day()
         self.picked_start()
 

@@ -69,7 +69,10 @@ def time_grid(
     ctx: Context, starts: Sequence[datetime], zone: ZoneInfo, *, per_row: int = 4
 ) -> Rows:
     """Free times as buttons, ``per_row`` a row, each picking its instant."""
-    buttons = [Button(ctx.texts.time(s, zone), ctx.act("t", minutes_of(s))) for s in starts]
+    buttons = [
+        Button(ctx.texts.time(s, zone), ctx.act("t", minutes_of(s)), starts=s.astimezone(zone))
+        for s in starts
+    ]
     return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 

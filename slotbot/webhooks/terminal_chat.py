@@ -13,15 +13,29 @@ from collections.abc import Callable
 from typing import TextIO
 
 from slotbot.bot import Conversation, text_event
+from slotbot.core.i18n import Texts, texts
 from slotbot.dialogs.events import Event, Press, Start, Visitor
-from slotbot.dialogs.screens import Button, Expect, Reply
+from slotbot.dialogs.screens import Attachment, Button, Expect, Reply
 
 __all__ = ["TerminalChat"]
 
-HINTS = {
-    Expect.TEXT: "(type your answer)",
-    Expect.PHONE: "(type your phone number, e.g. +49 151 23456789)",
-}
+
+def _hint(t: Texts, expects: Expect) -> str:
+    """What to type, said under a screen that waits for typed input."""
+    if expects == Expect.TEXT:
+        return t.gettext("(type your answer)")
+    if expects == Expect.PHONE:
+        return t.gettext("(type your phone number, e.g. +49 151 23456789)")
+    return ""
+
+
+def _attached(t: Texts, item: Attachment) -> str:
+    size = len(item.data)
+    return t.ngettext(
+        "(attached: {name}, {type}, {bytes} byte)",
+        "(attached: {name}, {type}, {bytes} bytes)",
+        size,
+    ).format(name=item.filename, type=item.mime_type, bytes=size)
 
 
 class TerminalChat:
@@ -34,10 +48,12 @@ class TerminalChat:
         self.visitor = visitor
         self.out = out
         self.buttons: list[Button] = []
+        self.texts = texts(visitor.language)  # the reply's language once there is one
 
     def show(self, reply: Reply) -> None:
         """Print the reply's notice and screens; remember its buttons by number."""
         self.buttons = []
+        self.texts = texts(reply.locale)
         if reply.notice:
             self._print(f"! {reply.notice}")
         for screen in reply.screens:
@@ -45,11 +61,9 @@ class TerminalChat:
             for row in screen.buttons:
                 self._print("  ".join(self._number(button) for button in row))
             for item in screen.attachments:
-                self._print(
-                    f"(attached: {item.filename}, {item.mime_type}, {len(item.data)} bytes)"
-                )
-            if screen.expects in HINTS:
-                self._print(HINTS[screen.expects])
+                self._print(_attached(self.texts, item))
+            if hint := _hint(self.texts, screen.expects):
+                self._print(hint)
             self._print("")
 
     def _number(self, button: Button) -> str:
@@ -62,7 +76,7 @@ class TerminalChat:
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
             button = self.buttons[int(line) - 1]
             if button.url:
-                self._print(f"(open {button.url})")
+                self._print(self.texts.gettext("(open {url})").format(url=button.url))
                 return None
             return Press(button.action)
         return text_event(line)

@@ -75,7 +75,7 @@ async def test_soonest_makes_it_fewer_and_russian_reads_russian(demo: AsyncEngin
     assert "На что вы хотите записаться?" in chat.text
     await chat.press("Стрижка · 1 ч")
     await chat.press("Любой свободный")
-    assert "декабрь 2026" in chat.text
+    assert "Декабрь 2026" in chat.text
     await chat.press("Ближайшее")
     assert "Спасибо, Иван" in chat.text
     await chat.share("+7 912 345-67-89")

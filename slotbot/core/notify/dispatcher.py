@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slotbot.core.business import Business, load_business
 from slotbot.core.notify.message import Delivery, Message, Sender, SendFailed, Unreachable
 from slotbot.core.notify.outbox import NOTIFICATIONS, UPCOMING, Kind, Row, write
 from slotbot.core.notify.render import (
@@ -231,6 +232,7 @@ class Dispatcher:
         identities: dict[int, tuple[int, int]] = {}
         async with session_factory(self.engine)() as session:
             facts = await load_facts(session, booking_ids)
+            business = await load_business(session)
             cancelling = {c.row.booking_id for c in claimed if c.row.kind in CANCELLATIONS}
             if cancelling:
                 in_flight = set(
@@ -255,7 +257,7 @@ class Dispatcher:
 
         async def one(c: _Claimed) -> _Outcome:
             async with gate:
-                outcome = await self._one(c, facts, in_flight, offers, identities, now)
+                outcome = await self._one(c, facts, in_flight, offers, identities, business, now)
                 await self._commit(outcome, now)
                 return outcome
 
@@ -282,6 +284,7 @@ class Dispatcher:
         in_flight: set[int],
         offers: Mapping[int, Sequence[Offer]],
         identities: Mapping[int, tuple[int, int]],
+        business: Business,
         now: datetime,
     ) -> _Outcome:
         row = claimed.row
@@ -309,6 +312,7 @@ class Dispatcher:
         message = render(
             row, found, links=self.links, now=now,
             offers=offers.get(found.booking.id, ()), identity=identities.get(found.booking.id),
+            business=business,
         )  # fmt: skip
         try:
             delivery = await self._transmit(message)

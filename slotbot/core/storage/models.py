@@ -169,6 +169,8 @@ class Service(Base):
         JSON, default=dict, server_default=text("'{}'")
     )
     """Other words for the service per language, for typed text (``{"ru": ["стрижку"]}``)."""
+    # the service's category per locale (Start groups services by it when there are many)
+    category: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     specialists: Mapped[list[Specialist]] = relationship(
         secondary=specialist_services, back_populates="services"
@@ -189,6 +191,9 @@ class Specialist(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # the language the import file sets; else the one of their Telegram chat (recorded)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    chat_locale: Mapped[str | None] = mapped_column(String(16))
 
     services: Mapped[list[Service]] = relationship(
         secondary=specialist_services, back_populates="specialists"
@@ -303,6 +308,8 @@ class Booking(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # a moved booking: the booking that replaced it (bookings are never deleted)
+    rescheduled_to: Mapped[int | None] = mapped_column(Integer)
 
     client: Mapped[Client] = relationship()
     specialist: Mapped[Specialist] = relationship()

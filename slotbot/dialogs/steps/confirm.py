@@ -15,7 +15,12 @@ from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Attachment, Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
-from slotbot.dialogs.steps.common import service_line, specialist_line
+from slotbot.dialogs.steps.common import (
+    reminder_line,
+    service_line,
+    specialist_line,
+    with_business,
+)
 from slotbot.dialogs.steps.menu import telegram_row
 from slotbot.dialogs.steps.picking import offer_instead, refusal_line
 from slotbot.dialogs.widgets import back_row
@@ -44,14 +49,16 @@ def calendar_file(ctx: Context, entry: ClientBooking) -> Screen:
     )
     data = booking_ics(
         booking_id=entry.id, start=entry.starts_at, end=entry.ends_at, summary=summary,
-        now=ctx.now,
+        now=ctx.now, location=ctx.directory.business.location(ctx.locale),
+        description=ctx.directory.business.details(ctx.texts),
     )  # fmt: skip
     attachment = Attachment(f"booking-{entry.id}.ics", "text/calendar", data)
     text = _("Open the file to add the appointment to your calendar.")
     return Screen(text, attachments=(attachment,))
 
 
-async def _summary(ctx: Context, flow: Flow, start: datetime) -> str:
+async def _summary(ctx: Context, flow: Flow, start: datetime) -> tuple[str, datetime]:
+    """The summary's text, and the time in the zone it names."""
     _ = ctx.texts.gettext
     assert flow.service is not None
     service = ctx.directory.services[flow.service]
@@ -77,15 +84,21 @@ async def _summary(ctx: Context, flow: Flow, start: datetime) -> str:
     ]
     if flow.hold is not None:
         minutes = ctx.directory.catalog.rules.hold_minutes
-        lines.append(_("We hold this time for you for {minutes} minutes.").format(minutes=minutes))
-    return "\n".join(lines)
+        lines.append(
+            ctx.texts.ngettext(
+                "We hold this time for you for {minutes} minute.",
+                "We hold this time for you for {minutes} minutes.",
+                minutes,
+            ).format(minutes=minutes)
+        )
+    return "\n".join(lines), local
 
 
 async def render_confirm(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     start = flow.picked_start()
     assert start is not None
-    text = await _summary(ctx, flow, start)
+    text, local = await _summary(ctx, flow, start)
     if flow.moving is not None:
         old = await client_booking(ctx.session, ctx.client_id, flow.moving)
         if old is not None:
@@ -96,7 +109,7 @@ async def render_confirm(ctx: Context, flow: Flow) -> Screen:
         (Button(_("Change name"), ctx.act("nm")), Button(_("Change phone"), ctx.act("ph"))),
         back_row(ctx, Button(_("✖ Cancel"), ctx.act("home"))),
     ]
-    return Screen(text, tuple(rows))
+    return with_business(ctx, Screen(text, tuple(rows), starts=local))
 
 
 async def _confirm(ctx: Context, flow: Flow, start: datetime) -> None:
@@ -144,7 +157,7 @@ async def render_done(ctx: Context, flow: Flow) -> Screen:
     entry = await client_booking(ctx.session, ctx.client_id, flow.booking)
     assert entry is not None
     text = _("You are booked: {what}.").format(what=describe(ctx, entry))
-    text += "\n" + _("We will remind you the day before. See you then!")
+    text += "\n" + await reminder_line(ctx, entry)
     rows = [
         (Button(_("📅 Add to calendar"), ctx.act("ics", entry.id)),),
         (Button(_("Reschedule"), ctx.act("rs", entry.id)),
@@ -152,7 +165,7 @@ async def render_done(ctx: Context, flow: Flow) -> Screen:
         (Button(_("Book another"), ctx.act("home")), Button(_("My bookings"), ctx.act("my"))),
         *telegram_row(ctx),
     ]  # fmt: skip
-    return Screen(text, tuple(rows))
+    return with_business(ctx, Screen(text, tuple(rows), starts=entry.local_start()))
 
 
 CONFIRM = Step(render_confirm, press_confirm)

@@ -42,9 +42,11 @@ async def text_contact(ctx: Context, flow: Flow, text: str) -> None:
     if not client.name or flow.step == "name":
         name = _name(text)
         if name is None:
-            flow.note = _("Please type a name of at most {limit} characters.").format(
-                limit=NAME_MAX
-            )
+            flow.note = ctx.texts.ngettext(
+                "Please type a name of at most {limit} character.",
+                "Please type a name of at most {limit} characters.",
+                NAME_MAX,
+            ).format(limit=NAME_MAX)
             return
         await ctx.refresh()
         await set_contact(ctx.engine, client_id=ctx.client_id, name=name)

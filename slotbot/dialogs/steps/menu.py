@@ -10,7 +10,7 @@ from slotbot.dialogs.i18n import LANGUAGES
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
-from slotbot.dialogs.steps.common import service_line
+from slotbot.dialogs.steps.common import service_line, with_business
 from slotbot.dialogs.steps.picking import pick_time
 from slotbot.dialogs.widgets import back_row, paged
 
@@ -129,7 +129,7 @@ async def render_help(ctx: Context, flow: Flow) -> Screen:
         "My bookings. Commands: /book to book, /my for your bookings, /language to change "
         "the language, /start to begin again."
     )
-    return Screen(text, (back_row(ctx),))
+    return with_business(ctx, Screen(text, (back_row(ctx),)))
 
 
 async def press_back_to_menu(ctx: Context, flow: Flow, action: Action) -> None:

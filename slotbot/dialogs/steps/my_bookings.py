@@ -24,7 +24,7 @@ async def render_my(ctx: Context, flow: Flow) -> Screen:
     rows: list[tuple[Button, ...]] = []
     for entry in upcoming[:20]:
         service = entry.service_names.get(ctx.locale) or entry.service_names.get("en", "")
-        label = f"{ctx.texts.when(entry.starts_at, entry.timezone)} · {service}"
+        label = f"{ctx.texts.at_start(ctx.texts.when(entry.starts_at, entry.timezone))} · {service}"
         rows.append((Button(label, ctx.act("bk", entry.id)),))
     lines = [_("Your upcoming bookings:") if upcoming else _("You have no upcoming bookings.")]
     if past:

@@ -102,7 +102,14 @@ async def render_taken(ctx: Context, flow: Flow) -> Screen:
     zone = ctx.directory.zone_of(chosen_ids(ctx, flow))
     starts = [datetime.fromisoformat(a) for a in flow.alternatives]
     rows: list[tuple[Button, ...]] = [
-        (Button(ctx.texts.when(s, zone), ctx.act("t", minutes_of(s))),) for s in starts
+        (
+            Button(
+                ctx.texts.at_start(ctx.texts.when(s, zone)),
+                ctx.act("t", minutes_of(s)),
+                starts=s.astimezone(zone),
+            ),
+        )
+        for s in starts
     ]
     text = _("These times are free:") if starts else _("There is no free time soon.")
     rows.append(back_row(ctx, Button(_("Another day"), ctx.act("days"))))

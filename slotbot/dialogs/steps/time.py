@@ -29,7 +29,7 @@ async def render_time(ctx: Context, flow: Flow) -> Screen:
     rows = time_grid(ctx, [s.start for s in slots], zone)
     if slots:
         text = _("{what}\n{day}: pick a time.").format(
-            what=heading(ctx, flow), day=ctx.texts.day(day)
+            what=heading(ctx, flow), day=ctx.texts.at_start(ctx.texts.day(day))
         )
     else:
         text = _("{what}\nNo free time is left on {day}. Please pick another day.").format(
