@@ -26,7 +26,8 @@ class Button:
 
     ``url`` makes it a link instead of an action (``action`` is then empty).
     ``disabled`` buttons are shown greyed (the calendar's days without slots); pressing
-    one gets a short answer and changes nothing.
+    one gets a short answer and changes nothing. A disabled button without an action (a
+    weekday header, a cell outside the month) is inert: a channel sends nothing for it.
     """
 
     label: str
