@@ -32,6 +32,8 @@ class Context:
     specialist_id: int | None = None  # set when the visitor is a linked specialist
     telegram_username: str = ""  # the bot's @username, for "Continue in Telegram" links
     notice: str = ""  # a toast for the channel (Telegram's callback answer)
+    #: False when a press changed nothing: the channel keeps its screen and shows the notice.
+    redraw: bool = True
     extra: list[Screen] = field(default_factory=list)  # sent after the main screen
     placed: list[int] = field(default_factory=list)  # holds placed during this event
 

@@ -192,6 +192,8 @@ class Dialogs:
                 telegram_username=self.telegram_username,
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
+            if not ctx.redraw and not ctx.placed and not link_note:
+                return Reply([], ctx.notice)  # the screen stays as it is, and so does the state
             flow.note = link_note or flow.note
             await ctx.refresh()
             if held_before is not None and held_before not in (flow.hold, flow.booking):

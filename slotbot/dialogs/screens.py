@@ -68,7 +68,8 @@ class Reply:
     ``notice`` is a short line for the channel to show as a toast (Telegram's
     answerCallbackQuery text), e.g. "This menu is out of date". ``screens`` replace the
     current screen: a channel answering a button press edits the pressed message with the
-    first screen and sends the rest as new messages; typed input gets new messages.
+    first screen and sends the rest as new messages; typed input gets new messages. No
+    screens (a grey day's reason, say) means the current screen stays as it is.
     """
 
     screens: list[Screen] = field(default_factory=list)

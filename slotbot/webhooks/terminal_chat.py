@@ -45,10 +45,14 @@ class TerminalChat:
         self.buttons: list[Button] = []
 
     def show(self, reply: Reply) -> None:
-        """Print the reply's notice and screens; remember its buttons by number."""
-        self.buttons = []
+        """Print the reply's notice and screens; remember their buttons by number (a reply
+        without screens leaves the screen, and its numbers, as they were)."""
         if reply.notice:
             self._print(f"! {reply.notice}")
+        if not reply.screens:
+            self._print("")
+            return
+        self.buttons = []
         for screen in reply.screens:
             self._print(screen.text)
             for row in screen.buttons:

@@ -60,7 +60,8 @@ class Chat:
         reply = await self.dialogs.respond(self.visitor, event, now=self.now)
         for screen in reply.screens:
             check_screen(screen)
-        self.reply, self.screen = reply, reply.screens[0]
+        assert reply.screens or reply.notice  # no screens: the screen stays, a line says why
+        self.reply, self.screen = reply, reply.screens[0] if reply.screens else self.screen
         self.history.append(reply)
         return reply
 

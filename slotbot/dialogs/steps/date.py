@@ -95,7 +95,10 @@ async def press_date(ctx: Context, flow: Flow, action: Action) -> None:
             return
         grey = await why_grey(ctx, flow, day, earliest, latest)
         ctx.notice = grey.line
-        flow.stand_in, flow.day = grey.stand_in, day.isoformat()
+        if grey.stand_in is None:
+            ctx.redraw = False  # the line is all there is to say
+        else:  # the calendar again, with the colleague who stands in
+            flow.stand_in, flow.day = grey.stand_in, day.isoformat()
     elif action.code == "d":
         day = _day(action.args[0])
         if earliest <= day <= latest:
