@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from slotbot.core.availability.directory import day_slots
 from slotbot.core.availability.engine import OverrideKind, windows_for_day
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps.common import chosen_ids
+from slotbot.dialogs.steps.offers import shop_day_times
 
 __all__ = ["GreyDay", "why_grey"]
 
@@ -63,10 +63,7 @@ async def why_grey(ctx: Context, flow: Flow, day: date, earliest: date, latest: 
         if flow.service is None or stand_in not in ctx.directory.providers(flow.service):
             stand_in = None
         return GreyDay(line, stand_in)
-    if flow.service is not None and await day_slots(
-        ctx.session, ctx.directory, flow.service, ids, day, now=ctx.now,
-        exclude_booking_id=flow.moving,
-    ):  # fmt: skip
+    if flow.service is not None and await shop_day_times(ctx, flow, flow.service, ids, day):
         line = _("The free times on {day} clash with your own appointments.")
         return GreyDay(line.format(day=t.day(day)))
     return GreyDay(_("No free time on {day}.").format(day=t.day(day)))

@@ -23,7 +23,15 @@ from slotbot.core.storage.models import Service
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.state import Flow
 
-__all__ = ["day_times", "firsts", "month_free_days", "own_time", "substitutes", "times_after"]
+__all__ = [
+    "day_times",
+    "firsts",
+    "month_free_days",
+    "own_time",
+    "shop_day_times",
+    "substitutes",
+    "times_after",
+]
 
 #: How many free times are read at once while looking past the client's own bookings.
 _BATCH = 8
@@ -100,14 +108,22 @@ async def substitutes(
     return result
 
 
+async def shop_day_times(
+    ctx: Context, flow: Flow, service_id: int, ids: list[int], day: date
+) -> list[Slot]:
+    """The shop's free times of a local date, the client's own bookings not left out (to tell
+    why a day is grey; never offered as they are)."""
+    return await day_slots(
+        ctx.session, ctx.directory, service_id, ids, day, now=ctx.now,
+        exclude_booking_id=flow.moving,
+    )  # fmt: skip
+
+
 async def day_times(
     ctx: Context, flow: Flow, service_id: int, ids: list[int], day: date
 ) -> list[Slot]:
     """The times of a local date the client can take."""
-    slots = await day_slots(
-        ctx.session, ctx.directory, service_id, ids, day, now=ctx.now,
-        exclude_booking_id=flow.moving,
-    )  # fmt: skip
+    slots = await shop_day_times(ctx, flow, service_id, ids, day)
     return _clear(slots, BusyIndex(await own_time(ctx, flow)))
 
 
