@@ -79,7 +79,6 @@ def _day(arg: str) -> date:
 
 
 async def press_date(ctx: Context, flow: Flow, action: Action) -> None:
-    _ = ctx.texts.gettext
     earliest, latest = _bounds(ctx, flow)
     if action.code == "back":
         flow.step = "booking" if flow.moving is not None else "specialist"
