@@ -128,6 +128,11 @@ class Texts:
         """``Central European Time`` / ``Центральная Европа``."""
         return get_timezone_name(at.astimezone(zone), width="long", locale=self.babel)
 
+    def zone(self, zone: ZoneInfo) -> str:
+        """``Central European Time`` / ``Центральная Европа``: whatever the season (for lists
+        of times that may straddle a change of the clocks)."""
+        return get_timezone_name(zone, width="long", locale=self.babel)
+
     def duration(self, minutes: int) -> str:
         """``60 min`` / ``60 мин``."""
         hours, rest = divmod(minutes, 60)

@@ -2,8 +2,9 @@
 
 Per event: load the conversation's session, check a pressed button against the screen the
 session last showed (its version and its exact actions: a stale or forged button changes
-nothing), let the current step handle the event, render the step the flow is now at, and
-save the session with a version check. A held time the flow let go of is released.
+nothing), let the current step handle the event, let go of a held time the flow no longer
+needs (before rendering, so the time is offered again at once), render the step the flow is
+now at, and save the session with a version check.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor
 from slotbot.dialogs.i18n import pick_locale, texts
 from slotbot.dialogs.identity import client_for
 from slotbot.dialogs.screens import Reply, Screen
-from slotbot.dialogs.state import Flow
+from slotbot.dialogs.state import SIDE_TRIPS, Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.agenda import AGENDA, REASON, S_BOOKING, S_CANCEL, WEEK
 from slotbot.dialogs.steps.confirm import CONFIRM
@@ -53,7 +54,6 @@ from slotbot.dialogs.steps.time_off import (
     begin,
     parse_span,
 )
-from slotbot.dialogs.widgets import NOOP
 
 __all__ = ["STEPS", "Dialogs"]
 
@@ -98,10 +98,10 @@ SPECIALIST_STEPS = frozenset(
 )  # fmt: skip
 #: The specialist's commands: /today, /tomorrow, /week, /dayoff, /vacation, /block.
 SPECIALIST_COMMANDS = frozenset(("today", "tomorrow", "week", "dayoff", "vacation", "block"))
-#: Buttons that mean the same on every screen: where they lead.
-EVERYWHERE = {
-    "home": "menu", "my": "my", "lang": "language", "help": "help", "agenda": "agenda",
-}  # fmt: skip
+#: Buttons that mean the same on every screen: where they lead (a booking in progress ends).
+EVERYWHERE = {"home": "menu", "my": "my", "agenda": "agenda"}
+#: Buttons and commands that open a side trip over the current step, which they come back to.
+SIDE_BUTTONS = {"lang": "language", "help": "help"}
 #: Commands (/start, /book, ...) and the step each opens.
 COMMANDS = {"start": "menu", "book": "menu", "my": "my", "language": "language", "help": "help"}
 
@@ -201,8 +201,12 @@ class Dialogs:
             if chosen and ctx.locale != chosen:  # pressed another language
                 ctx.locale = chosen
                 flow.note = ctx.texts.gettext("The shop has set your language.")
+            if not ctx.redraw and not ctx.placed and not link_note:
+                return Reply([], ctx.notice, ctx.locale)  # the screen and the state stay
             flow.note = link_note or flow.note
             await ctx.refresh()
+            if held_before is not None and held_before not in (flow.hold, flow.booking):
+                await self._release(held_before, client_id, now)  # offered again at once
             screen = await self._render(ctx, flow)
         flow.offered = [*screen.actions(), *(a for s in ctx.extra for a in s.actions())]
         state = {**flow.dump(), "client": client_id}
@@ -216,8 +220,6 @@ class Dialogs:
             await set_contact(self.engine, client_id=client_id, locale=ctx.locale)
         if specialist_id is not None and not chosen and recorded != ctx.locale:
             await record_chat_locale(self.engine, specialist_id=specialist_id, locale=ctx.locale)
-        if held_before is not None and held_before not in (flow.hold, flow.booking):
-            await self._release(held_before, client_id, now)
         return Reply([screen, *ctx.extra], ctx.notice, ctx.locale)
 
     async def _handle(self, ctx: Context, flow: Flow, event: Event, loaded: SessionState) -> None:
@@ -226,6 +228,8 @@ class Dialogs:
             event.command in SPECIALIST_COMMANDS or event.payload.startswith(LINK_PREFIX)
         ):
             self._specialist_command(ctx, flow, event)
+        elif isinstance(event, Start) and COMMANDS.get(event.command) in SIDE_TRIPS:
+            flow.side_trip(COMMANDS[event.command])
         elif isinstance(event, Start):
             flow.start_over(COMMANDS.get(event.command, "menu"))
             if event.payload and event.command == "start":
@@ -241,8 +245,8 @@ class Dialogs:
                 ctx.notice = _("This menu is out of date. Here is the current one.")
             elif event.action not in flow.offered:
                 ctx.notice = _("That button does not work here. Here is the current menu.")
-            elif action.code == NOOP:
-                pass
+            elif action.code in SIDE_BUTTONS:
+                flow.side_trip(SIDE_BUTTONS[action.code])
             elif action.code == "tg":
                 flow.start_over("telegram")
                 if ctx.telegram_username and ctx.visitor.channel == "web":
@@ -263,7 +267,9 @@ class Dialogs:
             await contact_shared(ctx, flow, event.phone, event.own)
         elif isinstance(event, Text):
             step = STEPS[flow.step]
-            if step.text is None:
+            if not event.text.strip() and step.text is not None:
+                pass  # nothing typed: the screen again, nothing to complain about
+            elif step.text is None:
                 flow.note = _("Please choose one of the buttons below.")
             else:
                 await step.text(ctx, flow, event.text)

@@ -27,9 +27,10 @@ class Button:
 
     ``url`` makes it a link instead of an action (``action`` is then empty).
     ``disabled`` buttons are shown greyed (the calendar's days without slots); pressing
-    one gets a short answer and changes nothing. ``starts`` is the time a time button
-    picks, in the zone its label shows it in: a channel that knows the viewer's own zone
-    (the widget) may add their own time.
+    one gets a short answer and changes nothing. A disabled button without an action (a
+    weekday header, a cell outside the month) is inert: a channel sends nothing for it.
+    ``starts`` is the time a time button picks, in the zone its label shows it in: a
+    channel that knows the viewer's own zone (the widget) may add their own time.
     """
 
     label: str
@@ -73,7 +74,8 @@ class Reply:
     ``notice`` is a short line for the channel to show as a toast (Telegram's
     answerCallbackQuery text), e.g. "This menu is out of date". ``screens`` replace the
     current screen: a channel answering a button press edits the pressed message with the
-    first screen and sends the rest as new messages; typed input gets new messages.
+    first screen and sends the rest as new messages; typed input gets new messages. No
+    screens (a grey day's reason, say) means the current screen stays as it is.
     ``locale`` is the language the screens are in, for a channel's own words around them.
     """
 

@@ -67,8 +67,8 @@
     ".wd{text-align:center;font-size:12px;color:#5d6b66;padding:2px 0}" +
     ".day{min-height:38px;padding:0;border-radius:8px;border:0;font-size:14px;font-weight:600;cursor:pointer;" +
     "background:#2e9d6e;color:#fff}" +
-    ".day:hover:not(:disabled){background:#237a55}" +
-    ".day:disabled{background:#e4e8e7;color:#9aa5a1;cursor:not-allowed;font-weight:400}" +
+    ".day:hover:not(:disabled):not(.off){background:#237a55}" +
+    ".day:disabled,.day.off{background:#e4e8e7;color:#9aa5a1;cursor:help;font-weight:400}" +
     ".old .day:not(.off){background:#a9cdbd}" +
     ".files{margin-top:8px}.own{margin-top:6px;font-size:13px;color:#5d6b66}" +
     ".typing{display:flex;gap:4px;padding:0 18px 8px;background:#f3f6f5}.typing[hidden]{display:none}" +
@@ -225,6 +225,13 @@
     return n;
   }
 
+  // A grey day cannot be picked, but pressing it tells why (the answer is a notice); its
+  // label already says "no free time".
+  function greyDay(d, action) {
+    d.disabled = false;
+    d.addEventListener("click", function () { press(action, null); });
+  }
+
   function calendar(rows, box) {
     var grid = el("div", "cal");
     grid.setAttribute("role", "group");
@@ -237,6 +244,7 @@
         else {
           var d = button(b, "day" + (b.disabled ? " off" : ""));
           d.setAttribute("aria-label", b.label + ", " + (b.disabled ? t("none") : t("free")));
+          if (b.disabled && b.action) greyDay(d, b.action);
           grid.appendChild(d);
         }
       }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from slotbot.core.availability.directory import ClientBooking, ServiceEntry, next_slots
+from slotbot.core.availability.directory import ClientBooking, ServiceEntry
 from slotbot.core.availability.engine import Slot
 from slotbot.core.notify.texts import reminder_promise
 from slotbot.core.storage.models import Client
@@ -13,6 +13,7 @@ from slotbot.core.web_limits import Limit, QuotaReached
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.dialogs.state import Flow
+from slotbot.dialogs.steps.offers import firsts
 
 __all__ = [
     "chosen_ids", "limit_line", "reminder_line", "service_line", "soonest", "specialist_line",
@@ -48,12 +49,14 @@ def chosen_ids(ctx: Context, flow: Flow) -> list[int]:
 
 
 async def soonest(ctx: Context, flow: Flow) -> Slot | None:
-    """The earliest free slot of the chosen service and specialist(s)."""
+    """The earliest time of the chosen service and specialist(s) the client can take."""
     if flow.service is None:
         return None
     ids = set(chosen_ids(ctx, flow))
-    firsts = await next_slots(ctx.session, ctx.directory, flow.service, now=ctx.now)
-    found = [s for sid, s in firsts.items() if sid in ids and s is not None]
+    found = [
+        s for sid, s in (await firsts(ctx, flow, flow.service)).items()
+        if sid in ids and s is not None
+    ]  # fmt: skip
     return min(found, key=lambda s: s.start) if found else None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from slotbot.core.availability.directory import day_slots
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Screen
@@ -10,6 +9,7 @@ from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.common import chosen_ids
 from slotbot.dialogs.steps.date import heading
+from slotbot.dialogs.steps.offers import day_times
 from slotbot.dialogs.steps.picking import pick_time, time_from
 from slotbot.dialogs.widgets import back_row, time_grid
 
@@ -22,14 +22,14 @@ async def render_time(ctx: Context, flow: Flow) -> Screen:
     assert flow.service is not None and day is not None
     ids = chosen_ids(ctx, flow)
     zone = ctx.directory.zone_of(ids)
-    slots = await day_slots(
-        ctx.session, ctx.directory, flow.service, ids, day, now=ctx.now,
-        exclude_booking_id=flow.moving,
-    )  # fmt: skip
+    slots = await day_times(ctx, flow, flow.service, ids, day)
     rows = time_grid(ctx, [s.start for s in slots], zone)
     if slots:
         text = _("{what}\n{day}: pick a time.").format(
             what=heading(ctx, flow), day=ctx.texts.at_start(ctx.texts.day(day))
+        )
+        text += "\n" + _("Time zone: {zone}.").format(
+            zone=ctx.texts.zone_name(zone, slots[0].start)
         )
     else:
         text = _("{what}\nNo free time is left on {day}. Please pick another day.").format(

@@ -84,7 +84,7 @@ def _index(word: str, names: tuple[WordSet, ...]) -> int | None:
 
 
 def _year(text: str) -> int | None:
-    if not text.isdigit() or len(text) not in (2, 4):
+    if not text.isdecimal() or len(text) not in (2, 4):
         return None
     return 2000 + int(text) if len(text) == 2 else int(text)
 

@@ -61,7 +61,7 @@ NUMBER_WORDS = {
 
 def count(word: str) -> int | None:
     """A count typed as a number or a word ("3", "three", "три", "a")."""
-    if word.isdigit() and len(word) <= 3:
+    if word.isdecimal() and len(word) <= 3:
         return int(word)
     if word in ("a", "an"):
         return 1
