@@ -84,7 +84,7 @@ async def waitlist_settings(session: AsyncSession) -> WaitlistSettings:
     rows = await session.execute(
         select(BusinessSetting.key, BusinessSetting.value).where(BusinessSetting.key.in_(_KEYS))
     )
-    values: dict[str, Any] = dict(rows.tuples().all())
+    values: dict[str, Any] = dict(rows.all())
     defaults = WaitlistSettings()
     minutes = values.get("waitlist_next_batch_minutes")
     return WaitlistSettings(
@@ -173,9 +173,9 @@ async def _live_entries(session: AsyncSession, client_id: int, now: datetime) ->
     return [e for e in map(waiting, rows) if not e.passed(now)]
 
 
-async def record_seen(session: AsyncSession, entry: Waiting, now: datetime) -> int:
+async def record_seen(session: AsyncSession, entry: Waiting, now: datetime) -> None:
     """Record the times free in the entry's range now as ``seen`` (never to be sent), in the
-    caller's transaction; returns how many were new."""
+    caller's transaction (those recorded before stay as they are)."""
     slots = await free_slots(
         session, service_id=entry.service_id, specialist_id=entry.specialist_id,
         first=entry.first_day, last=entry.last_day, now=now,
@@ -187,13 +187,12 @@ async def record_seen(session: AsyncSession, entry: Waiting, now: datetime) -> i
         if entry.wants(slot.start)
     ]  # fmt: skip
     if not rows:
-        return 0
+        return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(WaitlistOffer).on_conflict_do_nothing(
         index_elements=["entry_id", "starts_at"]
     )
-    result = cast(CursorResult[Any], await session.execute(statement, rows))
-    return max(result.rowcount, 0)
+    await session.execute(statement, rows)
 
 
 async def _offered(session: AsyncSession, service_id: int, specialist_id: int | None) -> None:
@@ -336,7 +335,7 @@ async def waiting_counts(
         .group_by(W.first_day, W.last_day)
     )
     counts: dict[date, int] = {}
-    for lo, hi, count in rows.tuples().all():
+    for lo, hi, count in rows.all():
         day = max(lo, first)
         while day <= min(hi, last):
             counts[day] = counts.get(day, 0) + count

@@ -124,7 +124,7 @@ async def _own_times(
         )
     )
     busy: dict[int, list[Busy]] = defaultdict(list)
-    for client_id, start, end in rows.tuples().all():
+    for client_id, start, end in rows.all():
         busy[client_id].append(Busy(start, end))
     return {cid: BusyIndex(busy[cid]) for cid in client_ids}
 
@@ -142,7 +142,7 @@ async def _booked_already(session: AsyncSession, entries: list[Waiting], now: da
             live(now),
         )
     )  # fmt: skip
-    held = rows.tuples().all()
+    held = rows.all()
     return {
         e.id
         for e in entries

@@ -153,7 +153,7 @@ async def _notice(session: AsyncSession, entry_id: int, now: datetime) -> OfferN
         first=entry.first_day, last=entry.last_day, now=now,
     )  # fmt: skip
     free = {s.start: s for s in clear_of(slots, await own_time(session, client.id, now))}
-    names = dict((await session.execute(select(Specialist.id, Specialist.name))).tuples().all())
+    names = dict((await session.execute(select(Specialist.id, Specialist.name))).all())
     times = tuple(
         OfferTime(o.id, o.specialist_id, names.get(o.specialist_id, ""), o.starts_at)
         for o in offers
