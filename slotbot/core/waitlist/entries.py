@@ -40,6 +40,7 @@ from slotbot.core.waitlist.free import free_slots
 __all__ = [
     "MAX_DAYS",
     "WINDOWS",
+    "OfferedTime",
     "Waiting",
     "WaitlistRefused",
     "WaitlistSettings",
@@ -48,6 +49,7 @@ __all__ = [
     "entry_of",
     "join",
     "leave",
+    "offered_time",
     "record_seen",
     "waiting_counts",
     "waiting_for",
@@ -309,6 +311,35 @@ async def entry_of(
         return None
     entry = waiting(row)
     return None if entry.passed(now) else entry
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedTime:
+    """A freed time offered to a client: what its button holds."""
+
+    entry: Waiting
+    specialist_id: int
+    start: datetime
+
+
+async def offered_time(session: AsyncSession, offer_id: int, client_id: int) -> OfferedTime | None:
+    """The time offer ``offer_id`` made to this client; None for an offer made to anyone
+    else, or a free time that was only seen (never sent)."""
+    found = (
+        await session.execute(
+            select(WaitlistOffer, W)
+            .join(W, W.id == WaitlistOffer.entry_id)
+            .where(
+                WaitlistOffer.id == offer_id,
+                WaitlistOffer.status == WaitlistOfferStatus.OFFERED,
+                W.client_id == client_id,
+            )
+        )
+    ).first()
+    if found is None:
+        return None
+    offer, row = found
+    return OfferedTime(waiting(row), offer.specialist_id, offer.starts_at)
 
 
 async def waiting_counts(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -92,9 +92,13 @@ def entry_line(t: Texts, entry: Waiting, service: str, specialist: str | None) -
         if not hours:
             zone = entry.zone
             start, end = (datetime.combine(entry.first_day, w, zone) for w in entry.window)
-            hours = _("from {start} to {end}").format(
-                start=t.time(start, zone), end=t.time(end, zone)
-            )
+            opened, closed = t.time(start, zone), t.time(end, zone)
+            if entry.window[1] >= time(23, 59):
+                hours = _("from {start}").format(start=opened)
+            elif entry.window[0] == time(0):
+                hours = _("until {end}").format(end=closed)
+            else:
+                hours = _("from {start} to {end}").format(start=opened, end=closed)
     return " · ".join([who, t.at_start(days), hours])
 
 
