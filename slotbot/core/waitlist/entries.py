@@ -57,6 +57,8 @@ __all__ = [
 ]
 
 W = WaitlistEntry
+#: The largest id a row can have (a 32-bit integer column): a button's larger number is no id.
+ID_MAX = 2**31 - 1
 #: The longest range an entry may cover (a week).
 MAX_DAYS = 7
 #: The named parts of the day a client can wait for: local start times [from, to).
@@ -306,6 +308,8 @@ async def entry_of(
     session: AsyncSession, entry_id: int, client_id: int, now: datetime
 ) -> Waiting | None:
     """The client's own live entry ``entry_id``; None for anyone else's or an ended one."""
+    if not 0 < entry_id <= ID_MAX:
+        return None
     row = await session.get(W, entry_id, populate_existing=True)
     if row is None or row.client_id != client_id or row.ended_at is not None:
         return None
@@ -325,6 +329,8 @@ class OfferedTime:
 async def offered_time(session: AsyncSession, offer_id: int, client_id: int) -> OfferedTime | None:
     """The time offer ``offer_id`` made to this client; None for an offer made to anyone
     else, or a free time that was only seen (never sent)."""
+    if not 0 < offer_id <= ID_MAX:
+        return None
     found = (
         await session.execute(
             select(WaitlistOffer, W)
