@@ -4,6 +4,7 @@ nothing suits, changing and leaving an entry, the offer's button and link, and b
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from slotbot.core import booking as bookings
 from slotbot.core.base36 import to36
 from slotbot.core.notify import chat_actions
-from slotbot.core.storage.db import session_factory, writer
+from slotbot.core.storage.db import create_engine, session_factory, writer
 from slotbot.core.storage.models import (
     Booking,
     Client,
@@ -27,6 +28,7 @@ from slotbot.core.waitlist.free import free_slots
 from slotbot.core.waitlist.links import SLOT_PREFIX, slot_token
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Start, Visitor
+from tests.core.overlaps import assert_no_overlapping_live_bookings
 from tests.dialogs.chat import NOW, Chat, load_demo
 
 DAY = date(2026, 12, 2)  # a Wednesday: Anna works 10-14 and 15-19
@@ -48,14 +50,14 @@ async def ids(engine: AsyncEngine) -> tuple[int, int]:
     return haircut, anna
 
 
-async def fill(engine: AsyncEngine, day: date = DAY) -> list[Booking]:
+async def fill(engine: AsyncEngine, day: date = DAY, now: datetime = NOW) -> list[Booking]:
     """Anna booked up on ``day`` by other clients (staff bookings), earliest first."""
     haircut, anna = await ids(engine)
     made: list[Booking] = []
     while True:
         async with session_factory(engine)() as session:
             free = await free_slots(
-                session, service_id=haircut, specialist_id=anna, first=day, last=day, now=NOW
+                session, service_id=haircut, specialist_id=anna, first=day, last=day, now=now
             )
         if not free:
             return made
@@ -64,9 +66,9 @@ async def fill(engine: AsyncEngine, day: date = DAY) -> list[Booking]:
             session.add(client)
         held = await bookings.hold(
             engine, service_id=haircut, specialist_id=anna, start=free[0].start,
-            client_id=client.id, channel="staff", now=NOW,
+            client_id=client.id, channel="staff", now=now,
         )  # fmt: skip
-        made.append(await bookings.confirm(engine, booking_id=held.id, now=NOW))
+        made.append(await bookings.confirm(engine, booking_id=held.id, now=now))
 
 
 async def offered(engine: AsyncEngine, client_key: str) -> list[int]:
@@ -298,3 +300,35 @@ async def test_booking_the_service_ends_the_wait(demo: AsyncEngine) -> None:
     async with session_factory(chat.dialogs.engine)() as session:
         reason = await session.scalar(select(WaitlistEntry.end_reason))
     assert reason == "booked"
+
+
+async def test_three_waiting_clients_press_the_same_freed_time_at_once(
+    demo: AsyncEngine, database_url: str
+) -> None:
+    """Each client on a connection pool of their own: exactly one hold, two clear answers."""
+    taken = await fill(demo)
+    engines = [create_engine(database_url, pool_size=2, max_overflow=0) for _ in range(3)]
+    try:
+        chats = [
+            Chat(Dialogs(e), Visitor("telegram", key, chat_id=int(key), name="W", language="en"))
+            for e, key in zip(engines, ("9601", "9602", "9603"), strict=True)
+        ]
+        for chat in chats:
+            await to_anna_on_the_day(chat)
+            await chat.press_action(grey_day(chat, "2"))
+            await chat.press("🔔 Tell me if")
+        await bookings.cancel(demo, booking_id=taken[3].id, by="client", now=NOW)
+        assert (await matching.match(demo, now=NOW)).offers == 3
+        offers = [(await offered(demo, c.visitor.key))[0] for c in chats]
+        await asyncio.gather(
+            *(c.press_action(chat_actions.waitlist_offer(o)) for c, o in zip(chats, offers, strict=True))
+        )
+    finally:
+        await asyncio.gather(*(e.dispose() for e in engines))
+    answers = sorted(c.text.split("\n")[0] for c in chats)
+    gone = f"{_when(taken[3].starts_at)} has gone: someone else took it first."
+    assert [a.startswith(gone) for a in answers].count(True) == 2, answers
+    async with session_factory(demo)() as session:
+        held = list(await session.scalars(select(Booking).where(Booking.status == "held")))
+    assert len(held) == 1 and held[0].starts_at == taken[3].starts_at
+    await assert_no_overlapping_live_bookings(demo)
