@@ -321,7 +321,10 @@ async def test_three_waiting_clients_press_the_same_freed_time_at_once(
         assert (await matching.match(demo, now=NOW)).offers == 3
         offers = [(await offered(demo, c.visitor.key))[0] for c in chats]
         await asyncio.gather(
-            *(c.press_action(chat_actions.waitlist_offer(o)) for c, o in zip(chats, offers, strict=True))
+            *(
+                c.press_action(chat_actions.waitlist_offer(o))
+                for c, o in zip(chats, offers, strict=True)
+            )
         )
     finally:
         await asyncio.gather(*(e.dispose() for e in engines))
