@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
@@ -15,6 +16,8 @@ from slotbot.core.storage.models import (
     Booking,
     BusinessSetting,
     Notification,
+    Service,
+    Specialist,
     SpecialistBlock,
     WaitlistEntry,
     WaitlistOffer,
@@ -254,3 +257,44 @@ async def test_the_agenda_counts_who_waits_each_day(engine: AsyncEngine, shop: S
         )  # fmt: skip
     day = timedelta(days=1)
     assert counts == {TOMORROW: 3, TOMORROW + day: 1, TOMORROW + 2 * day: 1}
+
+
+SHOP_FILE = """
+timezone: Europe/Berlin
+services:
+  - {key: cut, name: {en: Cut}, duration: 60}
+specialists:
+  - key: eve
+    name: Eve
+    services: [cut]
+    schedule:
+      - {days: [wed], start: "09:00", end: "%s", slot: 60}
+"""
+
+
+async def test_a_reimport_that_opens_hours(engine: AsyncEngine, tmp_path: Path) -> None:
+    from slotbot.core.importing.importer import import_file
+
+    shop_file = tmp_path / "shop.yaml"
+    shop_file.write_text(SHOP_FILE % "12:00")
+    await import_file(engine, shop_file)
+    async with session_factory(engine)() as session:
+        cut = await session.scalar(select(Service.id))
+        eve = await session.scalar(select(Specialist.id))
+    assert cut is not None and eve is not None
+    for hour in (9, 10, 11):
+        held = await bookings.hold(
+            engine, service_id=cut, specialist_id=eve, start=at(TOMORROW, hour),
+            client_id=await new_client(engine, hour), channel="staff", now=NOW,
+        )  # fmt: skip
+        await bookings.confirm(engine, booking_id=held.id, now=NOW)
+    entry = await entries.join(
+        engine, client_id=await new_client(engine, 1), service_id=cut, specialist_id=eve,
+        first_day=TOMORROW, last_day=TOMORROW, window=None, timezone=BERLIN.key,
+        channel="telegram", now=NOW,
+    )  # fmt: skip
+    assert (await matching.match(engine, now=later(1))).offers == 0
+    shop_file.write_text(SHOP_FILE % "14:00")  # Eve stays two hours longer
+    await import_file(engine, shop_file)
+    await matching.match(engine, now=later(2))
+    assert await offers(engine) == [(entry.id, 12, "offered"), (entry.id, 13, "offered")]

@@ -177,11 +177,12 @@ def render_offer(
     times = notice.times
     head = t.ngettext("A time has freed up", "Times have freed up", len(times))
     chat = row.channel in (NotificationChannel.TELEGRAM, NotificationChannel.WEB)
-    lines = [
+    intro = [
         head,
         _("You are on the waiting list for {service}. Whoever takes a time first gets it.")
         .format(service=service),
     ]  # fmt: skip
+    listed: list[str] = []  # times without a link (SMS keeps to a few links)
     links: list[tuple[str, str]] = []
     if not chat:
         for time_ in times:
@@ -190,12 +191,15 @@ def render_offer(
             if url and (row.channel != NotificationChannel.SMS or len(links) < SMS_LINKS):
                 links.append((label, url))
             else:
-                lines.append(f"• {label}")
+                listed.append(f"• {label}")
         if not public_url:
-            lines.append(_("Open our booking chat to take it."))
-    lines.append(_("Time zone: {zone}.").format(zone=t.zone_name(zone, times[0].start)))
-    lines.append(_("To stop these messages, leave the waiting list under My bookings."))
-    text_lines = lines + [f"{label}: {url}" for label, url in links]
+            listed.append(_("Open our booking chat to take it."))
+    outro = [
+        _("Time zone: {zone}.").format(zone=t.zone_name(zone, times[0].start)),
+        _("To stop these messages, leave the waiting list under My bookings."),
+    ]
+    lines = [*intro, *listed, *outro]
+    text_lines = [*intro, *(f"{label}: {url}" for label, url in links), *listed, *outro]
     buttons: tuple[tuple[Button, ...], ...] = ()
     if chat:
         buttons = tuple(
