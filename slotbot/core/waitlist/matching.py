@@ -57,6 +57,9 @@ from slotbot.core.waitlist.free import free_slots
 __all__ = ["MAX_TIMES_PER_MESSAGE", "Matched", "match", "offer_channels"]
 
 W, OFFERS = WaitlistEntry, WaitlistOffer
+#: How a widget client's ``web_session_id`` starts (``dialogs.identity``): the rest is the
+#: widget session, whose conversation log the ``web`` channel writes into.
+WEB_PREFIX = "web:"
 #: The most freed times one message offers (more go out in a later run).
 MAX_TIMES_PER_MESSAGE = 6
 
@@ -77,8 +80,9 @@ def offer_channels(entry: Waiting, client: Client) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if entry.channel == "telegram" and client.telegram_chat_id is not None:
         return [(NotificationChannel.TELEGRAM, str(client.telegram_chat_id))]
-    if entry.channel == "web" and client.web_session_id:
-        found.append((NotificationChannel.WEB, client.web_session_id))
+    session = client.web_session_id or ""
+    if entry.channel == "web" and session.startswith(WEB_PREFIX):  # the widget session's log
+        found.append((NotificationChannel.WEB, session.removeprefix(WEB_PREFIX)))
     if client.phone:
         found.append((NotificationChannel.SMS, client.phone))
     elif client.email:

@@ -140,7 +140,7 @@ async def test_a_web_client_hears_in_the_widget_and_by_sms(
     await matching.match(engine, now=NOW)
     rows = await offer_rows(engine)
     assert sorted((r.channel, r.recipient) for r in rows) == [
-        ("sms", "+4915199990002"), ("web", "web:abc"),
+        ("sms", "+4915199990002"), ("web", "abc"),
     ]  # fmt: skip
     await dispatcher.drain(now=NOW)  # (no widget sender here: the web row waits for one)
     assert len(sms.to("+4915199990002")) == 1
