@@ -121,7 +121,10 @@ async def test_a_booked_up_day_then_a_cancellation_then_the_offer(demo: AsyncEng
     [offer] = await offered(demo, "9501")
     await chat.start()  # the client is elsewhere; the offer's button still works
     await chat.press_action(chat_actions.waitlist_offer(offer))
-    assert chat.text == "Thank you, Jane Doe. What phone number can we reach you on?"
+    assert chat.text == (
+        "Held for you: Haircut with Anna Petrova, Wed, Dec 2, 4:00 PM.\n\n"
+        "Thank you, Jane Doe. What phone number can we reach you on?"
+    )
     async with session_factory(demo)() as session:
         held = await session.scalar(select(Booking).where(Booking.status == "held"))
     assert held is not None and held.starts_at == freed.starts_at

@@ -43,7 +43,9 @@ def test_an_offer_link_opens_the_chat_holding_its_time(
     page.goto(f"{site}/?slot={token}&utm=sms")
     widget = Widget(page, shots)
     expect(widget.panel).to_be_visible()  # opened by itself
-    expect(widget.log.locator(".msg.bot").last).to_contain_text("What name should we book under?")
+    held = widget.log.locator(".msg.bot").last
+    expect(held).to_contain_text("Held for you: Haircut with Anna Petrova, Wed, Dec 2, 3:00")
+    expect(held).to_contain_text("What name should we book under?")
     shots("held")
     assert "slot=" not in page.url and "utm=sms" in page.url
     widget.type("Jane Doe", "name")

@@ -321,6 +321,13 @@ async def _hold(
     zone = ctx.directory.zone_of([specialist_id])
     flow.day = start.astimezone(zone).date().isoformat()
     await pick_time(ctx, flow, start, gone=_gone(ctx, start, specialist_id))
+    if flow.hold is not None and flow.step == "contact":  # say what is held before asking
+        service = ctx.directory.services[service_id].name(ctx.locale)
+        flow.note = ctx.texts.gettext("Held for you: {service} with {name}, {when}.").format(
+            service=service,
+            name=ctx.directory.specialists[specialist_id].full_name,
+            when=ctx.texts.when(start, zone),
+        )
 
 
 async def take_offer(ctx: Context, flow: Flow, action: Action) -> None:

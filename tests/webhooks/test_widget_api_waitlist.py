@@ -68,7 +68,10 @@ async def test_the_offer_reaches_the_widget_and_its_button_holds(
     visitor.messages.append(offer)
     await visitor.send({"type": "press", "action": button["action"]})
     assert visitor.events[-1]["type"] == "held"
-    assert visitor.screen["text"] == "What name should we book under?"
+    assert visitor.screen["text"] == (
+        "Held for you: Haircut with Anna Petrova, Wed, Dec 2, 10:00\u202fAM.\n\n"
+        "What name should we book under?"
+    )
     await visitor.type("Jane Doe")
     await visitor.press("✅")
     assert visitor.events[-1]["type"] == "booked"
@@ -98,4 +101,4 @@ async def test_an_offer_link_opens_the_chat_at_its_time(
     assert visitor.screen["text"].startswith("This link is not valid.")
     await visitor.start(slot=token, service="beard_trim")  # the link wins
     assert visitor.events[-1]["type"] == "held"
-    assert visitor.screen["text"] == "What name should we book under?"
+    assert visitor.screen["text"].endswith("11:00\u202fAM.\n\nWhat name should we book under?")
