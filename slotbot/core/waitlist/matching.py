@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -118,41 +118,39 @@ async def _end_stale(session: AsyncSession, entries: list[Waiting], now: datetim
     return ended
 
 
-async def _own_times(
+@dataclass(frozen=True, slots=True)
+class _Own:
+    """A waiting client's own live bookings: their time, and the services they are for."""
+
+    busy: BusyIndex
+    services: tuple[tuple[int, datetime], ...]  # (service, start) of each
+
+
+async def _own_bookings(
     session: AsyncSession, client_ids: set[int], now: datetime
-) -> dict[int, BusyIndex]:
-    """Each client's own live bookings, in one query."""
+) -> dict[int, _Own]:
+    """Each waiting client's live bookings that have not ended, in one query."""
     rows = await session.execute(
-        select(Booking.client_id, Booking.starts_at, Booking.ends_at).where(
+        select(Booking.client_id, Booking.service_id, Booking.starts_at, Booking.ends_at).where(
             Booking.client_id.in_(client_ids), Booking.ends_at > now, live(now)
         )
     )
-    busy: dict[int, list[Busy]] = defaultdict(list)
-    for client_id, start, end in rows.all():
-        busy[client_id].append(Busy(start, end))
-    return {cid: BusyIndex(busy[cid]) for cid in client_ids}
-
-
-async def _booked_already(session: AsyncSession, entries: list[Waiting], now: datetime) -> set[int]:
-    """Entries whose client holds or booked the entry's service within its range (a hold
-    placed from an offer, say): they are offered nothing more."""
-    if not entries:
-        return set()
-    rows = await session.execute(
-        select(Booking.client_id, Booking.service_id, Booking.starts_at).where(
-            or_(*(and_(Booking.client_id == e.client_id, Booking.service_id == e.service_id)
-                  for e in entries)),
-            Booking.ends_at > now,
-            live(now),
-        )
-    )  # fmt: skip
-    held = rows.all()
+    found: dict[int, list[tuple[int, datetime, datetime]]] = defaultdict(list)
+    for client_id, service_id, start, end in rows.all():
+        found[client_id].append((service_id, start, end))
     return {
-        e.id
-        for e in entries
-        for client_id, service_id, start in held
-        if (client_id, service_id) == (e.client_id, e.service_id) and e.wants(start)
+        cid: _Own(
+            BusyIndex(Busy(start, end) for _s, start, end in found[cid]),
+            tuple((service, start) for service, start, _e in found[cid]),
+        )
+        for cid in client_ids
     }
+
+
+def _booked_already(entry: Waiting, own: _Own) -> bool:
+    """Whether the client holds or booked the entry's service within its range (a hold
+    placed from an offer, say): such an entry is offered nothing more."""
+    return any(svc == entry.service_id and entry.wants(start) for svc, start in own.services)
 
 
 def _recorded(
@@ -238,18 +236,22 @@ async def match(engine: AsyncEngine, *, now: datetime) -> Matched:
         ]  # fmt: skip
         if not entries:
             return tally
-        booked = await _booked_already(session, entries, now)
-        entries = [e for e in entries if e.id not in booked]
-        ranges: dict[tuple[int, int | None, date, date], list[Slot]] = {}
-        free: dict[int, list[Slot]] = {}
+        mine = await _own_bookings(session, {e.client_id for e in entries}, now)
+        entries = [e for e in entries if not _booked_already(e, mine[e.client_id])]
+        # one pass of the slot engine per service and specialist (or anyone), over the days
+        # all their entries span; each entry keeps its own days and hours (``wants``)
+        spans: dict[tuple[int, int | None], tuple[date, date]] = {}
         for entry in entries:
-            key = (entry.service_id, entry.specialist_id, entry.first_day, entry.last_day)
-            if key not in ranges:
-                ranges[key] = await free_slots(
-                    session, service_id=entry.service_id, specialist_id=entry.specialist_id,
-                    first=entry.first_day, last=entry.last_day, now=now,
-                )  # fmt: skip
-            free[entry.id] = ranges[key]
+            key = (entry.service_id, entry.specialist_id)
+            first, last = spans.get(key, (entry.first_day, entry.last_day))
+            spans[key] = (min(first, entry.first_day), max(last, entry.last_day))
+        ranges: dict[tuple[int, int | None], list[Slot]] = {}
+        for (service_id, specialist_id), (first, last) in spans.items():
+            ranges[service_id, specialist_id] = await free_slots(
+                session, service_id=service_id, specialist_id=specialist_id, first=first,
+                last=last, now=now,
+            )  # fmt: skip
+        free = {e.id: ranges[e.service_id, e.specialist_id] for e in entries}
         starts = {s.start for slots in free.values() for s in slots}
         recorded_rows: list[Any] = []
         if starts:
@@ -260,7 +262,7 @@ async def match(engine: AsyncEngine, *, now: datetime) -> Matched:
                 )
             )
         recorded, last_offer = _recorded(recorded_rows)
-        own = await _own_times(session, {e.client_id for e in entries}, now)
+        own = {cid: found.busy for cid, found in mine.items()}
         settings = await waitlist_settings(session)
         planned = plan_offers(entries, free, own, recorded, last_offer, settings, now)
         if not planned:
