@@ -1,7 +1,8 @@
 """Periodic jobs (APScheduler), run by every ``serve`` and ``worker`` process.
 
 Each job is idempotent and safe to run in several processes at once: they are conditional
-``UPDATE`` statements; the outbox dispatcher claims its rows with a lease
+``UPDATE`` statements, the waiting list's matching records each offer once (a unique row per
+entry and time); the outbox dispatcher claims its rows with a lease
 (:mod:`slotbot.core.notify.dispatcher`).
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.booking.service import complete_past, expire_holds
 from slotbot.core.notify.dispatcher import Dispatcher
+from slotbot.core.waitlist.matching import match
 
 HOUSEKEEPING_SECONDS = 60
 DISPATCH_SECONDS = 10
@@ -25,14 +27,17 @@ DISPATCH_SECONDS = 10
 class Housekeeping:
     expired_holds: int
     completed_bookings: int
+    waitlist_offers: int = 0
 
 
 async def housekeeping(engine: AsyncEngine, *, now: datetime) -> Housekeeping:
-    """Flip holds that ran out to ``expired`` and ended bookings to ``completed``."""
-    return Housekeeping(
-        expired_holds=await expire_holds(engine, now=now),
-        completed_bookings=await complete_past(engine, now=now),
-    )
+    """Flip holds that ran out to ``expired`` and ended bookings to ``completed``; then offer
+    the time that freed up to the waiting list (``core.waitlist.matching``: its outbox rows
+    go out with the dispatcher's next pass)."""
+    expired = await expire_holds(engine, now=now)
+    completed = await complete_past(engine, now=now)
+    matched = await match(engine, now=now)
+    return Housekeeping(expired, completed, matched.offers)
 
 
 def build_scheduler(

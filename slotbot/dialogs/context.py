@@ -32,6 +32,7 @@ class Context:
     specialist_id: int | None = None  # set when the visitor is a linked specialist
     telegram_username: str = ""  # the bot's @username, for "Continue in Telegram" links
     sms_ready: bool = False  # an SMS provider is configured (phone codes can be sent)
+    link_secret: str = ""  # the key that signs the waiting list's slot links
     notice: str = ""  # a toast for the channel (Telegram's callback answer)
     #: False when a press changed nothing: the channel keeps its screen and shows the notice.
     redraw: bool = True

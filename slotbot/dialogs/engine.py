@@ -26,6 +26,7 @@ from slotbot.core.handover import issue_link_token
 from slotbot.core.specialists import LINK_PREFIX, record_chat_locale, redeem_specialist_link
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
+from slotbot.core.waitlist.links import SLOT_PREFIX
 from slotbot.dialogs.actions import decode
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor
@@ -54,6 +55,7 @@ from slotbot.dialogs.steps.time_off import (
     begin,
     parse_span,
 )
+from slotbot.dialogs.steps.waitlist import WAITING, open_slot_link
 
 __all__ = ["STEPS", "Dialogs"]
 
@@ -79,6 +81,7 @@ STEPS: dict[str, Step] = {
     "booking": BOOKING,
     "cancel": CANCEL,
     "handover": HANDOVER,
+    "waiting": WAITING,
     # the specialist's side
     "telegram": TELEGRAM,
     "review": REVIEW,
@@ -133,6 +136,7 @@ class Dialogs:
         clock: Callable[[], datetime] = _utcnow,
         telegram_username: str = "",
         sms_ready: bool = False,
+        link_secret: str = "",
     ) -> None:
         self.engine = engine
         self.clock = clock
@@ -140,6 +144,8 @@ class Dialogs:
         self.telegram_username = telegram_username
         #: Whether SMS can be sent: the widget's phone codes (``verify_web_phone``) need it.
         self.sms_ready = sms_ready
+        #: ``SLOTBOT_SECRET_KEY``: checks the signed slot links of waiting-list offers.
+        self.link_secret = link_secret
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
@@ -196,6 +202,7 @@ class Dialogs:
                 self.engine, session, now, visitor, client_id, chosen or locale,
                 loaded.version + 1, directory, specialist_id=specialist_id,
                 telegram_username=self.telegram_username, sms_ready=self.sms_ready,
+                link_secret=self.link_secret,
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
             if chosen and ctx.locale != chosen:  # pressed another language
@@ -232,7 +239,9 @@ class Dialogs:
             flow.side_trip(COMMANDS[event.command])
         elif isinstance(event, Start):
             flow.start_over(COMMANDS.get(event.command, "menu"))
-            if event.payload and event.command == "start":
+            if event.payload.startswith(SLOT_PREFIX) and event.command == "start":
+                await open_slot_link(ctx, flow, event.payload.removeprefix(SLOT_PREFIX))
+            elif event.payload and event.command == "start":
                 await open_handover(ctx, flow, event.payload)
         elif isinstance(event, Press):
             action = decode(event.action)

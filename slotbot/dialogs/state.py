@@ -32,6 +32,8 @@ class Flow:
     return_to: str = ""  # where a side step (change name) goes back to
     paused: str = ""  # the step Help or Language was opened over, to come back to
     stand_in: int | None = None  # a colleague offered for a grey day (named on a vacation)
+    wait_day: str = ""  # a booked-up day picked on the calendar: "tell me if it frees up"
+    waiting: int | None = None  # the waiting-list entry the "waiting" screen shows
     # the specialist's side: what time off is being entered
     span_kind: str = ""  # "day_off" | "vacation" | "block"
     span_first: str = ""  # ISO date (or instant for a block) where the span starts
@@ -59,7 +61,10 @@ class Flow:
         return flow
 
     def validate(self) -> None:
-        numbers = ("service", "specialist", "hold", "booking", "moving", "moved_from", "stand_in")
+        numbers = (
+            "service", "specialist", "hold", "booking", "moving", "moved_from", "stand_in",
+            "waiting",
+        )  # fmt: skip
         for name in numbers:
             value = getattr(self, name)
             if value is not None and not isinstance(value, int):

@@ -459,6 +459,25 @@
     window.visualViewport.addEventListener("scroll", fit);
   }
 
+  // A waiting-list offer's link (?slot=TOKEN, sent by SMS or e-mail) opens the chat at that
+  // time: the token goes to the server once, and leaves the address bar so a reload does not
+  // send it again. The server checks it; here it is only passed on.
+  var slot = null;
+  try { slot = new URLSearchParams(location.search).get("slot"); } catch (e) { /* ignore */ }
+  if (slot && !/^[A-Za-z0-9_-]{1,64}$/.test(slot)) slot = null;
+  function takeSlot() {
+    var taken = slot;
+    slot = null;
+    if (taken) {
+      try {
+        var u = new URL(location.href);
+        u.searchParams.delete("slot");
+        history.replaceState(history.state, "", u.toString());
+      } catch (e) { /* ignore */ }
+    }
+    return taken;
+  }
+
   var savedOverflow = "";
   function open() {
     panel.hidden = false;
@@ -472,8 +491,10 @@
       waiting(true);
       openSession().then(function (history) {
         waiting(false);
+        var offered = takeSlot();
         if (history.length) show(history, true);
-        else return event({type: "start", service: data.service || undefined});
+        if (offered) return event({type: "start", slot: offered});
+        if (!history.length) return event({type: "start", service: data.service || undefined});
       }).catch(function (e) {
         waiting(false);
         started = false;
@@ -503,7 +524,7 @@
     document.body.appendChild(host);
     var reopen = false;
     try { reopen = sessionStorage.getItem(store + ":open") === "1"; } catch (e) { /* ignore */ }
-    if (reopen) open();
+    if (reopen || slot) open();
   }
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);

@@ -58,11 +58,16 @@ def create_app(
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.dialogs = Dialogs(
-            engine, sms_ready=bool(settings.sms_api_url), **({"clock": clock} if clock else {})
-        )
+            engine, sms_ready=bool(settings.sms_api_url), link_secret=settings.secret_key,
+            **({"clock": clock} if clock else {}),
+        )  # fmt: skip
         outbox = AsyncExitStack()  # the dispatcher's senders, closed after the scheduler
         dispatcher = (
-            await outbox.enter_async_context(dispatching(engine, settings)) if jobs else None
+            await outbox.enter_async_context(
+                dispatching(engine, settings, widget_hub=app.state.widget_hub)
+            )
+            if jobs
+            else None
         )
         scheduler = build_scheduler(
             engine, dispatcher=dispatcher, **({"clock": clock} if clock else {})

@@ -545,7 +545,7 @@ async def _bot() -> int:
     try:
         await check_database(engine)
         await ensure_current(engine)
-        application = build_application(settings, Dialogs(engine))
+        application = build_application(settings, Dialogs(engine, link_secret=settings.secret_key))
         async with (
             running(application),
             dispatching(engine, settings, bot=application.bot) as dispatcher,
@@ -576,7 +576,10 @@ async def _chat(args: argparse.Namespace) -> None:
         await check_database(engine)
         await ensure_current(engine)
         fixed: datetime | None = args.now
-        dialogs = Dialogs(engine, clock=(lambda: fixed) if fixed else lambda: datetime.now(UTC))
+        dialogs = Dialogs(
+            engine, clock=(lambda: fixed) if fixed else lambda: datetime.now(UTC),
+            link_secret=settings.secret_key,
+        )  # fmt: skip
         visitor = Visitor("terminal", args.who, name=args.who, language=args.lang)
         await TerminalChat(dialogs, visitor).run(echo=not sys.stdin.isatty())
     finally:

@@ -16,6 +16,8 @@ from slotbot.bot import TelegramSender
 from slotbot.core.notify.dispatcher import Dispatcher
 from slotbot.core.notify.senders import links_from_settings, senders_from_settings
 from slotbot.core.settings import Settings
+from slotbot.core.storage.models import NotificationChannel
+from slotbot.webhooks.widget_log import Hub, WidgetLogSender
 
 __all__ = ["dispatching"]
 
@@ -24,9 +26,14 @@ log = logging.getLogger("slotbot.notify")
 
 @contextlib.asynccontextmanager
 async def dispatching(
-    engine: AsyncEngine, settings: Settings, *, bot: Bot | None = None
+    engine: AsyncEngine,
+    settings: Settings,
+    *,
+    bot: Bot | None = None,
+    widget_hub: Hub | None = None,
 ) -> AsyncIterator[Dispatcher]:
-    """A dispatcher over the configured channels; unconfigured ones go to ``/outbox``."""
+    """A dispatcher over the configured channels; unconfigured ones go to ``/outbox``. The
+    widget's log is always there (``widget_hub`` wakes this process's widget streams)."""
     own: Bot | None = None
     if bot is None and settings.telegram_token:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -37,7 +44,10 @@ async def dispatching(
             log.error("Telegram notifications off: %s", error)
             own = None
         bot = own
-    senders = senders_from_settings(settings, telegram=TelegramSender(bot) if bot else None)
+    senders = {
+        **senders_from_settings(settings, telegram=TelegramSender(bot) if bot else None),
+        NotificationChannel.WEB: WidgetLogSender(engine, hub=widget_hub),
+    }
     dispatcher = Dispatcher(engine, senders, links=links_from_settings(settings, chat_buttons=True))
     try:
         yield dispatcher

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slotbot.core.notify.message import Delivery, Message
 from slotbot.core.storage.db import write_transaction
-from slotbot.core.storage.models import WebMessage
+from slotbot.core.storage.models import NotificationChannel, WebMessage
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.webhooks.views import iso_utc
 
@@ -175,3 +177,34 @@ async def last_bot_buttons(engine: AsyncEngine, session_id: str) -> dict[str, st
                     if button.get("action") and not button.get("disabled"):
                         labels.setdefault(button["action"], button["label"])
         return labels
+
+
+class WidgetLogSender:
+    """The outbox's ``web`` channel: a message for a widget client goes into their
+    conversation's log (``recipient`` is the widget session), where the widget shows it at
+    once through its push stream, or when the visitor comes back. Its buttons are the
+    dialog's out-of-band actions, pressed like any other."""
+
+    channel = NotificationChannel.WEB
+
+    def __init__(self, engine: AsyncEngine, *, hub: Hub | None = None) -> None:
+        self.engine = engine
+        self.hub = hub
+
+    async def send(self, message: Message) -> Delivery:
+        buttons = [
+            [
+                {"label": b.label, "url": b.url} if b.url else {"label": b.label,
+                                                                  "action": b.action}
+                for b in row
+            ]
+            for row in message.buttons
+        ]  # fmt: skip
+        body = {
+            "text": message.text, "buttons": buttons, "expects": "none",
+            "turn": secrets.token_hex(4), "lang": message.locale,
+        }  # fmt: skip
+        stored = await append(
+            self.engine, message.recipient, [("bot", body)], now=datetime.now(UTC), hub=self.hub
+        )
+        return Delivery(provider_id=str(stored[0]["id"]))

@@ -24,7 +24,8 @@ How "never a double booking" is kept, in as few round trips as the rules allow:
 - A confirm is one guarded ``UPDATE ... RETURNING`` (still held and not run out, catalog
   unchanged, no block, no other held or confirmed booking of the specialist overlapping,
   whatever its expiry, no clashing appointment of the client) plus the outbox rows, in one
-  transaction. So two callers with different clocks never both win one slot.
+  transaction, which also ends the client's waiting-list entries the booking fulfils. So two
+  callers with different clocks never both win one slot.
 - The minimum notice and the horizon are checked at hold only: a live hold can be
   confirmed until it runs out, unless the schedule, an override, a block or a deactivated
   service or specialist took the time away meanwhile.
@@ -67,6 +68,7 @@ from slotbot.core.storage.models import (
     Client,
     Specialist,
 )
+from slotbot.core.waitlist.ending import end_booked
 
 __all__ = [
     "CANCELLERS",
@@ -397,6 +399,11 @@ async def _confirm_in(
                 previous_start=rescheduled_from.starts_at if rescheduled_from else None,
             )  # fmt: skip
             await write(connection, rows)
+            # the client's waiting for this service within the booked day is over
+            await end_booked(
+                connection, client_id=booking.client_id, service_id=booking.service_id,
+                starts_at=booking.starts_at, now=now,
+            )  # fmt: skip
             return booking
         await _expire(connection, booking_id, now)
         raise _not_bookable()

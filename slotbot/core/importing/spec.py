@@ -224,6 +224,10 @@ class SettingsSpec(_Spec):
     max_upcoming_per_client: int | None = Field(default=None, ge=1, le=100)
     max_bookings_per_phone_per_day: int | None = Field(default=None, ge=1, le=100)
     verify_web_phone: bool | None = None
+    # the waiting list (core.waitlist)
+    max_waiting_per_client: int | None = Field(default=None, ge=1, le=20)
+    waitlist_offer_batch: int | None = Field(default=None, ge=1, le=50)
+    waitlist_next_batch_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
 
 
 class BusinessSpec(_Spec):

@@ -14,7 +14,7 @@ from slotbot.core.base36 import to36
 
 __all__ = [
     "book_slot", "cancel", "come", "rate", "reschedule", "specialist_booking",
-    "specialist_cancel",
+    "specialist_cancel", "waitlist_offer",
 ]  # fmt: skip
 
 OUT_OF_BAND = "0"
@@ -54,3 +54,9 @@ def specialist_booking(booking_id: int) -> str:
 def specialist_cancel(booking_id: int) -> str:
     """The specialist cancels the booking they were told of (asks for a reason first)."""
     return f"{OUT_OF_BAND}.sc.{to36(booking_id)}"
+
+
+def waitlist_offer(offer_id: int) -> str:
+    """Hold a freed time offered to a waiting client (``core.waitlist``): the dialog accepts
+    it only from the client whose entry it was offered to, and holds it if still free."""
+    return f"{OUT_OF_BAND}.wo.{to36(offer_id)}"

@@ -12,7 +12,10 @@ meanwhile), so a process that dies mid-batch re-sends at most the messages it ha
 
 Before sending, the row's booking is read again: a reminder or confirmation of a booking
 that is no longer confirmed is cancelled, not sent; and a cancellation notice waits while a
-reminder of its booking is still in flight, so no reminder ever follows the notice.
+reminder of its booking is still in flight, so no reminder ever follows the notice. A
+waiting-list offer (no booking) is checked against the free time at send time: only the
+times still free for the client are sent, and a row with none left is cancelled
+(:mod:`slotbot.core.waitlist.notice`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from slotbot.core.storage.models import (
     NotificationChannel,
     NotificationStatus,
 )
+from slotbot.core.waitlist.notice import OfferNotice, load_notices, render_offer
 
 __all__ = ["Backoff", "Dispatcher", "Tally"]
 
@@ -232,6 +236,8 @@ class Dispatcher:
         identities: dict[int, tuple[int, int]] = {}
         async with session_factory(self.engine)() as session:
             facts = await load_facts(session, booking_ids)
+            waiting = [c.row for c in claimed if c.row.kind == Kind.WAITLIST_OFFER]
+            notices = await load_notices(session, waiting, now) if waiting else {}
             business = await load_business(session)
             cancelling = {c.row.booking_id for c in claimed if c.row.kind in CANCELLATIONS}
             if cancelling:
@@ -257,7 +263,12 @@ class Dispatcher:
 
         async def one(c: _Claimed) -> _Outcome:
             async with gate:
-                outcome = await self._one(c, facts, in_flight, offers, identities, business, now)
+                if c.row.kind == Kind.WAITLIST_OFFER:
+                    outcome = await self._send_offer(c, notices.get(c.row.id, "no entry"), now)
+                else:
+                    outcome = await self._one(
+                        c, facts, in_flight, offers, identities, business, now
+                    )
                 await self._commit(outcome, now)
                 return outcome
 
@@ -308,7 +319,7 @@ class Dispatcher:
             and row.channel == NotificationChannel.TELEGRAM
             and found.client.telegram_unreachable_at is not None
         ):
-            return self._fall_back(claimed, found, "the client blocked the bot earlier", now)
+            return self._fall_back(claimed, found.client, "the client blocked the bot earlier", now)
         message = render(
             row, found, links=self.links, now=now,
             offers=offers.get(found.booking.id, ()), identity=identities.get(found.booking.id),
@@ -318,7 +329,7 @@ class Dispatcher:
             delivery = await self._transmit(message)
         except Unreachable as error:
             if to_client and row.channel == NotificationChannel.TELEGRAM:
-                return self._fall_back(claimed, found, error.reason, now, mark=True)
+                return self._fall_back(claimed, found.client, error.reason, now, mark=True)
             return self._failed(claimed, error.reason, message)
         except SendFailed as error:
             return self._retry_or_fail(claimed, error, message, now)
@@ -333,6 +344,33 @@ class Dispatcher:
             return await asyncio.wait_for(sender.send(message), self.send_timeout)
         except TimeoutError:
             raise SendFailed(f"no answer in {self.send_timeout:g} s") from None
+
+    async def _send_offer(
+        self, claimed: _Claimed, notice: OfferNotice | str, now: datetime
+    ) -> _Outcome:
+        """A waiting-list offer: the times still free for the client at this moment, or the
+        row is cancelled saying why (a time already taken again is never offered)."""
+        if isinstance(notice, str):
+            return _Outcome(claimed, NotificationStatus.CANCELLED, last_error=notice)
+        row = claimed.row
+        telegram = row.channel == NotificationChannel.TELEGRAM
+        if telegram and notice.client.telegram_unreachable_at is not None:
+            return self._fall_back(
+                claimed, notice.client, "the client blocked the bot earlier", now
+            )
+        message = render_offer(
+            row, notice, public_url=self.links.public_url, secret_key=self.links.secret_key,
+            now=now,
+        )  # fmt: skip
+        try:
+            delivery = await self._transmit(message)
+        except Unreachable as error:
+            if telegram:
+                return self._fall_back(claimed, notice.client, error.reason, now, mark=True)
+            return self._failed(claimed, error.reason, message)
+        except SendFailed as error:
+            return self._retry_or_fail(claimed, error, message, now)
+        return self._sent(claimed, delivery, message, now)
 
     async def _send_code(self, claimed: _Claimed, now: datetime) -> _Outcome:
         """An SMS code (no booking): sent while it is valid; the stored body hides it."""
@@ -381,11 +419,10 @@ class Dispatcher:
         )  # fmt: skip
 
     def _fall_back(
-        self, claimed: _Claimed, facts: Facts, reason: str, now: datetime, *, mark: bool = False
+        self, claimed: _Claimed, client: Client, reason: str, now: datetime, *, mark: bool = False
     ) -> _Outcome:
         """The chat cannot be reached: the same message goes by SMS, else by e-mail."""
         row = claimed.row
-        client = facts.client
         channel, to = (
             (NotificationChannel.SMS, client.phone)
             if client.phone
@@ -395,11 +432,16 @@ class Dispatcher:
         note = reason
         if to:
             payload: dict[str, Any] = {**(row.payload or {}), "fallback_from": row.id}
+            key = (
+                f"{row.booking_id}:{row.kind}:{channel}:{to}"
+                if row.booking_id is not None
+                else f"fallback:{row.id}:{channel}:{to}"  # no booking: one per row
+            )
             fallback.append({
                 "booking_id": row.booking_id, "kind": row.kind, "channel": channel,
                 "recipient": to, "payload": payload, "due_at": now, "next_attempt_at": now,
                 "status": NotificationStatus.PENDING, "attempts": 0,
-                "dedupe_key": f"{row.booking_id}:{row.kind}:{channel}:{to}", "created_at": now,
+                "dedupe_key": key, "created_at": now,
             })  # fmt: skip
             note = f"{reason}; sent by {channel} instead"
         else:

@@ -14,6 +14,7 @@ the same thing twice never sends twice.
 | cancelled_by_client      | specialist | telegram, email                | now             |
 | cancelled_by_specialist  | client     | chat, sms, email (with offer)  | now             |
 | cancelled_by_staff       | specialist | telegram, email                | now             |
+| waitlist_offer           | client     | chat (or web + sms), sms/email | when time frees |
 
 "chat" is Telegram for clients who came through Telegram; reminders whose time has already
 passed when the booking is confirmed are not planned (:func:`reminders_ahead` decides, and the
@@ -53,6 +54,7 @@ class Kind(enum.StrEnum):
     CANCELLED_BY_SPECIALIST = "cancelled_by_specialist"
     CANCELLED_BY_STAFF = "cancelled_by_staff"
     PHONE_CODE = "phone_code"  # an SMS code confirming a number (core.phone_codes), no booking
+    WAITLIST_OFFER = "waitlist_offer"  # freed time for a waiting client (core.waitlist)
 
 
 #: Kinds that speak of a booking's future; a cancelled or moved booking withdraws them.

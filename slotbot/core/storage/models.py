@@ -115,6 +115,7 @@ class NotificationChannel(enum.StrEnum):
     TELEGRAM = "telegram"
     SMS = "sms"
     EMAIL = "email"
+    WEB = "web"  # the widget's conversation log (``web_messages``) of the client's session
 
 
 class NotificationStatus(enum.StrEnum):
@@ -471,4 +472,78 @@ class WebMessage(Base):
     __table_args__ = (
         CheckConstraint("sender IN ('bot', 'visitor')", name="sender"),
         Index("ix_web_messages_session", "session_id", "id"),
+    )
+
+
+class WaitlistEnd(enum.StrEnum):
+    """Why a waiting-list entry ended."""
+
+    PASSED = "passed"  # its last day is over
+    BOOKED = "booked"  # the client booked the service within its range
+    LEFT = "left"  # the client left the list
+    WITHDRAWN = "withdrawn"  # the service (or the specialist waited for) is no longer offered
+
+
+class WaitlistOfferStatus(enum.StrEnum):
+    """What became of a free time matched to an entry."""
+
+    SEEN = "seen"  # free when the client joined (they had it on offer): never sent
+    OFFERED = "offered"  # sent to the client as freed time
+
+
+class WaitlistEntry(Base):
+    """A client waiting for time to free up ("tell me if something frees up"): a service,
+    a specialist or anyone, local dates [first_day, last_day] and optionally a local time
+    window, all in ``timezone`` (the specialists'); ``core.waitlist``."""
+
+    __tablename__ = "waitlist_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    # None: anyone who offers the service
+    specialist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("specialists.id", ondelete="CASCADE")
+    )
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    window_start: Mapped[time | None]  # local start times from (inclusive) ...
+    window_end: Mapped[time | None]  # ... to (exclusive)
+    timezone: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))  # where the client joined
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        CheckConstraint("last_day >= first_day", name="range_order"),
+        CheckConstraint(
+            "(window_start IS NULL AND window_end IS NULL) OR "
+            "(window_start IS NOT NULL AND window_end IS NOT NULL AND window_end > window_start)",
+            name="window",
+        ),
+        CheckConstraint(
+            f"end_reason IS NULL OR {_in('end_reason', WaitlistEnd)}", name="end_reason"
+        ),
+        Index("ix_waitlist_entries_live", "ended_at", "created_at"),
+    )
+
+
+class WaitlistOffer(Base):
+    """A free time matched to a waiting-list entry: offered to the client (first press
+    holds it), or seen (free when they joined, so never sent). One per entry and start."""
+
+    __tablename__ = "waitlist_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entries.id", ondelete="CASCADE"))
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("entry_id", "starts_at"),
+        CheckConstraint(_in("status", WaitlistOfferStatus), name="status"),
+        Index("ix_waitlist_offers_slot", "specialist_id", "starts_at"),
     )

@@ -1,5 +1,6 @@
-"""The specialist's side: the day's agenda with free gaps, the week, one booking (call the
-client, cancel with a reason, mark a no-show)."""
+"""The specialist's side: the day's agenda with free gaps and how many clients wait for the
+day (the waiting list), the week, one booking (call the client, cancel with a reason, mark
+a no-show)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slotbot.core.booking import BookingRefused
 from slotbot.core.booking.agenda import AgendaDay, agenda
 from slotbot.core.clients import display_phone
 from slotbot.core.storage.models import Booking, BookingStatus, Client, Service
+from slotbot.core.waitlist.entries import waiting_counts
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Expect, Screen
@@ -48,6 +50,23 @@ def _day_lines(ctx: Context, day: AgendaDay) -> list[str]:
     return [line for _when, line in entries] or [_("Nothing booked.")]
 
 
+async def _waiting(ctx: Context, first: date, last: date) -> dict[date, int]:
+    """How many clients wait for each day with this specialist (the waiting list)."""
+    calendar = ctx.directory.catalog.calendars.get(ctx.specialist_id or 0)
+    return await waiting_counts(
+        ctx.session, specialist_id=ctx.specialist_id or 0,
+        service_ids=calendar.service_ids if calendar else frozenset(), first=first, last=last,
+    )  # fmt: skip
+
+
+def _waiting_line(ctx: Context, count: int) -> str:
+    return ctx.texts.ngettext(
+        "⏳ {count} client is waiting for time to free up this day.",
+        "⏳ {count} clients are waiting for time to free up this day.",
+        count,
+    ).format(count=count)
+
+
 async def render_agenda(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     day = agenda_day(ctx, flow)
@@ -55,6 +74,9 @@ async def render_agenda(ctx: Context, flow: Flow) -> Screen:
     title = _("{day} ({zone}):").format(
         day=ctx.texts.at_start(ctx.texts.long_day(day)), zone=ctx.own_zone.key
     )
+    waiting = (await _waiting(ctx, day, day)).get(day, 0)
+    if waiting:
+        title = f"{title}\n{_waiting_line(ctx, waiting)}"
     rows: list[tuple[Button, ...]] = []
     for item in shown.items:
         if item.status == BookingStatus.CONFIRMED:
@@ -97,6 +119,7 @@ async def render_week(ctx: Context, flow: Flow) -> Screen:
         ctx.session, ctx.specialist_id or 0, first, first + timedelta(days=6), zone=ctx.own_zone
     )
     rows: list[tuple[Button, ...]] = []
+    waiting = await _waiting(ctx, first, first + timedelta(days=6))
     for day in days:
         booked = sum(1 for i in day.items if i.status == BookingStatus.CONFIRMED)
         named = ctx.texts.at_start(ctx.texts.day(day.day))
@@ -106,6 +129,10 @@ async def render_week(ctx: Context, flow: Flow) -> Screen:
             ).format(day=named, count=booked)
         else:
             label = _("{day} · not working").format(day=named)
+        if waiting.get(day.day):
+            label += " · " + ctx.texts.ngettext(
+                "{count} waiting", "{count} waiting", waiting[day.day]
+            ).format(count=waiting[day.day])
         rows.append((Button(label, ctx.act("ad", day.day.strftime("%Y%m%d"))),))
     rows.append(back_row(ctx))
     return Screen(_week_from(ctx, first), tuple(rows))

@@ -1,6 +1,7 @@
 """Choosing a day on a month calendar: days with free time pick the day, the rest are grey and
 say why (a colleague named to stand in for an absent specialist is offered); previous / next
-month within the booking horizon; "Soonest" picks the first time."""
+month within the booking horizon; "Soonest" picks the first time. A booked-up day, or no free
+time soon at all, offers the waiting list ("Tell me if something frees up")."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from slotbot.dialogs.steps.common import chosen_ids, soonest
 from slotbot.dialogs.steps.grey_days import why_grey
 from slotbot.dialogs.steps.offers import day_times, month_free_days
 from slotbot.dialogs.steps.picking import pick_time, time_from
+from slotbot.dialogs.steps.waitlist import JOIN, join_button, press_join
 from slotbot.dialogs.widgets import back_row, minutes_of, month_calendar, month_days, month_of
 
 __all__ = ["DATE", "heading"]
@@ -62,6 +64,13 @@ async def render_date(ctx: Context, flow: Flow) -> Screen:
         if await day_times(ctx, flow, flow.service, [stand_in], day):
             label = _("Book with {name} on {day}").format(name=name, day=ctx.texts.day(day))
         rows.append((Button(label, ctx.act("si", stand_in, day.strftime("%Y%m%d"))),))
+    wait_day, flow.wait_day = flow.wait_day, ""  # a booked-up day just pressed
+    if wait_day and flow.moving is None:
+        day = date.fromisoformat(wait_day)
+        label = _("🔔 Tell me if {day} frees up").format(day=ctx.texts.day(day))
+        rows.append((join_button(ctx, flow, day, label=label),))
+    if first_slot is None and flow.moving is None:
+        rows.append((join_button(ctx, flow, earliest, week=True),))
     if first_slot is not None:
         label = _("Soonest: {when}").format(when=ctx.texts.when(first_slot.start, zone))
         rows.append((Button(label, ctx.act("soon", minutes_of(first_slot.start))),))
@@ -94,7 +103,9 @@ async def press_date(ctx: Context, flow: Flow, action: Action) -> None:
             return
         grey = await why_grey(ctx, flow, day, earliest, latest)
         ctx.notice = ctx.texts.at_start(grey.line)  # a day may start the line
-        if grey.stand_in is None:
+        if grey.booked_up and flow.moving is None:  # the calendar again, to wait for it
+            flow.wait_day = day.isoformat()
+        elif grey.stand_in is None:
             ctx.redraw = False  # the line is all there is to say
         else:  # the calendar again, with the colleague who stands in
             flow.stand_in, flow.day = grey.stand_in, day.isoformat()
@@ -107,6 +118,8 @@ async def press_date(ctx: Context, flow: Flow, action: Action) -> None:
         await _stand_in(ctx, flow, action.number(), _day(action.args[1]))
     elif action.code == "soon":
         await pick_time(ctx, flow, time_from(action), named=True)  # or says it is gone
+    elif action.code == JOIN:
+        await press_join(ctx, flow, action)
 
 
 async def _stand_in(ctx: Context, flow: Flow, specialist_id: int, day: date) -> None:

@@ -1,5 +1,6 @@
-"""Buttons that arrive out of band: those of reminders, review requests and the offers after
-a specialist cancelled (``core.notify.chat_actions``, version ``0``). The dialog did not show
+"""Buttons that arrive out of band: those of reminders, review requests, the offers after
+a specialist cancelled and freed times offered to the waiting list
+(``core.notify.chat_actions``, version ``0``). The dialog did not show
 them on its last screen, so each is accepted by its meaning alone: the client's own booking,
 still confirmed (or ended, for a review), or a slot still free."""
 
@@ -19,6 +20,7 @@ from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.agenda import what_became_of
 from slotbot.dialogs.steps.my_bookings import booking_action
 from slotbot.dialogs.steps.picking import pick_time
+from slotbot.dialogs.steps.waitlist import take_offer
 
 __all__ = ["REVIEW", "out_of_band"]
 
@@ -41,6 +43,8 @@ async def out_of_band(ctx: Context, flow: Flow, action: Action) -> None:
         await _specialist_booking(ctx, flow, action)
     elif action.code == "rv":
         await _rate(ctx, flow, action)
+    elif action.code == "wo":
+        await take_offer(ctx, flow, action)
     elif action.code == "os":
         specialist_id, service_id = action.number(0), action.number(1)
         start = datetime.fromtimestamp(action.number(2) * 60, UTC)

@@ -24,6 +24,7 @@ class GreyDay:
 
     line: str
     stand_in: int | None = None
+    booked_up: bool = False  # working, but every time taken: worth waiting for
 
 
 async def why_grey(ctx: Context, flow: Flow, day: date, earliest: date, latest: date) -> GreyDay:
@@ -66,4 +67,4 @@ async def why_grey(ctx: Context, flow: Flow, day: date, earliest: date, latest: 
     if flow.service is not None and await shop_day_times(ctx, flow, flow.service, ids, day):
         line = _("The free times on {day} clash with your own appointments.")
         return GreyDay(line.format(day=t.day(day)))
-    return GreyDay(_("No free time on {day}.").format(day=t.day(day)))
+    return GreyDay(_("No free time on {day}.").format(day=t.day(day)), booked_up=True)

@@ -1,5 +1,5 @@
 """My bookings: the upcoming ones, each with its own screen (add to calendar, reschedule,
-cancel), and the question before a cancellation."""
+cancel), the question before a cancellation, and the waiting-list entries."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from slotbot.dialogs.steps.confirm import (
     service_name,
     zone_note,
 )
+from slotbot.dialogs.steps.waitlist import waiting_press, waiting_rows
 from slotbot.dialogs.widgets import back_row
 
 __all__ = ["BOOKING", "CANCEL", "DONE", "MY_BOOKINGS", "booking_action"]
@@ -39,6 +40,9 @@ async def render_my(ctx: Context, flow: Flow) -> Screen:
     zones = {ctx.texts.zone(e.timezone) for e in [*upcoming[:20], *past]}
     if zones:
         lines.append(_("Time zone: {zone}.").format(zone=", ".join(sorted(zones))))
+    waiting_lines, waiting_buttons = await waiting_rows(ctx)
+    lines += waiting_lines
+    rows += waiting_buttons
     rows.append(back_row(ctx, Button(_("Book an appointment"), ctx.act("home"))))
     return Screen("\n".join(lines), tuple(rows))
 
@@ -46,6 +50,8 @@ async def render_my(ctx: Context, flow: Flow) -> Screen:
 async def press_my(ctx: Context, flow: Flow, action: Action) -> None:
     if action.code == "back":
         flow.start_over()
+    elif action.code in ("wv", "wx"):
+        await waiting_press(ctx, flow, action)
     else:
         await booking_action(ctx, flow, action)
 

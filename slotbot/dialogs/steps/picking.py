@@ -101,12 +101,15 @@ async def _move_refusal(ctx: Context, flow: Flow, start: datetime) -> Refusal | 
     return Refusal.SLOT_TAKEN
 
 
-async def pick_time(ctx: Context, flow: Flow, start: datetime, *, named: bool = False) -> None:
+async def pick_time(
+    ctx: Context, flow: Flow, start: datetime, *, named: bool = False, gone: str = ""
+) -> None:
     """The client picked ``start``: hold it (a move is checked now and held when confirmed)
     and go on to the contact details or the summary.
 
-    A time that cannot be had goes to the "taken" screen with the next free times; for a
-    button that ``named`` its time the flow stays where it was, with one line saying so.
+    A time that cannot be had goes to the "taken" screen with the next free times (``gone``:
+    the line said there when someone else took it); for a button that ``named`` its time the
+    flow stays where it was, with one line saying so.
     """
     if flow.service is None:
         flow.start_over()
@@ -145,7 +148,8 @@ async def pick_time(ctx: Context, flow: Flow, start: datetime, *, named: bool = 
         flow.note = await gone_line(ctx, flow, start, refusal.reason)
     else:
         found = tuple(s.start for s in refusal.next_slots)
-        await offer_instead(ctx, flow, refusal_line(ctx, refusal), start, found)
+        taken = gone and refusal.reason == Refusal.SLOT_TAKEN
+        await offer_instead(ctx, flow, gone if taken else refusal_line(ctx, refusal), start, found)
 
 
 def _picked(ctx: Context, flow: Flow, start: datetime) -> None:

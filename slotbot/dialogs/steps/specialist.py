@@ -1,5 +1,6 @@
 """Choosing who: each specialist with their next free time, "any available" with the soonest
-over all; and, when the chosen one is booked up for long, colleagues free sooner."""
+over all; and, when the chosen one is booked up for long, colleagues free sooner. A booked-up
+specialist opens their calendar, where the waiting list is offered."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.common import service_line, soonest
 from slotbot.dialogs.steps.offers import firsts, substitutes
 from slotbot.dialogs.steps.picking import gone_line, time_from
+from slotbot.dialogs.steps.waitlist import JOIN, join_button, press_join
 from slotbot.dialogs.widgets import back_row, minutes_of
 
 __all__ = ["SPECIALIST", "SUBSTITUTES"]
@@ -48,6 +50,9 @@ async def render_specialist(ctx: Context, flow: Flow) -> Screen:
         text = _("{service}\nSorry, there is no free time for this service soon.").format(
             service=service_line(ctx, service)
         )
+        today = ctx.now.astimezone(ctx.directory.zone_of(list(first_slots))).date()
+        anyone = Flow(service=flow.service, any_specialist=True)
+        rows.append((join_button(ctx, anyone, today, week=True),))
     return Screen(text, (*rows, back_row(ctx)))
 
 
@@ -55,8 +60,15 @@ async def press_specialist(ctx: Context, flow: Flow, action: Action) -> None:
     _ = ctx.texts.gettext
     if action.code == "back":
         flow.start_over()
-    elif action.code == "spx":
+    elif action.code == "spx":  # booked up: their calendar, with the waiting list
+        if flow.service is None or action.number() not in ctx.directory.providers(flow.service):
+            flow.note = _("This specialist is not available any more.")
+            return
         ctx.notice = _("No free time with this specialist soon.")
+        flow.any_specialist, flow.specialist, flow.month = False, action.number(), ""
+        flow.step = "date"
+    elif action.code == JOIN:
+        await press_join(ctx, flow, action)
     elif action.code == "sp":
         named = time_from(action, 1)
         if action.args[0] == "a":
@@ -108,6 +120,8 @@ async def render_substitutes(ctx: Context, flow: Flow) -> Screen:
         rows.append((Button(_("Wait for {name}").format(name=own.full_name), ctx.act("wait")),))
     else:
         text = _("{name} has no free time soon.").format(name=own.full_name)
+        today = ctx.now.astimezone(own.timezone).date()
+        rows.append((join_button(ctx, flow, today, week=True),))
     if sooner:
         text += "\n" + _("These colleagues can see you sooner:")
     return Screen(text, (*rows, back_row(ctx)))
@@ -116,6 +130,8 @@ async def render_substitutes(ctx: Context, flow: Flow) -> Screen:
 async def press_substitutes(ctx: Context, flow: Flow, action: Action) -> None:
     if action.code == "back":
         flow.step = "specialist"
+    elif action.code == JOIN:
+        await press_join(ctx, flow, action)
     elif action.code == "wait":
         flow.step = "date"
     elif action.code == "sub":

@@ -11,6 +11,7 @@ from slotbot.dialogs.steps.common import chosen_ids
 from slotbot.dialogs.steps.date import heading
 from slotbot.dialogs.steps.offers import day_times
 from slotbot.dialogs.steps.picking import pick_time, time_from
+from slotbot.dialogs.steps.waitlist import JOIN, join_button, press_join
 from slotbot.dialogs.widgets import back_row, time_grid
 
 __all__ = ["TIME"]
@@ -35,6 +36,9 @@ async def render_time(ctx: Context, flow: Flow) -> Screen:
         text = _("{what}\nNo free time is left on {day}. Please pick another day.").format(
             what=heading(ctx, flow), day=ctx.texts.day(day)
         )
+    if flow.moving is None:  # nothing suits: wait for this day to free up
+        label = _("None of these suit me") if slots else ""
+        rows.append((join_button(ctx, flow, day, label=label),))
     rows.append(back_row(ctx))
     return Screen(text, tuple(rows))
 
@@ -44,6 +48,8 @@ async def press_time(ctx: Context, flow: Flow, action: Action) -> None:
         flow.step = "date"
     elif action.code == "t":
         await pick_time(ctx, flow, time_from(action))
+    elif action.code == JOIN:
+        await press_join(ctx, flow, action)
 
 
 TIME = Step(render_time, press_time)

@@ -46,12 +46,17 @@ async def favicon() -> Response:
 
 @router.get("/")
 async def demo_page(request: Request) -> Response:
-    """The demo clinic's website with the widget on it (``slotbot demo``); a short pointer to
-    the API elsewhere."""
+    """The demo clinic's website with the widget on it (``slotbot demo``); elsewhere a short
+    pointer to the API, with the booking chat on it too: a waiting-list offer's link
+    (``/?slot=TOKEN``, by SMS or e-mail) opens the chat here at the time it offers."""
     if not getattr(request.app.state, "demo_page", False):
         return HTMLResponse(
-            "<!doctype html><title>slotbot</title><p>slotbot is running. "
+            '<!doctype html><html lang="en"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>slotbot</title><p>slotbot is running. "
             '<a href="/docs">API documentation</a></p>'
+            '<script async src="/widget.js"></script></html>',
+            headers={"Cache-Control": "no-cache"},
         )
     data, _ = _asset("demo.html")
     return HTMLResponse(data, headers={"Cache-Control": "no-cache"})

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from slotbot.core.limits import ACTION_MAX, LOCALE_MAX, MESSAGE_MAX, PHONE_INPUT_MAX
 from slotbot.core.storage.models import Booking, BookingStatus, Service
 from slotbot.core.storage.sessions import load_session
+from slotbot.core.waitlist.links import SLOT_PREFIX
 from slotbot.dialogs.actions import decode
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Event, Press, Start, Text, Visitor
@@ -89,6 +90,10 @@ class StartIn(BaseModel):
     service: str | None = Field(
         None, max_length=64, pattern=r"^[a-z0-9_-]+$", description="open at this service"
     )
+    slot: str | None = Field(
+        None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        description="a waiting-list offer's signed link (`?slot=` on the page): hold that time",
+    )  # fmt: skip
 
 
 class PressIn(BaseModel):
@@ -214,7 +219,7 @@ def _changes(before: dict[int, str], after: dict[int, str]) -> list[BookingEvent
 
 def _event(body: EventIn) -> Event:
     if isinstance(body, StartIn):
-        return Start(body.command)
+        return Start(body.command, SLOT_PREFIX + body.slot if body.slot else "")
     if isinstance(body, PressIn):
         return Press(body.action)
     if isinstance(body, TextIn):
@@ -261,7 +266,7 @@ async def event(request: Request, body: EventIn, session: SessionToken, now: Now
             echo = (await widget_log.last_bot_buttons(engine, session.key)).get(body.action)
         before, _ = await _bookings(request, session.key, now)
         reply = await dialogs.respond(visitor, _event(body), now=now)
-        if isinstance(body, StartIn) and body.service:
+        if isinstance(body, StartIn) and body.service and not body.slot:
             reply = await _open_at_service(request, dialogs, visitor, reply, body.service, now)
         after, language = await _bookings(request, session.key, now)
         log: list[tuple[str, dict[str, Any]]] = []

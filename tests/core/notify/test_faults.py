@@ -12,7 +12,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
@@ -246,3 +246,64 @@ async def test_two_dispatchers_at_once_send_each_row_once(
     sent = [int(out.split("sent ")[-1]) for out, _ in results]
     assert sum(sent) >= 300  # (Anna's e-mail went to the outbox page too)
     assert all(n > 0 for n in sent), sent  # both took part
+
+
+async def test_killed_during_waitlist_offers_and_restarted(
+    engine: AsyncEngine, database_url: str, shop: Shop, sms: SmsStandIn
+) -> None:
+    """Forty waiting clients are offered a freed time by SMS; the dispatcher dies halfway:
+    after a restart every one of them has the offer, at most the one in flight twice."""
+    from slotbot.core.storage.db import writer
+    from slotbot.core.storage.models import BusinessSetting, Client
+    from slotbot.core.waitlist import entries, matching
+    from tests.core.shop import BERLIN
+
+    taken = []
+    for hour in range(9, 18):
+        held = await bookings.hold(
+            engine, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, hour),
+            client_id=await new_client(engine, 200 + hour, contacts=False), channel="staff",
+            now=NOW,
+        )  # fmt: skip
+        taken.append(await bookings.confirm(engine, booking_id=held.id, now=NOW))
+    phones = [f"+4916{n:09d}" for n in range(40)]
+    async with writer(engine) as session:
+        session.add(BusinessSetting(key="waitlist_offer_batch", value=50))
+        waiting = [Client(name=f"Waiting {n}", phone=phone) for n, phone in enumerate(phones)]
+        session.add_all(waiting)
+    for client in waiting:
+        await entries.join(
+            engine, client_id=client.id, service_id=shop.haircut, specialist_id=shop.anna,
+            first_day=TOMORROW, last_day=TOMORROW, window=None, timezone=BERLIN.key,
+            channel="terminal", now=NOW,
+        )  # fmt: skip
+    await bookings.cancel(engine, booking_id=taken[3].id, by="client", now=NOW)
+    assert (await matching.match(engine, now=NOW)).messages == 40
+    async with engine.begin() as connection:  # the walk-ins' own messages are not this test's
+        await connection.execute(
+            update(Notification)
+            .where(Notification.kind != "waitlist_offer")
+            .values(status="cancelled")
+        )
+    sms.delay = 0.03
+    process = dispatch_process(database_url, sms, NOW.isoformat(), 10, 1)
+    while len(sms.messages) < 12:
+        assert process.poll() is None, process.communicate()
+        await asyncio.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    assert len(sms.messages) < 40
+    later = (NOW + timedelta(minutes=3)).isoformat()  # past the dead process's lease
+    restarted = dispatch_process(database_url, sms, later, 10, 4)
+    _, err = await asyncio.to_thread(restarted.communicate, timeout=120)
+    assert restarted.returncode == 0, err
+    counts = collections.Counter(m["To"] for m in sms.messages)
+    assert set(counts) == set(phones)  # every waiting client was offered the time
+    twice = [phone for phone, n in counts.items() if n > 1]
+    assert len(twice) <= 1, twice  # at most the one in flight when it died
+    assert all(m["Body"].startswith("A time has freed up") for m in sms.messages)
+    async with session_factory(engine)() as session:
+        left = await session.scalars(
+            select(Notification.status).where(Notification.kind == "waitlist_offer").distinct()
+        )
+        assert set(left) == {"sent"}
