@@ -1,6 +1,6 @@
 """waiting list: entries, the free times matched to them, the widget's log as a channel
 
-Revision ID: 0015
+Revision ID: 0011
 Revises: 0010
 
 ``waitlist_entries`` holds the clients waiting for time to free up ("tell me if something
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
