@@ -26,7 +26,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from slotbot.core.availability.calendars import shop_timezone
 from slotbot.core.limits import (
     EMAIL_MAX,
     NAME_MAX,
@@ -45,6 +44,7 @@ from slotbot.core.storage.models import (
     LinkToken,
     SpecialistLinkToken,
 )
+from slotbot.core.storage.shop import shop_timezone
 
 DEFAULT_REGION = "DE"
 LINK_TOKEN_TTL = timedelta(days=1)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking
+from slotbot.core.availability.busy import Versions
 from slotbot.core.availability.directory import Directory, load_directory
 from slotbot.core.booking.service import BookingRefused
 from slotbot.core.clients import LinkTokenRefused, issue_link_token, set_contact
@@ -190,10 +191,13 @@ class Dialogs:
                 self.engine, session, now, visitor, client_id, locale, loaded.version + 1,
                 directory, specialist_id=_specialist_of(visitor, directory),
                 telegram_username=self.telegram_username,
+                versions=None if link_note else Versions(
+                    loaded.catalog_version, loaded.bookings_version
+                ),  # a link may have moved bookings since they were read
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
             flow.note = link_note or flow.note
-            await ctx.refresh()
+            await ctx.refresh(writing=False)  # a write in the turn refreshed before it
             screen = await self._render(ctx, flow)
         flow.offered = [*screen.actions(), *(a for s in ctx.extra for a in s.actions())]
         state = {**flow.dump(), "client": client_id}

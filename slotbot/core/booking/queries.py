@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slotbot.core.availability.calendars import UnknownKey
+from slotbot.core.availability.directory import UnknownKey
 from slotbot.core.storage.models import Booking, BookingStatus, Client, Service, Specialist
 
 
@@ -41,7 +41,7 @@ async def list_bookings(
     """Bookings starting on local dates [first, last] of ``zone``, by start time.
 
     Holds that ran out are shown as ``expired`` even before the sweep flips them. Raises
-    :class:`~slotbot.core.availability.calendars.UnknownKey` for a specialist key that
+    :class:`~slotbot.core.availability.directory.UnknownKey` for a specialist key that
     names nobody (rather than answering "no bookings").
     """
     if (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slotbot.core.availability.directory import ServiceEntry, next_slots
+from slotbot.core.availability.directory import ServiceEntry
 from slotbot.core.availability.engine import Slot
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.state import Flow
@@ -41,7 +41,4 @@ async def soonest(ctx: Context, flow: Flow) -> Slot | None:
     """The earliest free slot of the chosen service and specialist(s)."""
     if flow.service is None:
         return None
-    ids = set(chosen_ids(ctx, flow))
-    firsts = await next_slots(ctx.session, ctx.directory, flow.service, now=ctx.now)
-    found = [s for sid, s in firsts.items() if sid in ids and s is not None]
-    return min(found, key=lambda s: s.start) if found else None
+    return await ctx.free.soonest(flow.service, chosen_ids(ctx, flow))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from slotbot.core.availability.directory import free_days
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen
@@ -48,10 +47,9 @@ async def render_date(ctx: Context, flow: Flow) -> Screen:
     else:
         month = month_of(earliest)
     first, last = month_days(month)
-    free = await free_days(
-        ctx.session, ctx.directory, flow.service, chosen_ids(ctx, flow),
-        max(first, earliest), min(last, latest), now=ctx.now,
-    )  # fmt: skip
+    free = await ctx.free.days(
+        flow.service, chosen_ids(ctx, flow), max(first, earliest), min(last, latest)
+    )
     rows = month_calendar(ctx, month, free, earliest=earliest, latest=latest)
     if first_slot is not None:
         label = _("Soonest: {when}").format(when=ctx.texts.when(first_slot.start, zone))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slotbot.core.availability.directory import last_booked_pair, next_slots
+from slotbot.core.availability.directory import last_booked_pair
 from slotbot.core.availability.engine import Slot
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
@@ -57,9 +57,7 @@ async def _again(ctx: Context) -> tuple[int, int, Slot] | None:
     service_id, specialist_id = pair
     if specialist_id not in ctx.directory.providers(service_id):
         return None
-    slot = (await next_slots(ctx.session, ctx.directory, service_id, now=ctx.now)).get(
-        specialist_id
-    )
+    slot = (await ctx.free.first_slots(service_id, [specialist_id])).get(specialist_id)
     return (service_id, specialist_id, slot) if slot else None
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from slotbot.core import booking
-from slotbot.core.availability.calendars import upcoming_slots
 from slotbot.core.booking.service import BookingRefused, Refusal
 from slotbot.core.storage.models import Client
 from slotbot.dialogs.actions import Action
@@ -45,11 +44,7 @@ async def offer_instead(
     starts = list(found)
     if not starts and flow.service is not None:
         ids = chosen_ids(ctx, flow)
-        duration = ctx.directory.services[flow.service].duration_minutes
-        slots = await upcoming_slots(
-            ctx.session, specialist_ids=ids, duration_minutes=duration, after=after,
-            now=ctx.now, limit=4,
-        )  # fmt: skip
+        slots = await ctx.free.upcoming(flow.service, ids, after=after, limit=4)
         starts = [s.start for s in slots]
     flow.alternatives = [s.isoformat() for s in starts[:4]]
     flow.note = line

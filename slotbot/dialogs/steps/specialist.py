@@ -3,9 +3,6 @@ over all; and, when the chosen one is booked up for long, colleagues free sooner
 
 from __future__ import annotations
 
-from slotbot.core.availability.calendars import substitutes_for
-from slotbot.core.availability.directory import next_slots
-from slotbot.core.storage.models import Service
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen
@@ -21,7 +18,7 @@ async def render_specialist(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     assert flow.service is not None
     service = ctx.directory.services[flow.service]
-    firsts = await next_slots(ctx.session, ctx.directory, flow.service, now=ctx.now)
+    firsts = await ctx.free.first_slots(flow.service)
     rows = []
     free = [s for s in firsts.values() if s is not None]
     if len(firsts) > 1 and free:
@@ -76,9 +73,7 @@ async def render_substitutes(ctx: Context, flow: Flow) -> Screen:
     assert flow.service is not None and flow.specialist is not None
     own = ctx.directory.specialists[flow.specialist]
     first = await soonest(ctx, flow)
-    service = await ctx.session.get(Service, flow.service)
-    assert service is not None
-    found = await substitutes_for(ctx.session, flow.specialist, service, now=ctx.now)
+    found = await ctx.free.substitutes(flow.specialist, flow.service)
     sooner = [
         s for s in found
         if s.first_slot is not None and (first is None or s.first_slot.start < first.start)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from slotbot.core.availability.directory import day_slots
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Screen
@@ -22,10 +21,7 @@ async def render_time(ctx: Context, flow: Flow) -> Screen:
     assert flow.service is not None and day is not None
     ids = chosen_ids(ctx, flow)
     zone = ctx.directory.zone_of(ids)
-    slots = await day_slots(
-        ctx.session, ctx.directory, flow.service, ids, day, now=ctx.now,
-        exclude_booking_id=flow.moving,
-    )  # fmt: skip
+    slots = await ctx.free.ignoring(flow.moving).slots(flow.service, ids, day)
     rows = time_grid(ctx, [s.start for s in slots], zone)
     if slots:
         text = _("{what}\n{day}: pick a time.").format(
