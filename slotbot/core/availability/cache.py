@@ -26,14 +26,14 @@ import weakref
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core.availability.busy import Stretch, Versions
+from slotbot.core.availability.busy import CatchUp, Stretch
 from slotbot.core.availability.engine import Busy, BusyIndex
 
 __all__ = [
@@ -52,6 +52,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 FOREVER = datetime.max.replace(tzinfo=UTC)
+_TICK = timedelta(microseconds=1)
 
 
 class LRU(Generic[K, V]):
@@ -95,15 +96,40 @@ class SpecialistBusy:
     hi: datetime
     stretches: tuple[Stretch, ...]
     expiries: tuple[datetime, ...] = ()
+    #: What was kept before this was read again (one step back only), to tell which
+    #: dates changed.
+    previous: SpecialistBusy | None = None
     _indexes: dict[Hashable, BusyIndex] = field(default_factory=dict)
 
     @classmethod
     def of(
-        cls, version: int, lo: datetime, hi: datetime, stretches: Iterable[Stretch]
+        cls,
+        version: int,
+        lo: datetime,
+        hi: datetime,
+        stretches: Iterable[Stretch],
+        previous: SpecialistBusy | None = None,
     ) -> SpecialistBusy:
         kept = tuple(stretches)
         expiries = sorted(s.expires_at for s in kept if s.expires_at is not None)
-        return cls(version, lo, hi, kept, tuple(expiries))
+        if previous is not None:
+            previous = replace(previous, previous=None, _indexes={})
+        return cls(version, lo, hi, kept, tuple(expiries), previous)
+
+    def changed_dates(self, zone: ZoneInfo) -> set[date] | None:
+        """The local dates whose busy time differs from :attr:`previous`'s (``None``: not
+        known, everything may have)."""
+        before = self.previous
+        if before is None or (before.lo, before.hi) != (self.lo, self.hi):
+            return None
+        dates: set[date] = set()
+        for stretch in set(self.stretches) ^ set(before.stretches):
+            day = stretch.start.astimezone(zone).date()
+            last = (stretch.end - _TICK).astimezone(zone).date()
+            while day <= last:
+                dates.add(day)
+                day += timedelta(days=1)
+        return dates
 
     def covers(self, lo: datetime, hi: datetime) -> bool:
         return self.lo <= lo and hi <= self.hi
@@ -155,13 +181,18 @@ class Stamp:
     def holds(
         self, now: datetime, versions: Mapping[int, int], client: tuple[Stretch, ...] | None
     ) -> bool:
+        for sid, version in self.busy:
+            if versions.get(sid, 0) != version:
+                return False
+        return self.held_before(now, client)
+
+    def held_before(self, now: datetime, client: tuple[Stretch, ...] | None) -> bool:
+        """Whether this held at ``now`` but for the busy versions (for an answer to be
+        brought up to date date by date)."""
         if not self.since <= now < self.until:
             return False
         if client is not self.client and client != self.client:
             return False
-        for sid, version in self.busy:
-            if versions.get(sid, 0) != version:
-                return False
         return all(now.astimezone(zone).date() == today for zone, today in self.todays)
 
     @staticmethod
@@ -206,13 +237,19 @@ class Cache:
         #: Whole answers, as the callers asked.
         self.answers: LRU[Hashable, Entry[object]] = LRU(answers)
 
-    def advance(self, versions: Versions, changes: Mapping[int, int]) -> None:
-        """Take in what one statement read: ``versions`` and the specialists changed since
-        :attr:`known` (several questions may read at once: versions only move forward)."""
-        for sid, version in changes.items():
+    def advance(self, up: CatchUp, lo: datetime, hi: datetime) -> None:
+        """Take in what one statement read: the versions, the specialists changed since
+        :attr:`known` and their busy time read again over [lo, hi) (several questions may
+        read at once: versions only move forward)."""
+        for sid, version in up.changed.items():
             if version > self.vector.get(sid, 0):
                 self.vector[sid] = version
-        self.known = max(self.known, versions.bookings)
+        for sid in up.reread:
+            if self.vector[sid] == up.changed[sid]:
+                before = self.busy.get(sid)
+                again = SpecialistBusy.of(up.changed[sid], lo, hi, up.stretches[sid], before)
+                self.busy.put(sid, again)
+        self.known = max(self.known, up.versions.bookings)
 
 
 _caches: weakref.WeakKeyDictionary[object, Cache] = weakref.WeakKeyDictionary()

@@ -35,11 +35,11 @@ from slotbot.core.availability import catalog as catalogs
 from slotbot.core.availability.busy import (
     Versions,
     busy_stretches,
+    catch_up,
     client_stretches,
     covering,
     live_busy,
     live_client_busy,
-    read_versions,
 )
 from slotbot.core.availability.cache import (
     FOREVER,
@@ -80,6 +80,13 @@ def reach(now: datetime, rules: Rules) -> tuple[date, date]:
     to the horizon, with a day of slack either side."""
     today = now.astimezone(UTC).date()
     return today - timedelta(days=1), today + timedelta(days=rules.horizon_days + 1)
+
+
+def _window(now: datetime, rules: Rules) -> tuple[datetime, datetime, datetime]:
+    """The instants of busy time a question at ``now`` may need, [lo, needed), and how far
+    they are read, [lo, hi): a week further, so the next days read nothing."""
+    lo, needed = covering(*reach(now, rules))
+    return lo, needed, needed + _READ_AHEAD
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,8 +258,12 @@ class FreeTime:
         cache = cache_of(self._engine)
         versions = moment.versions
         if versions is None or versions.bookings != cache.known:
-            versions, changes = await read_versions(self._session, since=cache.known)
-            cache.advance(versions, changes)
+            # One statement: the versions, who changed, and their busy time read again.
+            known = catalogs.cached(self._engine)
+            lo, _needed, hi = _window(self.now, known.rules if known else Rules())
+            up = await catch_up(self._session, since=cache.known, lo=lo, hi=hi)
+            cache.advance(up, lo, hi)
+            versions = up.versions
         # A moment older than what the cache knows (a snapshot taken before another
         # question read newer versions) computes afresh and keeps nothing.
         moment.usable = versions.bookings == cache.known
@@ -338,7 +349,8 @@ class FreeTime:
         if stale:
             busy = await self._busy(q, [q.ids[i] for i in stale])
             for i in stale:
-                entries[i] = entry = self._part(q, kind, args, q.ids[i], busy[q.ids[i]], client)
+                sid = q.ids[i]
+                entries[i] = entry = self._part(q, kind, args, sid, busy[sid], client, entries[i])
                 cache.parts.put(keys[i], entry)
         return cast(list[Entry[Any]], entries)
 
@@ -346,20 +358,20 @@ class FreeTime:
         """The busy time of ``ids`` at their current busy versions, covering every date
         that may hold a bookable slot; one statement reads those not kept."""
         cache = self._cache
-        lo, hi = covering(*reach(self.now, q.catalog.rules))
+        lo, needed, hi = _window(self.now, q.catalog.rules)
         found: dict[int, SpecialistBusy] = {}
         for sid in ids:
             kept = cache.busy.get(sid)
-            if kept and kept.version == cache.vector.get(sid, 0) and kept.covers(lo, hi):
+            if kept and kept.version == cache.vector.get(sid, 0) and kept.covers(lo, needed):
                 found[sid] = kept
         missing = [sid for sid in ids if sid not in found]
         if missing:
             # Labelled with the versions known before the read: what is read is as new or
             # newer (a newer one is read again once its version is known).
             versions = {sid: cache.vector.get(sid, 0) for sid in missing}
-            read = await busy_stretches(self._session, missing, lo, hi + _READ_AHEAD)
+            read = await busy_stretches(self._session, missing, lo, hi)
             for sid in missing:
-                found[sid] = SpecialistBusy.of(versions[sid], lo, hi + _READ_AHEAD, read[sid])
+                found[sid] = SpecialistBusy.of(versions[sid], lo, hi, read[sid])
                 cache.busy.put(sid, found[sid])
         return found
 
@@ -387,9 +399,12 @@ class FreeTime:
         sid: int,
         busy: SpecialistBusy,
         client: ClientBusy | None,
+        before: Entry[Any] | None = None,
     ) -> Entry[Any]:
         """One specialist's answer by the engine, and until when it holds: the next hold
-        expiry it read, and the first slot it shows less the minimum notice."""
+        expiry it read, and the first slot it shows less the minimum notice. A month whose
+        answer ``before`` was current until this busy time was read again is brought up to
+        date on the dates whose busy time changed only."""
         now, rules = self.now, q.catalog.rules
         extra = client.live(now, self.ignore_booking) if client else ()
         calendar = replace(
@@ -399,10 +414,16 @@ class FreeTime:
         value: object
         if kind == "days":
             first, last = args
-            value = days_with_slots([calendar], first, last, **self._rules(q))
-            lead = next_available([calendar], first=first, **self._rules(q))
-            in_range = lead and lead.start.astimezone(calendar.timezone).date() <= last
-            shown = lead if in_range else None
+            changed = _changed_dates(before, busy, calendar.timezone, now, client)
+            if changed is None:
+                value = days_with_slots([calendar], first, last, **self._rules(q))
+            else:
+                value = dict(before.value) if before else {}
+                for day in changed:
+                    if first <= day <= last:
+                        value[day] = bool(slots_for_day(calendar, day, **self._rules(q)))
+            opened = next((day for day, free in value.items() if free), None)
+            shown = slots_for_day(calendar, opened, **self._rules(q))[0] if opened else None
         elif kind == "slots":
             value = tuple(slots_for_day(calendar, args, **self._rules(q)))
             shown = value[0] if value else None
@@ -453,6 +474,26 @@ class FreeTime:
             return _union(p.value for p in parts)
 
         return tuple(await _walk(day_slots, first, last, after, limit)), stamps
+
+
+def _changed_dates(
+    before: Entry[Any] | None,
+    busy: SpecialistBusy,
+    zone: ZoneInfo,
+    now: datetime,
+    client: ClientBusy | None,
+) -> set[date] | None:
+    """The dates on which ``before`` (one specialist's answer) no longer holds at ``now``,
+    when it held but for this specialist's busy time read again; ``None`` when it cannot
+    be brought up to date that way."""
+    previous = busy.previous
+    if before is None or previous is None:
+        return None
+    if before.stamp.busy != ((before.stamp.busy[0][0], previous.version),):
+        return None
+    if not before.stamp.held_before(now, client.stretches if client else None):
+        return None
+    return busy.changed_dates(zone)
 
 
 def _union(lists: Iterable[Iterable[Slot]]) -> list[Slot]:

@@ -181,7 +181,8 @@ class BusyVersion(Base):
     __tablename__ = "busy_versions"
 
     specialist_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    version: Mapped[int] = mapped_column(BigInteger)
+    # indexed: "who changed since version N" is asked on every bookings version change
+    version: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class Service(Base):

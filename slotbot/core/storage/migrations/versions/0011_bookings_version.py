@@ -96,6 +96,7 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("specialist_id", name=op.f("pk_busy_versions")),
     )
+    op.create_index(op.f("ix_busy_versions_version"), "busy_versions", ["version"])
     op.execute("INSERT INTO bookings_state (id, version) VALUES (1, 1)")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_ROW)
@@ -145,5 +146,6 @@ def downgrade() -> None:
         for table in WATCHED:
             for event in ("insert", "delete", "update"):
                 op.execute(f"DROP TRIGGER IF EXISTS busy_bump_{table}_{event}")
+    op.drop_index(op.f("ix_busy_versions_version"), table_name="busy_versions")
     op.drop_table("busy_versions")
     op.drop_table("bookings_state")
