@@ -26,6 +26,7 @@ from sqlalchemy import delete, event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
+from slotbot.core.availability import answers as answers_module
 from slotbot.core.availability import cache as caches
 from slotbot.core.availability import free as free_module
 from slotbot.core.availability.busy import read_versions
@@ -200,7 +201,7 @@ async def test_only_the_specialist_whose_time_changed_is_read_again(
     month = (TOMORROW, TOMORROW + timedelta(days=30))
     read: list[list[int]] = []
     reread: list[frozenset[int]] = []
-    real_read, real_catch_up = free_module.busy_stretches, free_module.catch_up
+    real_read, real_catch_up = answers_module.busy_stretches, free_module.catch_up
 
     async def spy_read(session: Any, ids: Sequence[int], *args: Any) -> Any:
         read.append(sorted(ids))
@@ -211,7 +212,7 @@ async def test_only_the_specialist_whose_time_changed_is_read_again(
         reread.append(up.reread)
         return up
 
-    monkeypatch.setattr(free_module, "busy_stretches", spy_read)
+    monkeypatch.setattr(answers_module, "busy_stretches", spy_read)
     monkeypatch.setattr(free_module, "catch_up", spy_catch_up)
     async with asking(engine) as free:
         await free.days(shop.haircut, None, *month)
