@@ -7,7 +7,8 @@ a cached catalog puts ``version = :cached`` into its guarded statement, so a sta
 never let a booking through: the statement finds nothing, the caller reloads and tries again.
 The cache can be dropped at any time (:func:`forget`).
 
-Busy time (bookings, blocks) is never cached: it is what the guarded statements check.
+Busy time (bookings, blocks) is never cached for writing: it is what the guarded statements
+check. Availability answers keep it per bookings version (:mod:`.cache`).
 """
 
 from __future__ import annotations
