@@ -2,9 +2,11 @@
 own live bookings, and the versions that say when any of it changed.
 
 Each read is one statement whatever the number of specialists or dates. Two ways to read
-busy time: :func:`live_busy` (what is busy at one ``now``: blocks, confirmed bookings,
-holds not run out) and :func:`busy_stretches` (the same with every hold and its expiry, so
-one read serves any later ``now``: what the process cache keeps).
+busy time: :func:`live_busy` and :func:`live_client_busy` (what is busy at one ``now``:
+blocks, confirmed bookings, holds not run out) and :func:`busy_stretches` and
+:func:`client_stretches` (the same with every hold and its expiry, so one read serves any
+later ``now``: what the process cache keeps). :func:`catch_up` reads the versions and what
+changed since a version the caller knows.
 """
 
 from __future__ import annotations
@@ -115,9 +117,9 @@ def _instant(column: Any) -> ColumnElement[datetime]:
 
 
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
-#: When a booking stops counting: a hold's expiry; never for a confirmed one.
 #: A NULL instant (typed, so that PostgreSQL can match it across a UNION).
 _NO_INSTANT = _instant(cast(null(), DateTime(timezone=True)))
+#: When a booking stops counting: a hold's expiry; never for a confirmed one.
 _HOLD_EXPIRY = _instant(case((Booking.status == BookingStatus.HELD, Booking.hold_expires_at)))
 _LO, _HI, _NOW = (bindparam(name, type_=UTCDateTime()) for name in ("lo", "hi", "now"))
 _EXCLUDE: BindParameter[int] = bindparam("exclude")
