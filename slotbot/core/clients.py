@@ -5,19 +5,15 @@ A Telegram user is one client (by ``telegram_user_id``), a widget session anothe
 (the identity ``staff:<E.164>``, which no widget session can take: session ids have no
 ``+``). Beyond that, a phone number or e-mail address is contact data stored on that client
 only: two clients may share a phone, and typing a number in a chat never reaches into
-anyone else's record. A person who uses two
-channels links them with a one-time token (:func:`issue_link_token`,
-:func:`redeem_link_token`).
+anyone else's record. Clients are never merged: "Continue in Telegram" hands a web
+visitor's bookings over to a Telegram account (:mod:`slotbot.core.handover`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import secrets
-from datetime import datetime, timedelta
-from functools import lru_cache
-from importlib import resources
+from datetime import datetime
 from typing import Any
 
 import phonenumbers
@@ -26,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from slotbot.core.i18n import country_of_zone
 from slotbot.core.limits import (
     EMAIL_MAX,
     NAME_MAX,
@@ -47,7 +44,6 @@ from slotbot.core.storage.models import (
 from slotbot.core.storage.shop import shop_timezone
 
 DEFAULT_REGION = "DE"
-LINK_TOKEN_TTL = timedelta(days=1)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WEB_SESSION = re.compile(rf"^[A-Za-z0-9_.:-]{{1,{WEB_SESSION_ID_MAX}}}$")
 
@@ -79,20 +75,104 @@ class LinkTokenExpired(LinkTokenRefused):
 # --- contact details --------------------------------------------------------------------
 
 
-def parse_phone(text: str, region: str) -> str:
-    """A phone number as typed -> E.164 (``+4915123456789``); national numbers are read
-    in ``region`` (ISO 3166 code, e.g. ``DE``). Raises :class:`InvalidContact`."""
+def _bounded_phone(text: str) -> str:
     try:
-        text = bounded_text(text, what="phone number", limit=PHONE_INPUT_MAX)
+        return bounded_text(text, what="phone number", limit=PHONE_INPUT_MAX)
     except InvalidInput as error:
         raise InvalidContact(str(error)) from None
+
+
+def _valid(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """``text`` parsed in ``region`` (``None``: it must carry its country code), if valid."""
     try:
-        number = phonenumbers.parse(text, region)
+        number = phonenumbers.parse(text, region, keep_raw_input=True)
     except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise InvalidContact(f"not a phone number: {text!r} (e.g. {_example(region)})")
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _not_a_number(text: str, region: str) -> InvalidContact:
+    return InvalidContact(f"not a phone number: {text!r} (e.g. {_example(region)})")
+
+
+def parse_phone(text: str, region: str) -> str:
+    """A phone number as typed -> E.164 (``+4915123456789``); national numbers are read
+    in ``region`` (ISO 3166 code, e.g. ``DE``). Raises :class:`InvalidContact`.
+
+    For staff, who type numbers for people in front of them; a number typed in a chat is
+    read with :func:`phone_readings`, which does not guess between two valid readings."""
+    text = _bounded_phone(text)
+    number = _valid(text, region)
+    if number is None:
+        raise _not_a_number(text, region)
+    return _e164(number)
+
+
+def parse_shared_phone(text: str) -> str:
+    """The number of a contact a channel shares as the person's own (Telegram's "share my
+    contact") -> E.164. Such a number is international whether or not it has the ``+``
+    (Telegram sends ``4915123005001``, ``79161234567``): it is never read as a national
+    number of the shop's region. Raises :class:`InvalidContact`."""
+    text = _bounded_phone(text)
+    digits = "".join(ch for ch in text if ch.isdigit())
+    number = _valid(f"+{digits}", None) if digits else None
+    if number is None:
+        raise InvalidContact(f"not an international phone number: {text!r}")
+    return _e164(number)
+
+
+#: Regions whose own people write a national number with the trunk prefix 8 (Russia,
+#: Kazakhstan, Belarus, Turkmenistan: ``8 (999) 123-45-67``); a shop elsewhere gets such
+#: numbers from its clients, and reading them as its own national numbers is a guess.
+_TRUNK_EIGHT = tuple(
+    sorted(
+        region
+        for region in phonenumbers.SUPPORTED_REGIONS
+        if getattr(phonenumbers.PhoneMetadata.metadata_for_region(region), "national_prefix", "")
+        == "8"
+    )
+)
+_EXPLICIT = (
+    phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN,
+    phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_IDD,
+)
+
+
+def phone_readings(text: str, region: str) -> list[str]:
+    """Every valid number a phone number typed in a chat can be, as E.164, the shop's own
+    reading first. Raises :class:`InvalidContact` when there is none.
+
+    A number with ``+`` or the region's international prefix (``0049``) has one reading.
+    Otherwise it is read as a national number of ``region``, as an international number
+    typed without its ``+`` (``4915123456789``), and, when it starts with 8, in the
+    trunk-prefix form of Russia and its neighbours (``8 999 123 45 67`` is
+    ``+7 999 123-45-67``). Two or more readings are for the person to choose between:
+    guessing would send their reminders to a stranger."""
+    text = _bounded_phone(text)
+    home = _valid(text, region)
+    if home is not None and home.country_code_source in _EXPLICIT:
+        return [_e164(home)]
+    digits = "".join(ch for ch in text if ch.isdigit())
+    candidates = [home, _valid(f"+{digits}", None) if digits else None]
+    if digits.startswith("8") and region not in _TRUNK_EIGHT:
+        candidates += [_valid(text, trunk) for trunk in _TRUNK_EIGHT]
+    readings = list(dict.fromkeys(_e164(n) for n in candidates if n is not None))
+    if not readings:
+        raise _not_a_number(text, region)
+    return readings
+
+
+def phone_region_of(e164: str) -> str:
+    """The country (ISO 3166 code) of a stored E.164 number, ``""`` if unknown."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    return phonenumbers.region_code_for_number(number) or ""
 
 
 def display_phone(e164: str) -> str:
@@ -119,18 +199,10 @@ def check_email(email: str) -> str:
     return email
 
 
-@lru_cache(maxsize=1)
-def _zone_countries() -> dict[str, str]:
-    """IANA zone -> ISO 3166 country code, from tzdata's ``zone.tab``."""
-    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
-    rows = (line.split("\t") for line in table.splitlines() if not line.startswith("#"))
-    return {row[2]: row[0] for row in rows if len(row) >= 3}
-
-
 def region_of_zone(zone: str) -> str:
     """The phone region of a time zone's country (``Europe/Berlin`` -> ``DE``), else
     :data:`DEFAULT_REGION` (for ``UTC`` and zones without one country)."""
-    country = _zone_countries().get(zone)
+    country = country_of_zone(zone)
     return country if country in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
 
 
@@ -276,56 +348,13 @@ async def get_client(engine: AsyncEngine, client_id: int) -> Client | None:
         return await session.get(Client, client_id)
 
 
-# --- linking two channels of one person -------------------------------------------------
+# --- one-time tokens ------------------------------------------------------------------
 
 
 def token_hash(token: str) -> str:
     """What is stored of a one-time token: its SHA-256 (a token over 64 characters, which
     none is, hashes to nothing stored)."""
     return hashlib.sha256(token.encode()).hexdigest() if len(token) <= 64 else ""
-
-
-async def issue_link_token(
-    engine: AsyncEngine, *, client_id: int, now: datetime, ttl: timedelta = LINK_TOKEN_TTL
-) -> str:
-    """A one-time token that links another channel to this client, valid for ``ttl``.
-
-    43 characters of ``[A-Za-z0-9_-]`` (256 random bits), so it fits a Telegram
-    ``/start`` deep-link payload (at most 64). Only its SHA-256 is stored.
-    """
-    token = secrets.token_urlsafe(32)
-    async with writer(engine) as session:
-        if await session.get(Client, client_id) is None:
-            raise ClientNotFound(f"no client #{client_id}")
-        session.add(LinkToken(token_hash=token_hash(token), client_id=client_id,
-                              expires_at=now + ttl, created_at=now))  # fmt: skip
-    return token
-
-
-async def redeem_link_token(
-    engine: AsyncEngine, *, token: str, telegram_user_id: int, chat_id: int, now: datetime
-) -> Client:
-    """Attach this Telegram account to the client the token was issued to, once.
-
-    A separate client the Telegram account already had is merged in, in the same
-    transaction: its bookings move over, contact details the token's client lacks are
-    kept, and the old row is deleted. Raises a :class:`LinkTokenRefused` when the token
-    is unknown, used or expired.
-    """
-    async with writer(engine) as session:
-        client_id = await spend_token(session, LinkToken, LinkToken.client_id, token, now)
-        client = await session.get(Client, client_id, with_for_update=True)
-        assert client is not None
-        other = await session.scalar(
-            select(Client).where(
-                Client.telegram_user_id == telegram_user_id, Client.id != client_id
-            )
-        )
-        if other is not None:
-            await _merge(session, source=other, into=client)
-        client.telegram_user_id = telegram_user_id
-        client.telegram_chat_id = chat_id
-        return client
 
 
 async def spend_token(
@@ -352,16 +381,3 @@ async def spend_token(
     if found.used_at is not None:
         raise LinkTokenUsed("this link was used already; ask for a new one")
     raise LinkTokenExpired("this link has expired; ask for a new one")
-
-
-async def _merge(session: AsyncSession, *, source: Client, into: Client) -> None:
-    """Move ``source``'s bookings to ``into``, fill ``into``'s blanks, delete ``source``."""
-    await session.execute(
-        update(Booking).where(Booking.client_id == source.id).values(client_id=into.id)
-    )
-    into.name = into.name or source.name
-    into.phone = into.phone or source.phone
-    into.email = into.email or source.email
-    await session.execute(delete(Client).where(Client.id == source.id))
-    session.expunge(source)
-    await session.flush()

@@ -39,6 +39,10 @@ IMPORT_MAX_DEPTH = 32
 """How deep lists and mappings may nest in an import file (the format needs 5)."""
 MESSAGE_MAX = 1000
 """A message typed into the chat widget (the dialog bounds what it keeps further)."""
+READ_MAX = 200
+"""How much of a typed chat message the dialog reads for services, names, dates, times and
+intents (:func:`readable`): a request to book fits in far less, and a longer text is cut
+here before it is read, never parsed whole."""
 ACTION_MAX = 64
 """A button's action as a channel sends it back (Telegram's callback_data: 1-64 bytes)."""
 WEB_BODY_MAX = 8 * 1024
@@ -84,6 +88,18 @@ def bounded_text(value: str, *, what: str, limit: int, lines: bool = False) -> s
     if (_CONTROL_BUT_LINES if lines else _CONTROL).search(value):
         raise InvalidInput(f"the {what} contains control characters")
     return value
+
+
+def readable(value: str, limit: int = READ_MAX) -> tuple[str, bool]:
+    """The part of a typed message that is read: all of it when it is at most ``limit``
+    characters, else its first ``limit`` characters without the word cut in two; and
+    whether it was cut."""
+    if len(value) <= limit:
+        return value, False
+    head = value[:limit]
+    if not value[limit].isspace() and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head, True
 
 
 def has_control(value: str, *, lines: bool = False) -> bool:

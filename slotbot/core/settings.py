@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -12,9 +13,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from slotbot.core.limits import IMPORT_MAX_BYTES
+from slotbot.core.secret_strength import SECRET_KEY, TELEGRAM_SECRET_TOKEN, WEBHOOK_SECRET
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./slotbot.db"
-_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "dev-secret-key"}
 #: The database drivers slotbot runs on (async SQLAlchemy), with the package each needs.
 DRIVERS = {"sqlite+aiosqlite": "aiosqlite", "postgresql+asyncpg": "asyncpg"}
 _URL_EXAMPLES = "e.g. sqlite+aiosqlite:///./slotbot.db or postgresql+asyncpg://user@host/db"
@@ -22,6 +23,7 @@ _URL_EXAMPLES = "e.g. sqlite+aiosqlite:///./slotbot.db or postgresql+asyncpg://u
 _HINTS = {
     "allowed_origins": 'a JSON list of origins, e.g. ["https://shop.example"]',
     "environment": "one of development, test, production",
+    "trusted_proxies": 'a JSON list of proxy addresses or networks, e.g. ["10.0.0.0/8"]',
 }
 
 
@@ -48,6 +50,9 @@ class Settings(BaseSettings):
     webhook_secret: str = ""
     secret_key: str = "dev-secret-key"
     allowed_origins: list[str] = Field(default_factory=list)
+    #: The reverse proxies whose X-Forwarded-For is believed (addresses, networks, or "*"
+    #: where nothing but the proxy can reach the app); by default nobody's.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     # a Twilio-compatible Messages API; SMS is "not configured" while the URL is empty
     sms_api_url: str = ""
@@ -88,16 +93,46 @@ class Settings(BaseSettings):
             raise ValueError("give the SQLite file, e.g. sqlite+aiosqlite:///./slotbot.db")
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str) -> str:
+        """Only what Telegram takes as ``secret_token``, or setWebhook fails at start."""
+        if value and not TELEGRAM_SECRET_TOKEN.fullmatch(value):
+            raise ValueError(
+                "may hold only A-Z, a-z, 0-9, _ and - (what Telegram accepts), 1 to 256 of them"
+            )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: list[str]) -> list[str]:
+        """Addresses and networks, written the way uvicorn's proxy check compares them."""
+        if value == ["*"]:
+            return value
+        proxies = []
+        for proxy in value:
+            try:
+                network = ipaddress.ip_network(proxy.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{proxy[:60]!r} is not an IP address or network (e.g. 10.0.0.5 or "
+                    '10.0.0.0/8; "*" alone trusts any peer)'
+                ) from None
+            single = network.num_addresses == 1
+            proxies.append(str(network.network_address) if single else str(network))
+        return proxies
+
+    def secret_problems(self) -> list[str]:
+        """What is wrong with the secrets for a server others can reach, one line each:
+        the signing key, and the webhook secret when Telegram posts to a webhook."""
+        problems = [SECRET_KEY.problem(self.secret_key)]
+        if self.public_url and self.telegram_token:
+            problems.append(WEBHOOK_SECRET.problem(self.webhook_secret))
+        return [problem for problem in problems if problem]
+
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Settings:
-        if self.environment != "production":
-            return self
-        problems = []
-        if self.secret_key.strip().lower() in _PLACEHOLDERS or len(self.secret_key) < 32:
-            problems.append("SLOTBOT_SECRET_KEY must be a random string of at least 32 characters")
-        if self.public_url and self.telegram_token and not self.webhook_secret:
-            problems.append("SLOTBOT_WEBHOOK_SECRET is required for a Telegram webhook")
-        if problems:
+    def _refuse_weak_secrets(self) -> Settings:
+        if self.environment == "production" and (problems := self.secret_problems()):
             raise ValueError("; ".join(problems))
         return self
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.clients import spend_token, token_hash
 from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import Specialist, SpecialistLinkToken
 
-__all__ = ["LINK_PREFIX", "LINK_TTL", "issue_specialist_link", "redeem_specialist_link"]
+__all__ = [
+    "LINK_PREFIX", "LINK_TTL", "issue_specialist_link", "record_chat_locale",
+    "redeem_specialist_link",
+]  # fmt: skip
 
 #: Deep-link payloads that start with this link a specialist (client links have none).
 LINK_PREFIX = "s-"
@@ -43,9 +46,11 @@ async def issue_specialist_link(
 
 
 async def redeem_specialist_link(
-    engine: AsyncEngine, *, payload: str, telegram_user_id: int, now: datetime
-) -> Specialist:
-    """Link the Telegram user to the specialist the payload was issued for, once.
+    engine: AsyncEngine, *, payload: str, telegram_user_id: int, now: datetime,
+    chat_locale: str | None = None,
+) -> Specialist:  # fmt: skip
+    """Link the Telegram user to the specialist the payload was issued for, once, and
+    record the chat's language (``chat_locale``) as theirs.
 
     Raises :class:`~slotbot.core.clients.LinkTokenRefused` (unknown, used or expired).
     Another specialist linked to the same Telegram user is unlinked.
@@ -64,4 +69,20 @@ async def redeem_specialist_link(
         specialist = await session.get(Specialist, specialist_id, with_for_update=True)
         assert specialist is not None
         specialist.telegram_user_id = telegram_user_id
+        specialist.chat_locale = chat_locale or specialist.chat_locale
         return specialist
+
+
+async def record_chat_locale(engine: AsyncEngine, *, specialist_id: int, locale: str) -> None:
+    """Remember the language of a specialist's Telegram chat: their notices, agenda and
+    time-off screens follow it unless the import file sets their ``locale``. Writes only
+    when it changed (a change moves the catalog version, as every specialist's does)."""
+    async with writer(engine) as session:
+        await session.execute(
+            update(Specialist)
+            .where(
+                Specialist.id == specialist_id,
+                or_(Specialist.chat_locale.is_(None), Specialist.chat_locale != locale),
+            )
+            .values(chat_locale=locale)
+        )

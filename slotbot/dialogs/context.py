@@ -33,7 +33,10 @@ class Context:
     directory: Directory
     specialist_id: int | None = None  # set when the visitor is a linked specialist
     telegram_username: str = ""  # the bot's @username, for "Continue in Telegram" links
+    sms_ready: bool = False  # an SMS provider is configured (phone codes can be sent)
     notice: str = ""  # a toast for the channel (Telegram's callback answer)
+    #: False when a press changed nothing: the channel keeps its screen and shows the notice.
+    redraw: bool = True
     extra: list[Screen] = field(default_factory=list)  # sent after the main screen
     placed: list[int] = field(default_factory=list)  # holds placed during this event
     #: The catalog and bookings versions read with the session (see :attr:`free`).

@@ -2,13 +2,15 @@
 
 Per event: load the conversation's session, check a pressed button against the screen the
 session last showed (its version and its exact actions: a stale or forged button changes
-nothing), let the current step handle the event, render the step the flow is now at, and
-save the session with a version check. A held time the flow let go of is released.
+nothing), let the current step handle the event, let go of a held time the flow no longer
+needs (before rendering, so the time is offered again at once), render the step the flow is
+now at, and save the session with a version check.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -20,25 +22,28 @@ from slotbot.core import booking
 from slotbot.core.availability.busy import Versions
 from slotbot.core.availability.directory import Directory, load_directory
 from slotbot.core.booking.service import BookingRefused
-from slotbot.core.clients import LinkTokenRefused, issue_link_token, set_contact
-from slotbot.core.specialists import LINK_PREFIX, redeem_specialist_link
+from slotbot.core.clients import LinkTokenRefused, set_contact
+from slotbot.core.handover import issue_link_token
+from slotbot.core.specialists import LINK_PREFIX, record_chat_locale, redeem_specialist_link
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
 from slotbot.dialogs.actions import decode
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor
 from slotbot.dialogs.i18n import pick_locale, texts
-from slotbot.dialogs.identity import client_for, linked_client
+from slotbot.dialogs.identity import client_for
 from slotbot.dialogs.screens import Reply, Screen
-from slotbot.dialogs.state import Flow
+from slotbot.dialogs.state import SIDE_TRIPS, Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.agenda import AGENDA, REASON, S_BOOKING, S_CANCEL, WEEK
 from slotbot.dialogs.steps.confirm import CONFIRM
-from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE, contact_shared
+from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE
 from slotbot.dialogs.steps.date import DATE
 from slotbot.dialogs.steps.from_chat import REVIEW, out_of_band
+from slotbot.dialogs.steps.handover import HANDOVER, open_handover
 from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM
 from slotbot.dialogs.steps.my_bookings import BOOKING, CANCEL, DONE, MY_BOOKINGS
+from slotbot.dialogs.steps.phone import PHONE_CODE, PHONE_PICK, contact_shared
 from slotbot.dialogs.steps.picking import TAKEN
 from slotbot.dialogs.steps.specialist import SPECIALIST, SUBSTITUTES
 from slotbot.dialogs.steps.time import TIME
@@ -50,7 +55,6 @@ from slotbot.dialogs.steps.time_off import (
     begin,
     parse_span,
 )
-from slotbot.dialogs.widgets import NOOP
 
 __all__ = ["STEPS", "Dialogs"]
 
@@ -68,11 +72,14 @@ STEPS: dict[str, Step] = {
     "contact": CONTACT,
     "name": NAME,
     "phone": PHONE,
+    "phone_pick": PHONE_PICK,
+    "phone_code": PHONE_CODE,
     "confirm": CONFIRM,
     "done": DONE,
     "my": MY_BOOKINGS,
     "booking": BOOKING,
     "cancel": CANCEL,
+    "handover": HANDOVER,
     # the specialist's side
     "telegram": TELEGRAM,
     "review": REVIEW,
@@ -92,10 +99,10 @@ SPECIALIST_STEPS = frozenset(
 )  # fmt: skip
 #: The specialist's commands: /today, /tomorrow, /week, /dayoff, /vacation, /block.
 SPECIALIST_COMMANDS = frozenset(("today", "tomorrow", "week", "dayoff", "vacation", "block"))
-#: Buttons that mean the same on every screen: where they lead.
-EVERYWHERE = {
-    "home": "menu", "my": "my", "lang": "language", "help": "help", "agenda": "agenda",
-}  # fmt: skip
+#: Buttons that mean the same on every screen: where they lead (a booking in progress ends).
+EVERYWHERE = {"home": "menu", "my": "my", "agenda": "agenda"}
+#: Buttons and commands that open a side trip over the current step, which they come back to.
+SIDE_BUTTONS = {"lang": "language", "help": "help"}
 #: Commands (/start, /book, ...) and the step each opens.
 COMMANDS = {"start": "menu", "book": "menu", "my": "my", "language": "language", "help": "help"}
 
@@ -126,11 +133,14 @@ class Dialogs:
         *,
         clock: Callable[[], datetime] = _utcnow,
         telegram_username: str = "",
+        sms_ready: bool = False,
     ) -> None:
         self.engine = engine
         self.clock = clock
         #: The bot's @username once known: web visitors are offered "Continue in Telegram".
         self.telegram_username = telegram_username
+        #: Whether SMS can be sent: the widget's phone codes (``verify_web_phone``) need it.
+        self.sms_ready = sms_ready
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
@@ -171,14 +181,6 @@ class Dialogs:
         link_note = ""
         if isinstance(event, Start) and event.payload.startswith(LINK_PREFIX):
             link_note = await self._link_specialist(visitor, event.payload, now, locale)
-        elif isinstance(event, Start) and event.payload and event.command == "start":
-            linked = await linked_client(self.engine, visitor, event.payload, now)
-            _ = texts(locale).gettext
-            if linked is not None:
-                client_id = linked.id
-                link_note = _("Welcome! Your bookings from our website are here too.")
-            else:
-                link_note = _("This link has expired or was already used.")
         if not isinstance(client_id, int):
             client = await client_for(self.engine, visitor, locale)
             client_id = client.id
@@ -187,17 +189,30 @@ class Dialogs:
         held_before = flow.hold
         async with session_factory(self.engine)() as session:
             directory = await load_directory(session, loaded.catalog_version)
+            specialist_id = _specialist_of(visitor, directory)
+            # a specialist's language: the import file's choice wins over the chat's
+            entry = directory.specialists[specialist_id] if specialist_id else None
+            chosen, recorded = (entry.locale, entry.chat_locale) if entry else (None, None)
             ctx = Context(
-                self.engine, session, now, visitor, client_id, locale, loaded.version + 1,
-                directory, specialist_id=_specialist_of(visitor, directory),
-                telegram_username=self.telegram_username,
+                self.engine, session, now, visitor, client_id, chosen or locale,
+                loaded.version + 1, directory, specialist_id=specialist_id,
+                telegram_username=self.telegram_username, sms_ready=self.sms_ready,
                 versions=None if link_note else Versions(
                     loaded.catalog_version, loaded.bookings_version
                 ),  # a link may have moved bookings since they were read
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
+            if chosen and ctx.locale != chosen:  # pressed another language
+                ctx.locale = chosen
+                flow.note = ctx.texts.gettext("The shop has set your language.")
+            if not ctx.redraw and not ctx.placed and not link_note:
+                return Reply([], ctx.notice, ctx.locale)  # the screen and the state stay
             flow.note = link_note or flow.note
-            await ctx.refresh(writing=False)  # a write in the turn refreshed before it
+            # a hold the client left is let go before the screen, which offers its time again
+            left = held_before if held_before not in (None, flow.hold, flow.booking) else None
+            await ctx.refresh(writing=left is not None)  # a write in the turn refreshed before it
+            if left is not None:
+                await self._release(left, client_id, now)
             screen = await self._render(ctx, flow)
         flow.offered = [*screen.actions(), *(a for s in ctx.extra for a in s.actions())]
         state = {**flow.dump(), "client": client_id}
@@ -209,9 +224,9 @@ class Dialogs:
             raise
         if ctx.locale != loaded.locale:
             await set_contact(self.engine, client_id=client_id, locale=ctx.locale)
-        if held_before is not None and held_before not in (flow.hold, flow.booking):
-            await self._release(held_before, client_id, now)
-        return Reply([screen, *ctx.extra], ctx.notice)
+        if specialist_id is not None and not chosen and recorded != ctx.locale:
+            await record_chat_locale(self.engine, specialist_id=specialist_id, locale=ctx.locale)
+        return Reply([screen, *ctx.extra], ctx.notice, ctx.locale)
 
     async def _handle(self, ctx: Context, flow: Flow, event: Event, loaded: SessionState) -> None:
         _ = ctx.texts.gettext
@@ -219,8 +234,12 @@ class Dialogs:
             event.command in SPECIALIST_COMMANDS or event.payload.startswith(LINK_PREFIX)
         ):
             self._specialist_command(ctx, flow, event)
+        elif isinstance(event, Start) and COMMANDS.get(event.command) in SIDE_TRIPS:
+            flow.side_trip(COMMANDS[event.command])
         elif isinstance(event, Start):
             flow.start_over(COMMANDS.get(event.command, "menu"))
+            if event.payload and event.command == "start":
+                await open_handover(ctx, flow, event.payload)
         elif isinstance(event, Press):
             action = decode(event.action)
             if action is not None and action.version == 0:  # a notification's button
@@ -232,8 +251,8 @@ class Dialogs:
                 ctx.notice = _("This menu is out of date. Here is the current one.")
             elif event.action not in flow.offered:
                 ctx.notice = _("That button does not work here. Here is the current menu.")
-            elif action.code == NOOP:
-                pass
+            elif action.code in SIDE_BUTTONS:
+                flow.side_trip(SIDE_BUTTONS[action.code])
             elif action.code == "tg":
                 flow.start_over("telegram")
                 if ctx.telegram_username and ctx.visitor.channel == "web":
@@ -254,7 +273,9 @@ class Dialogs:
             await contact_shared(ctx, flow, event.phone, event.own)
         elif isinstance(event, Text):
             step = STEPS[flow.step]
-            if step.text is None:
+            if not event.text.strip() and step.text is not None:
+                pass  # nothing typed: the screen again, nothing to complain about
+            elif step.text is None:
                 flow.note = _("Please choose one of the buttons below.")
             else:
                 await step.text(ctx, flow, event.text)
@@ -277,8 +298,7 @@ class Dialogs:
             note = ctx.texts.gettext("Something has changed meanwhile. Let us start again.")
             screen = await MENU.render(ctx, flow)
         if note:
-            return Screen(f"{note}\n\n{screen.text}", screen.buttons, screen.expects,
-                          screen.attachments, screen.share_contact_label)  # fmt: skip
+            return dataclasses.replace(screen, text=f"{note}\n\n{screen.text}")
         return screen
 
     def _specialist_command(self, ctx: Context, flow: Flow, event: Start) -> None:
@@ -314,8 +334,9 @@ class Dialogs:
             return _("Please open this link in Telegram.")
         try:
             specialist = await redeem_specialist_link(
-                self.engine, payload=payload[:128], telegram_user_id=int(visitor.key), now=now
-            )
+                self.engine, payload=payload[:128], telegram_user_id=int(visitor.key), now=now,
+                chat_locale=locale,
+            )  # fmt: skip
         except LinkTokenRefused:
             return _("This link has expired or was already used.")
         return _("Hello, {name}! Your Telegram is linked. /today shows your day.").format(

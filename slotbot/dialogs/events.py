@@ -35,8 +35,10 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """A shared contact; ``own`` is True only when the channel verified it is the
-    sender's own (Telegram: ``contact.user_id == from.id``)."""
+    """A contact card shared from the channel's own address book (Telegram's "share my
+    contact"), never typed text: its ``phone`` is international whether or not it starts
+    with ``+`` (Telegram sends ``4915123005001``). ``own`` is True only when the channel
+    verified it is the sender's own (Telegram: ``contact.user_id == from.id``)."""
 
     phone: str
     name: str = ""

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import clients
 from slotbot.core.storage.models import Client
 from slotbot.dialogs.events import Visitor
 
-__all__ = ["client_for", "linked_client", "web_session_key"]
+__all__ = ["client_for", "web_session_key"]
 
 
 def web_session_key(visitor: Visitor) -> str:
@@ -29,22 +27,3 @@ async def client_for(engine: AsyncEngine, visitor: Visitor, locale: str) -> Clie
             locale=locale,
         )
     return await clients.client_for_web(engine, session_id=web_session_key(visitor), locale=locale)
-
-
-async def linked_client(
-    engine: AsyncEngine, visitor: Visitor, token: str, now: datetime
-) -> Client | None:
-    """The client a one-time link token (``/start TOKEN``) joins this Telegram user to, or
-    ``None`` when the token is unknown, used or expired."""
-    if visitor.channel != "telegram" or not token:
-        return None
-    try:
-        return await clients.redeem_link_token(
-            engine,
-            token=token[:128],
-            telegram_user_id=int(visitor.key),
-            chat_id=visitor.chat_id if visitor.chat_id is not None else int(visitor.key),
-            now=now,
-        )
-    except clients.LinkTokenRefused:
-        return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 
 __all__ = ["Attachment", "Button", "Expect", "Reply", "Screen"]
 
@@ -26,13 +27,17 @@ class Button:
 
     ``url`` makes it a link instead of an action (``action`` is then empty).
     ``disabled`` buttons are shown greyed (the calendar's days without slots); pressing
-    one gets a short answer and changes nothing.
+    one gets a short answer and changes nothing. A disabled button without an action (a
+    weekday header, a cell outside the month) is inert: a channel sends nothing for it.
+    ``starts`` is the time a time button picks, in the zone its label shows it in: a
+    channel that knows the viewer's own zone (the widget) may add their own time.
     """
 
     label: str
     action: str = ""
     url: str = ""
     disabled: bool = False
+    starts: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,8 @@ class Screen:
     attachments: tuple[Attachment, ...] = ()
     #: For Expect.PHONE: label of the "share my contact" button a channel may offer.
     share_contact_label: str = ""
+    #: The appointment the screen is about (Confirm, Done), in the zone the text names.
+    starts: datetime | None = None
 
     def actions(self) -> list[str]:
         """Every action a button of this screen can send."""
@@ -67,8 +74,11 @@ class Reply:
     ``notice`` is a short line for the channel to show as a toast (Telegram's
     answerCallbackQuery text), e.g. "This menu is out of date". ``screens`` replace the
     current screen: a channel answering a button press edits the pressed message with the
-    first screen and sends the rest as new messages; typed input gets new messages.
+    first screen and sends the rest as new messages; typed input gets new messages. No
+    screens (a grey day's reason, say) means the current screen stays as it is.
+    ``locale`` is the language the screens are in, for a channel's own words around them.
     """
 
     screens: list[Screen] = field(default_factory=list)
     notice: str = ""
+    locale: str = "en"

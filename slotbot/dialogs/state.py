@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-__all__ = ["Flow"]
+__all__ = ["SIDE_TRIPS", "Flow"]
+
+#: Steps that are side trips: they come back to where the client was.
+SIDE_TRIPS = frozenset(("help", "language"))
 
 
 @dataclass(slots=True)
@@ -25,14 +28,22 @@ class Flow:
     hold: int | None = None  # the booking id held for the picked time
     booking: int | None = None  # the booking the done / detail / cancel screens show
     moving: int | None = None  # the booking being rescheduled
+    moved_from: int | None = None  # the booking a move replaced (the done screen names it)
     return_to: str = ""  # where a side step (change name) goes back to
+    paused: str = ""  # the step Help or Language was opened over, to come back to
+    stand_in: int | None = None  # a colleague offered for a grey day (named on a vacation)
     # the specialist's side: what time off is being entered
     span_kind: str = ""  # "day_off" | "vacation" | "block"
     span_first: str = ""  # ISO date (or instant for a block) where the span starts
     span_last: str = ""  # ISO date (or instant for a block) where it ends
+    span_cancel: list[int] = field(default_factory=list)  # bookings in its way to cancel
     stars: int = 0  # a rating from a review request's buttons, waiting for its comment
     link: str = ""  # a one-time "Continue in Telegram" deep link being shown
+    handover: str = ""  # the hash of a "Continue in Telegram" link opened here, to answer
+    handover_bookings: list[int] = field(default_factory=list)  # what that link offered
     alternatives: list[str] = field(default_factory=list)  # ISO instants offered instead
+    phones: list[str] = field(default_factory=list)  # E.164 readings of a typed number
+    code_phone: str = ""  # the number an SMS code was sent to, awaiting it (never the code)
     note: str = ""  # one line shown above the next screen
     offered: list[str] = field(default_factory=list)  # the actions the last screen offered
 
@@ -48,12 +59,17 @@ class Flow:
         return flow
 
     def validate(self) -> None:
-        for name in ("service", "specialist", "hold", "booking", "moving"):
+        numbers = ("service", "specialist", "hold", "booking", "moving", "moved_from", "stand_in")
+        for name in numbers:
             value = getattr(self, name)
             if value is not None and not isinstance(value, int):
                 raise ValueError(name)
-        if not all(isinstance(a, str) for a in [*self.offered, *self.alternatives]):
+        if not all(isinstance(a, str) for a in [*self.offered, *self.alternatives, *self.phones]):
             raise ValueError("lists")
+        if not all(isinstance(b, int) for b in self.handover_bookings):
+            raise ValueError("lists")
+        if not all(isinstance(n, int) for n in self.span_cancel):
+            raise ValueError("span_cancel")
         self.picked_day()
         self.picked_start()
 
@@ -69,6 +85,16 @@ class Flow:
     def specialist_choice(self) -> int | None:
         """The specialist to hold with: ``None`` for any available."""
         return None if self.any_specialist else self.specialist
+
+    def side_trip(self, step: str) -> None:
+        """Open Help or Language over the current step, keeping the booking in progress."""
+        if self.step not in SIDE_TRIPS:
+            self.paused = self.step
+        self.step = step
+
+    def come_back(self) -> None:
+        """Leave Help or Language for the step it was opened over (the menu if none)."""
+        self.step, self.paused = self.paused or "menu", ""
 
     def start_over(self, step: str = "menu") -> None:
         """Forget the booking being made (a held time is released by the engine)."""

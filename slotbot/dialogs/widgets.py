@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button
 
-__all__ = ["NOOP", "back_row", "month_calendar", "month_of", "paged", "time_grid"]
+__all__ = ["back_row", "month_calendar", "month_of", "paged", "time_grid"]
 
-NOOP = "n"  # a button that does nothing (weekday headers, empty cells)
 Rows = list[tuple[Button, ...]]
 
 
@@ -30,16 +29,15 @@ def month_calendar(
     ctx: Context, first: date, free: dict[date, bool], *, earliest: date, latest: date
 ) -> Rows:
     """A month as rows of seven day buttons, Monday first: free days pick the day, the rest
-    are greyed and answer "no free time"; then the previous / next month buttons."""
+    are greyed and answer why; then the previous / next month buttons. The weekday headers and
+    the cells outside the month are inert: disabled, with no action to send."""
     t = ctx.texts
-    rows: Rows = [
-        tuple(Button(name, ctx.act(NOOP), disabled=True) for name in t.weekday_initials())
-    ]
+    rows: Rows = [tuple(Button(name, disabled=True) for name in t.weekday_initials())]
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         cells = []
         for day in week:
             if day.month != first.month:
-                cells.append(Button(" ", ctx.act(NOOP), disabled=True))
+                cells.append(Button(" ", disabled=True))
             elif free.get(day):
                 cells.append(Button(str(day.day), ctx.act("d", day.strftime("%Y%m%d"))))
             else:
@@ -69,7 +67,10 @@ def time_grid(
     ctx: Context, starts: Sequence[datetime], zone: ZoneInfo, *, per_row: int = 4
 ) -> Rows:
     """Free times as buttons, ``per_row`` a row, each picking its instant."""
-    buttons = [Button(ctx.texts.time(s, zone), ctx.act("t", minutes_of(s))) for s in starts]
+    buttons = [
+        Button(ctx.texts.time(s, zone), ctx.act("t", minutes_of(s)), starts=s.astimezone(zone))
+        for s in starts
+    ]
     return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 

@@ -15,15 +15,26 @@
       send: "Send", text: "Type your answer", phone: "Phone number",
       badPhone: "Please enter a phone number with 7 to 15 digits, e.g. +49 151 23456789",
       typing: "Typing…", offline: "Connection lost. Reconnecting…", file: "Download",
-      chat: "Booking chat", retry: "Could not send. Try again.", free: "free", none: "no free time"},
+      chat: "Booking chat", retry: "Could not send. Try again.", free: "free", none: "no free time",
+      yours: "your time", yourTime: "Your time"},
     ru: {open: "Записаться на приём", title: "Запись на приём", close: "Закрыть чат",
       send: "Отправить", text: "Введите ответ", phone: "Номер телефона",
       badPhone: "Введите номер телефона из 7–15 цифр, например +7 912 345-67-89",
       typing: "Печатает…", offline: "Нет связи. Переподключаемся…", file: "Скачать",
       chat: "Чат записи", retry: "Не удалось отправить. Попробуйте ещё раз.", free: "есть время",
-      none: "нет свободного времени"}
+      none: "нет свободного времени", yours: "по вашему времени", yourTime: "По вашему времени"}
   };
   function t(k) { return (T[lang] || T.en)[k]; }
+
+  // A time the server shows in the shop's zone, in the visitor's own zone ("" when the two
+  // zones agree at that instant): the browser knows its zone, the server sends the offset.
+  var HM = {hour: "numeric", minute: "2-digit"};
+  var DAY_HM = {weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit"};
+  function own(item, opts) {
+    var d = item.starts ? new Date(item.starts) : null;
+    if (!d || isNaN(d) || -d.getTimezoneOffset() === item.offset || !window.Intl) return "";
+    try { return new Intl.DateTimeFormat(lang, opts).format(d); } catch (e) { return ""; }
+  }
 
   var CSS = ":host{all:initial}" +
     "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}" +
@@ -56,10 +67,10 @@
     ".wd{text-align:center;font-size:12px;color:#5d6b66;padding:2px 0}" +
     ".day{min-height:38px;padding:0;border-radius:8px;border:0;font-size:14px;font-weight:600;cursor:pointer;" +
     "background:#2e9d6e;color:#fff}" +
-    ".day:hover:not(:disabled){background:#237a55}" +
-    ".day:disabled{background:#e4e8e7;color:#9aa5a1;cursor:not-allowed;font-weight:400}" +
+    ".day:hover:not(:disabled):not(.off){background:#237a55}" +
+    ".day:disabled,.day.off{background:#e4e8e7;color:#9aa5a1;cursor:help;font-weight:400}" +
     ".old .day:not(.off){background:#a9cdbd}" +
-    ".files{margin-top:8px}" +
+    ".files{margin-top:8px}.own{margin-top:6px;font-size:13px;color:#5d6b66}" +
     ".typing{display:flex;gap:4px;padding:0 18px 8px;background:#f3f6f5}.typing[hidden]{display:none}" +
     ".typing span{width:8px;height:8px;border-radius:50%;background:#8aa39a;animation:blink 1.2s infinite}" +
     ".typing span:nth-child(2){animation-delay:.2s}.typing span:nth-child(3){animation-delay:.4s}" +
@@ -206,11 +217,19 @@
       n.rel = "noopener noreferrer";
       return n;
     }
-    n = el("button", cls || "b", b.label);
+    var mine = own(b, HM);
+    n = el("button", cls || "b", mine ? b.label + " (" + mine + " " + t("yours") + ")" : b.label);
     n.type = "button";
     if (b.disabled) n.disabled = true;
     else n.addEventListener("click", function () { press(b.action, n); });
     return n;
+  }
+
+  // A grey day cannot be picked, but pressing it tells why (the answer is a notice); its
+  // label already says "no free time".
+  function greyDay(d, action) {
+    d.disabled = false;
+    d.addEventListener("click", function () { press(action, null); });
   }
 
   function calendar(rows, box) {
@@ -225,6 +244,7 @@
         else {
           var d = button(b, "day" + (b.disabled ? " off" : ""));
           d.setAttribute("aria-label", b.label + ", " + (b.disabled ? t("none") : t("free")));
+          if (b.disabled && b.action) greyDay(d, b.action);
           grid.appendChild(d);
         }
       }
@@ -262,6 +282,8 @@
     box.tabIndex = -1;
     box.setAttribute("data-id", String(m.id));
     box.appendChild(el("div", "txt", m.text));
+    var mine = own(m, DAY_HM);
+    if (mine) box.appendChild(el("div", "own", t("yourTime") + ": " + mine));
     var rows = m.buttons || [];
     if (rows.length) {
       var holder = el("div", "rows");

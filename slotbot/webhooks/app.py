@@ -18,6 +18,7 @@ from slotbot.core.storage.schema import ensure_current
 from slotbot.dialogs.engine import Dialogs
 from slotbot.webhooks import errors, telegram
 from slotbot.webhooks.guards import BodyLimit, Buckets, WidgetLimits
+from slotbot.webhooks.log_privacy import HideReviewTokens
 from slotbot.webhooks.notifications import dispatching
 from slotbot.webhooks.parameters import RefuseControlCharacters
 from slotbot.webhooks.routes import availability, health, notify, site, widget
@@ -56,7 +57,9 @@ def create_app(
             raise
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
-        app.state.dialogs = Dialogs(engine, **({"clock": clock} if clock else {}))
+        app.state.dialogs = Dialogs(
+            engine, sms_ready=bool(settings.sms_api_url), **({"clock": clock} if clock else {})
+        )
         outbox = AsyncExitStack()  # the dispatcher's senders, closed after the scheduler
         dispatcher = (
             await outbox.enter_async_context(dispatching(engine, settings)) if jobs else None
@@ -107,6 +110,7 @@ def create_app(
         limits={"/api/v1/widget/": WEB_BODY_MAX, "/telegram/": TELEGRAM_BODY_MAX},
         default=WEB_BODY_MAX,
     )
+    app.add_middleware(HideReviewTokens)  # the outermost: before any answer is logged
     app.include_router(health.router)
     app.include_router(availability.router)
     app.include_router(widget.router)

@@ -43,6 +43,7 @@ from slotbot.core.storage.schema import SchemaNotReady, ensure_current, upgrade
 from slotbot.core.storage.shop import shop_timezone
 from slotbot.webhooks.availability_text import days_table, next_line, slots_table
 from slotbot.webhooks.bookings_text import booking_line, bookings_table, refusal_text
+from slotbot.webhooks.guards import is_loopback
 from slotbot.webhooks.notifications import dispatching
 from slotbot.webhooks.views import booking_json, days_json, slot_json
 
@@ -458,6 +459,18 @@ async def _specialist_link(engine: AsyncEngine, args: argparse.Namespace) -> str
     )
 
 
+def _check_exposure(args: argparse.Namespace) -> None:
+    """Refuse to serve beyond this computer with development or weak secrets."""
+    settings = get_settings()
+    host = args.host or settings.host
+    problems = [] if is_loopback(host) else settings.secret_problems()
+    if problems:
+        raise ConfigError(
+            f"serving on {host}, where other computers can reach it, needs real secrets: "
+            + "; ".join(problems)
+        )
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -471,7 +484,13 @@ def _serve(args: argparse.Namespace) -> None:
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
         print(f"\nThe demo clinic: open http://{shown}:{port}/ and book in the chat "
               "(bottom right). Ctrl+C stops.\n", flush=True)  # fmt: skip
-    uvicorn.run(create_app(settings, demo_page=demo), host=host, port=port, log_level="info")
+    trusted = settings.trusted_proxies
+    uvicorn.run(
+        create_app(settings, demo_page=demo), host=host, port=port, log_level="info",
+        # X-Forwarded-For is believed from SLOTBOT_TRUSTED_PROXIES alone (uvicorn's own
+        # default would believe any process on this computer, and FORWARDED_ALLOW_IPS).
+        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or [],
+    )  # fmt: skip
 
 
 async def _check_database(url: str) -> None:
@@ -592,6 +611,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(_chat(args))
             return 0
+        if args.command == "serve" or (args.command == "demo" and not args.no_serve):
+            _check_exposure(args)  # before the demo loads anything
         if args.command != "serve":
             print(asyncio.run(_run(args)))
         if args.command == "serve" or (args.command == "demo" and not args.no_serve):

@@ -1,9 +1,16 @@
-"""What stands between the internet and the widget's API: the origin allow-list, rate limits
-(token buckets per session and per address) and a cap on every request body."""
+"""What stands between the internet and the app: the origin allow-list, rate limits (token
+buckets per session and per address), a cap on every request body, and who counts as this
+computer itself.
+
+The address a rate limit keys on is the client's as uvicorn gives it: the peer's, or, when
+the peer is one of ``SLOTBOT_TRUSTED_PROXIES``, the one its ``X-Forwarded-For`` names
+(``slotbot serve`` starts uvicorn with that list and no other)."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -34,6 +41,27 @@ def check_origin(request: Request) -> None:
         raise HTTPException(403, f"origin {origin[:100]!r} is not allowed to use this widget")
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is this computer alone."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
+def from_this_computer(request: Request) -> bool:
+    """Whether a request comes from a program on this computer: a loopback peer that no proxy
+    forwarded (a proxy on this computer passes on the internet's requests, and says so)."""
+    if request.client is None or not is_loopback(request.client.host):
+        return False
+    return not any(name in request.headers for name in FORWARDING_HEADERS)
+
+
 @dataclass(frozen=True, slots=True)
 class Rate:
     """A token bucket's shape: ``burst`` requests at once, then ``per_second``."""
@@ -59,25 +87,33 @@ class WidgetLimits:
 
 @dataclass(slots=True)
 class Buckets:
-    """Token buckets by key, in this process's memory (dropped buckets only forgive)."""
+    """Token buckets by key, in this process's memory, at most ``max_keys`` of them.
+
+    The table keeps its keys in the order they were last used; when a new key finds it full,
+    the least recently used bucket is dropped (it has had the longest to fill up again, so
+    forgetting it forgives the least). A flood of new keys thus never frees a key that is
+    being limited right now, as emptying the whole table would."""
 
     rate: Rate
     clock: Callable[[], float] = time.monotonic
     max_keys: int = 50_000
-    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    _buckets: OrderedDict[str, tuple[float, float]] = field(default_factory=OrderedDict)
 
     def take(self, key: str) -> float:
         """Take one token: 0 when allowed, else the seconds until one is available."""
         now = self.clock()
-        tokens, last = self._buckets.get(key, (self.rate.burst, now))
+        tokens, last = self._buckets.pop(key, (self.rate.burst, now))
         tokens = min(self.rate.burst, tokens + (now - last) * self.rate.per_second)
+        while len(self._buckets) >= self.max_keys:
+            self._buckets.popitem(last=False)
         if tokens < 1:
             self._buckets[key] = (tokens, now)
             return (1 - tokens) / self.rate.per_second
-        if len(self._buckets) >= self.max_keys and key not in self._buckets:
-            self._buckets.clear()  # a flood of addresses: forget, rather than grow without end
         self._buckets[key] = (tokens - 1, now)
         return 0.0
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
 
 def take_or_429(buckets: Buckets, key: str, what: str) -> None:

@@ -32,6 +32,14 @@ def is_calendar(screen: Screen) -> bool:
     )
 
 
+def _time(local: datetime) -> dict[str, Any]:
+    """A time a screen shows, for the widget to add the visitor's own: the instant and the
+    UTC offset (minutes) of the zone the screen shows it in."""
+    offset = local.utcoffset()
+    assert offset is not None, "a shown time is aware"
+    return {"starts": iso_utc(local), "offset": int(offset.total_seconds() // 60)}
+
+
 def _button(button: Button) -> dict[str, Any]:
     out: dict[str, Any] = {"label": button.label}
     if button.url:
@@ -40,6 +48,8 @@ def _button(button: Button) -> dict[str, Any]:
         out["action"] = button.action
     if button.disabled:
         out["disabled"] = True
+    if button.starts is not None:
+        out.update(_time(button.starts))
     return out
 
 
@@ -52,6 +62,8 @@ def screen_body(screen: Screen) -> dict[str, Any]:
     }
     if is_calendar(screen):
         body["layout"] = "calendar"
+    if screen.starts is not None:
+        body.update(_time(screen.starts))
     if screen.attachments:
         body["attachments"] = [
             {

@@ -114,3 +114,30 @@ async def test_two_clients_racing_for_one_slot(
         await winner.tap("✅")
     assert await _live(engine) == [("confirmed", "telegram")]
     await assert_no_overlapping_live_bookings(engine)
+
+
+async def test_calendar_headers_are_inert_and_grey_days_say_why(
+    botapi: BotApi, run_bot: Run, clinic: Dialogs
+) -> None:
+    """A weekday header or a blank cell: the query is answered without a word and nothing is
+    edited or sent. A grey day: the answer says why, in the client's language, and the
+    calendar stays as it is."""
+    for chat, language, service, why in (
+        (731, "en", "Haircut", "Anna Petrova is not working on Sun, Dec 6."),
+        (732, "ru", "Стрижка · 1 ч", "Вс, 6 дек.: Anna Petrova не работает."),
+    ):
+        client = Client(botapi, chat)
+        botapi.person(chat, first_name="Ann", language_code=language)
+        async with run_bot(clinic):
+            await botapi.send_text(chat, "/start")
+            for label in (service, "Anna Petrova"):
+                await client.tap(label)
+            shown = botapi.screen(chat)
+            monday = shown.buttons()[0][0]  # the first weekday header: "·Mo·", "·пн·"
+            for pressed, said in ((monday, None), ("· ·", None), ("·6·", why)):
+                before = len(botapi.calls)
+                await botapi.press(chat, shown.message_id, shown.data(pressed))
+                answered = [(m, p) for m, p in botapi.calls[before:] if m != "getUpdates"]
+                assert [m for m, _ in answered] == ["answerCallbackQuery"]
+                assert answered[0][1].get("text") == said
+            assert botapi.screen(chat) == shown

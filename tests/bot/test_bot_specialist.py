@@ -117,10 +117,10 @@ async def test_a_day_off_over_two_bookings_through_telegram(
             await tap(botapi, chat, "✅ Confirm")
         await botapi.send_text(BORIS, "/dayoff 2026-12-03")
         assert "Client911" in says(botapi, BORIS)
-        await tap(botapi, BORIS, "Keep them")
+        await tap(botapi, BORIS, "Keep it")
         await botapi.send_text(BORIS, "/dayoff 2026-12-04")
-        await tap(botapi, BORIS, "Cancel them and tell the clients")
-        assert "Cancelled bookings: 1." in says(botapi, BORIS)
+        await tap(botapi, BORIS, "Cancel it and tell the client")
+        assert "1 booking was cancelled; the client is told." in says(botapi, BORIS)
     async with demo.connect() as connection:
         statuses = [r[0] for r in await connection.execute(
             text("SELECT status FROM bookings ORDER BY id"))]  # fmt: skip

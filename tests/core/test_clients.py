@@ -1,38 +1,33 @@
-"""Clients by channel, contact details, phone numbers and link tokens (issue 6.5, 6.6)."""
+"""Clients by channel, contact details and phone numbers (issues 6.5, 14.1)."""
 
 from __future__ import annotations
 
 import asyncio
-import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core import booking as bookings
 from slotbot.core.clients import (
     ClientNotFound,
     InvalidContact,
-    LinkTokenExpired,
-    LinkTokenUsed,
-    UnknownLinkToken,
     client_for_staff,
     client_for_telegram,
     client_for_web,
     discard_unused_staff_client,
     get_client,
-    issue_link_token,
     parse_phone,
+    parse_shared_phone,
+    phone_readings,
     phone_region,
-    redeem_link_token,
+    phone_region_of,
     region_of_zone,
     set_contact,
 )
 from slotbot.core.limits import InvalidInput
 from slotbot.core.storage.db import session_factory, writer
-from slotbot.core.storage.models import Booking, BusinessSetting, Client, LinkToken
-from tests.core.shop import NOW, TOMORROW, at, build_shop
+from slotbot.core.storage.models import BusinessSetting, Client
+from tests.core.shop import build_shop
 
 PHONE = "+4915123456789"
 
@@ -65,6 +60,46 @@ def test_invalid_phone_numbers_are_refused_with_an_example(text: str) -> None:
         parse_phone(text, "DE")
     with pytest.raises(InvalidInput, match=r"e\.g\. \+49 1512 3456789|too long"):
         parse_phone(text, "DE")
+
+
+@pytest.mark.parametrize(
+    ("shared", "e164", "country"),
+    [("4915123005001", "+4915123005001", "DE"), ("+49 1512 3005001", "+4915123005001", "DE"),
+     ("79161234567", "+79161234567", "RU"), ("+7 916 123-45-67", "+79161234567", "RU"),
+     ("12025550123", "+12025550123", "US"), ("+1 (202) 555-0123", "+12025550123", "US")],
+)  # fmt: skip
+def test_a_shared_contact_is_international_with_or_without_plus(
+    shared: str, e164: str, country: str
+) -> None:
+    """Issue 14.1: Telegram's 4915123005001 was read as a German national number."""
+    assert parse_shared_phone(shared) == e164
+    assert phone_region_of(e164) == country
+    for bad in ("", "0151 23456789", "12", "1" * 40):
+        with pytest.raises(InvalidContact):
+            parse_shared_phone(bad)
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "readings"),
+    [
+        ("4915123456789", "DE", ["+494915123456789", "+4915123456789"]),
+        ("8 (999) 123 45 67", "DE", ["+4989991234567", "+79991234567"]),
+        ("79161234567", "DE", ["+4979161234567", "+79161234567"]),
+        ("8 (999) 123 45 67", "RU", ["+79991234567"]),
+        ("4915123456789", "RU", ["+4915123456789"]),
+        ("0151 2345 6789", "DE", ["+4915123456789"]),
+        ("+49 151 23456789", "RU", ["+4915123456789"]),
+        ("0049 151 23456789", "DE", ["+4915123456789"]),
+        ("12025550123", "DE", ["+12025550123"]),
+    ],
+)
+def test_a_typed_number_gives_every_valid_reading(
+    typed: str, region: str, readings: list[str]
+) -> None:
+    """Issue 14.1: a number valid both as national and as international is not guessed."""
+    assert phone_readings(typed, region) == readings
+    with pytest.raises(InvalidContact, match="not a phone number"):
+        phone_readings("call me", region)
 
 
 @pytest.mark.parametrize(
@@ -170,82 +205,7 @@ async def test_set_contact_validates_and_needs_a_client(engine: AsyncEngine) -> 
     assert await get_client(engine, client.id + 100) is None
 
 
-# --- link tokens ------------------------------------------------------------------------
-
-
-async def test_a_link_token_attaches_telegram_to_the_web_client_once(engine: AsyncEngine) -> None:
-    web = await client_for_web(engine, session_id="w", locale="en")
-    token = await issue_link_token(engine, client_id=web.id, now=NOW)
-    assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token)
-    linked = await redeem_link_token(
-        engine, token=token, telegram_user_id=9, chat_id=90, now=NOW + timedelta(hours=1)
-    )
-    assert (linked.id, linked.telegram_user_id, linked.telegram_chat_id) == (web.id, 9, 90)
-    again = await client_for_telegram(engine, user_id=9, chat_id=91, name=None, locale="en")
-    assert again.id == web.id
-    with pytest.raises(LinkTokenUsed, match="used already"):
-        await redeem_link_token(engine, token=token, telegram_user_id=9, chat_id=90, now=NOW)
-    async with session_factory(engine)() as session:
-        stored = await session.scalar(select(LinkToken.token_hash))
-    assert stored is not None and token not in stored
-
-
-async def test_expired_and_unknown_tokens_are_refused(engine: AsyncEngine) -> None:
-    web = await client_for_web(engine, session_id="w", locale="en")
-    token = await issue_link_token(engine, client_id=web.id, now=NOW, ttl=timedelta(minutes=5))
-    with pytest.raises(LinkTokenExpired, match="expired"):
-        await redeem_link_token(
-            engine, token=token, telegram_user_id=9, chat_id=9, now=NOW + timedelta(minutes=5)
-        )
-    for bad in ("nope", "x" * 500):
-        with pytest.raises(UnknownLinkToken, match="not valid"):
-            await redeem_link_token(engine, token=bad, telegram_user_id=9, chat_id=9, now=NOW)
-    with pytest.raises(ClientNotFound):
-        await issue_link_token(engine, client_id=web.id + 100, now=NOW)
-    assert (await get_client(engine, web.id)).telegram_user_id is None  # type: ignore[union-attr]
-
-
-async def test_linking_merges_an_existing_telegram_client(engine: AsyncEngine) -> None:
-    shop = await build_shop(engine)
-    web = await client_for_web(engine, session_id="w", locale="en")
-    await set_contact(engine, client_id=web.id, name="Web Name")
-    chat = await client_for_telegram(engine, user_id=9, chat_id=90, name="Tg", locale="en")
-    await set_contact(engine, client_id=chat.id, phone=PHONE)
-    held = await bookings.hold(
-        engine, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, 10),
-        client_id=chat.id, channel="telegram", now=NOW,
-    )  # fmt: skip
-    await bookings.confirm(engine, booking_id=held.id, now=NOW)
-    token = await issue_link_token(engine, client_id=web.id, now=NOW)
-
-    linked = await redeem_link_token(engine, token=token, telegram_user_id=9, chat_id=91, now=NOW)
-
-    assert (linked.id, linked.name, linked.phone, linked.telegram_chat_id) == (
-        web.id, "Web Name", PHONE, 91,
-    )  # fmt: skip
-    assert await get_client(engine, chat.id) is None
-    async with session_factory(engine)() as session:
-        assert await session.scalar(select(Booking.client_id)) == web.id
-    assert (await client_for_telegram(engine, user_id=9, chat_id=91, name=None, locale="en")).id
-    assert await count_clients(engine) == 1
-
-
-async def test_two_redeems_at_once_one_wins(engine: AsyncEngine) -> None:
-    web = await client_for_web(engine, session_id="w", locale="en")
-    token = await issue_link_token(engine, client_id=web.id, now=NOW)
-    results = await asyncio.gather(
-        *(
-            redeem_link_token(engine, token=token, telegram_user_id=user, chat_id=user, now=NOW)
-            for user in (1, 2)
-        ),
-        return_exceptions=True,
-    )
-    won = [r for r in results if isinstance(r, Client)]
-    lost = [r for r in results if isinstance(r, BaseException)]
-    assert len(won) == 1 and len(lost) == 1
-    assert isinstance(lost[0], LinkTokenUsed)
-    final = await get_client(engine, web.id)
-    assert final is not None and final.telegram_user_id == won[0].telegram_user_id
+# --- staff clients ----------------------------------------------------------------------
 
 
 async def test_staff_find_or_create_by_phone_makes_one_client_under_concurrency(

@@ -19,6 +19,7 @@ from slotbot.core.availability.directory import load_directory, resolve_offer
 from slotbot.core.availability.engine import Rules, local_instant
 from slotbot.core.availability.free import FreeTime
 from slotbot.core.demo import DEMO_FILE
+from slotbot.core.i18n import texts
 from slotbot.core.importing import importer
 from slotbot.core.importing.importer import (
     ImportFileError,
@@ -106,6 +107,8 @@ async def test_demo_round_trips(engine: AsyncEngine) -> None:
             item.active,
         )
         assert row.price == item.price
+        assert row.synonyms == item.synonyms
+    assert services["haircut"].synonyms["ru"][0] == "подстричься"
     assert services["teeth_whitening"].price == Decimal("249.90")
     assert not services["teeth_whitening"].is_active
 
@@ -196,6 +199,12 @@ async def test_demo_round_trips(engine: AsyncEngine) -> None:
         "horizon_days": 60,
         "hold_minutes": 10,
         "timezone": "Europe/Berlin",
+        "business": {
+            "name": {"en": "Riverside Clinic", "ru": "Клиника «Риверсайд»"},
+            "address": "Flussstraße 1, 10115 Berlin",
+            "phone": "+49301234567",  # as E.164
+            "map_url": "https://www.openstreetmap.org/?mlat=52.5301&mlon=13.3806#map=17/52.5301/13.3806",
+        },
     }
     assert rules == Rules(min_notice_minutes=30, horizon_days=60, hold_minutes=10)
 
@@ -270,6 +279,60 @@ async def test_edited_file_updates_in_place(engine: AsyncEngine, tmp_path: Path)
     again = await import_text(engine, tmp_path, text)
     assert not again.changed
     assert await snapshot(engine) == after
+
+
+async def test_business_categories_and_languages_reach_the_directory(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    await import_file(engine, DEMO_FILE)
+    async with session_factory(engine)() as session:
+        directory = await load_directory(session)
+    shop = directory.business
+    assert (shop.name("ru"), shop.name("de")) == ("Клиника «Риверсайд»", "Riverside Clinic")
+    assert shop.location("en") == "Riverside Clinic, Flussstraße 1, 10115 Berlin"
+    assert shop.phone == "+49301234567" and shop.map_url.startswith("https://www.openstreetmap")
+    haircut = next(s for s in directory.services.values() if s.key == "haircut")
+    assert (haircut.category("en"), haircut.category("ru")) == ("Hair studio", "Парикмахерская")
+    by_key = {s.key: s for s in directory.specialists.values()}
+    assert (by_key["sokolova"].locale, by_key["sokolova"].language) == ("ru", "ru")
+    assert (by_key["weber"].locale, by_key["weber"].language) == (None, "en")
+
+    # one text for every locale, a national phone number read in the shop's country, an
+    # address over two lines; the block replaces the stored one as a whole
+    text = edit(DEMO, '  phone: "+49 30 1234567"\n', '  phone: "030 7654321"\n')
+    text = edit(text, "  name: {en: Riverside Clinic, ru: Клиника «Риверсайд»}\n", "  name: Riva\n")
+    text = edit(
+        text, '  address: "Flussstraße 1, 10115 Berlin"\n', "  address: |\n    Ufer 2\n    Berlin\n"
+    )
+    text = edit(
+        text,
+        "{en: Haircut, ru: Стрижка}\n    category: {en: Hair studio, ru: Парикмахерская}\n",
+        "{en: Haircut, ru: Стрижка}\n",
+    )
+    text = edit(text, "    locale: ru ", "    locale: en ")
+    report = await import_text(engine, tmp_path, text)
+    assert (report.business.updated, report.services.updated, report.specialists.updated) == (
+        1, 1, 1,
+    )  # fmt: skip
+    async with session_factory(engine)() as session:
+        directory = await load_directory(session)
+    assert directory.business.names == {"en": "Riva"} and directory.business.name("ru") == "Riva"
+    assert directory.business.phone == "+49307654321"
+    assert directory.business.address == "Ufer 2, Berlin"
+    haircut = directory.services[haircut.id]
+    assert haircut.category("en") == "" and haircut.categories == {}
+    assert directory.specialists[by_key["sokolova"].id].language == "en"
+    assert not (await import_text(engine, tmp_path, text)).changed  # idempotent
+
+    # a file without the block leaves the stored details alone; an empty block clears them
+    bare = text[: text.index("business:")] + text[text.index("settings:") :]
+    assert not (await import_text(engine, tmp_path, bare)).business.changed
+    cleared = await import_text(
+        engine, tmp_path, bare.replace("settings:", "business: {}\nsettings:")
+    )
+    assert cleared.business.updated == 1
+    async with session_factory(engine)() as session:
+        assert (await load_directory(session)).business.lines(texts("en")) == []
 
 
 async def test_staff_rows_survive_a_reimport(engine: AsyncEngine, tmp_path: Path) -> None:
@@ -512,6 +575,62 @@ BAD = [
         '"13:00"}\n      - {days: [sun, tue], start: "12:00", end: "15:00"}  # <-\n',
         "specialists[0].schedule[1]",
         "overlaps schedule[0] on tue",
+        False,
+    ),
+    (
+        "business-map-url",
+        "timezone: Europe/Berlin\n",
+        'timezone: Europe/Berlin\nbusiness: {map_url: "www.example.com/map"}  # <-\n',
+        "business.map_url",
+        "expected a web address starting with https:// or http://, got 'www.example.com/map'",
+        False,
+    ),
+    (
+        "business-map-url-scheme",
+        "timezone: Europe/Berlin\n",
+        'timezone: Europe/Berlin\nbusiness: {map_url: "javascript:alert(1)"}  # <-\n',
+        "business.map_url",
+        "expected a web address starting with https:// or http://",
+        False,
+    ),
+    (
+        "business-phone",
+        "timezone: Europe/Berlin\n",
+        'timezone: Europe/Berlin\nbusiness: {phone: "call us"}  # <-\n',
+        "business.phone",
+        "not a phone number: 'call us'",
+        False,
+    ),
+    (
+        "business-phone-unquoted",
+        "timezone: Europe/Berlin\n",
+        "timezone: Europe/Berlin\nbusiness: {phone: 4930123456}  # <-\n",
+        "business.phone",
+        'write the phone number in quotes, e.g. "+4930123456"',
+        False,
+    ),
+    (
+        "business-unknown-key",
+        "timezone: Europe/Berlin\n",
+        "timezone: Europe/Berlin\nbusiness: {adress: Main St 1}  # <-\n",
+        "business.adress",
+        "unknown key 'adress'; did you mean 'address'?",
+        False,
+    ),
+    (
+        "specialist-locale",
+        "    telegram_user_id: 1005\n",
+        "    telegram_user_id: 1005\n    locale: de  # <-\n",
+        "specialists[0].locale",
+        "there are no texts in 'de' yet; use one of: en, ru",
+        False,
+    ),
+    (
+        "category-empty",
+        "    duration: 45\n",
+        "    duration: 45\n    category: {}  # <-\n",
+        "services[0].category",
+        "should have at least 1 item",
         False,
     ),
     (
@@ -758,6 +877,50 @@ def test_field_rules(old: str, new: str, reason: str) -> None:
     with pytest.raises(ImportFileError) as caught:
         parse_import_text(edit(GOOD, old, new))
     assert reason in caught.value.reason, str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("synonyms", "path", "reason"),
+    [
+        ('{en: ["!!!"]}', "services[1].synonyms.en[0]", "a synonym needs a word"),
+        ("{en: [" + "a" * 101 + "]}", "services[1].synonyms.en[0]", "at most 100 characters"),
+        ("{en: shave}", "services[1].synonyms.en", "valid list"),
+        ("{en: [12]}", "services[1].synonyms.en[0]", "expected a word"),
+        ("{english: [shave]}", "services[1].synonyms.english.[key]", "should match pattern"),
+        ("{en: [" + ", ".join(["x"] * 51) + "]}", "services[1].synonyms.en", "at most 50"),
+    ],
+)
+def test_synonym_rules(synonyms: str, path: str, reason: str) -> None:
+    text = edit(GOOD, "    name: {en: Hot towel shave}\n", "    name: {en: Hot towel shave}\n"
+                f"    synonyms: {synonyms}\n")  # fmt: skip
+    with pytest.raises(ImportFileError) as caught:
+        parse_import_text(text)
+    assert (caught.value.line, caught.value.path) == (10, path)
+    assert reason in caught.value.reason, str(caught.value)
+
+
+async def test_synonyms_are_stored_and_updated_in_place(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    text = edit(GOOD, "    name: {en: Hot towel shave}\n", "    name: {en: Hot towel shave}\n"
+                "    synonyms: {en: [shave,  wet   shave], ru: [бритьё]}\n")  # fmt: skip
+    await import_text(engine, tmp_path, text)
+    async with session_factory(engine)() as session:
+        directory = await load_directory(session)
+    shave = next(s for s in directory.services.values() if s.key == "shave")
+    haircut = next(s for s in directory.services.values() if s.key == "haircut")
+    assert shave.synonyms == {"en": ("shave", "wet shave"), "ru": ("бритьё",)}
+    assert haircut.synonyms == {}
+
+    again = await import_text(engine, tmp_path, text)
+    assert not again.changed
+    edited = await import_text(engine, tmp_path, text.replace("бритьё", "бритьё, побриться"))
+    assert (edited.services.updated, edited.services.unchanged) == (1, 1)
+    async with session_factory(engine)() as session:
+        fresh = await load_directory(session)  # the catalog version moved with the edit
+    assert fresh is not directory
+    shave = next(s for s in fresh.services.values() if s.key == "shave")
+    assert shave.synonyms["ru"] == ("бритьё", "побриться")
 
 
 def test_demo_file_parses_with_the_expected_shape() -> None:

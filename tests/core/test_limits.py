@@ -147,3 +147,15 @@ async def test_a_long_client_name_is_refused_with_a_clear_message(engine: AsyncE
         await set_contact(engine, client_id=client.id, name="Nul\x00l")
     async with session_factory(engine)() as session:
         assert await session.scalar(select(Client.name)) == "n" * 100
+
+
+def test_typed_text_is_read_up_to_its_limit() -> None:
+    short = "haircut tomorrow"
+    assert limits.readable(short) == (short, False)
+    exact = "x" * limits.READ_MAX
+    assert limits.readable(exact) == (exact, False)
+    words = "стрижка " * 1000
+    head, cut = limits.readable(words)
+    assert cut and len(head) <= limits.READ_MAX and head.split() == ["стрижка"] * 25
+    one_word = "y" * (limits.READ_MAX * 10)
+    assert limits.readable(one_word) == ("y" * limits.READ_MAX, True)

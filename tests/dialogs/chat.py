@@ -24,14 +24,16 @@ async def load_demo(engine: AsyncEngine) -> None:
 
 
 def check_screen(screen: Screen) -> None:
-    """No dead ends, and buttons a channel can send (Telegram: 1-64 bytes, <= 100)."""
+    """No dead ends, and buttons a channel can send (Telegram: 1-64 bytes, <= 100); only a
+    disabled button may be inert (no action at all)."""
     buttons = [b for row in screen.buttons for b in row]
     live = [b for b in buttons if not b.disabled and (b.action or b.url)]
     assert live or screen.expects != Expect.NONE or screen.attachments, screen.text
     assert len(buttons) <= 100
     for button in buttons:
         assert button.label.strip() or button.disabled, screen
-        assert 1 <= len(button.action.encode()) <= MAX_BYTES or button.url
+        inert = button.disabled and not button.action and not button.url
+        assert 1 <= len(button.action.encode()) <= MAX_BYTES or button.url or inert
     assert 1 <= len(screen.text) <= 4096
 
 
@@ -58,7 +60,8 @@ class Chat:
         reply = await self.dialogs.respond(self.visitor, event, now=self.now)
         for screen in reply.screens:
             check_screen(screen)
-        self.reply, self.screen = reply, reply.screens[0]
+        assert reply.screens or reply.notice  # no screens: the screen stays, a line says why
+        self.reply, self.screen = reply, reply.screens[0] if reply.screens else self.screen
         self.history.append(reply)
         return reply
 

@@ -114,13 +114,13 @@ async def test_day_off_over_two_bookings_keep_one_path_cancel_the_other(
     await anna.send(Start("dayoff", payload="2026-12-03"))
     assert anna.text.startswith("Take Thursday, December 3, 2026 off?")
     assert "These bookings stand in the way:" in anna.text and "Client 9102" in anna.text
-    await anna.press("Keep them")
+    await anna.press("Keep it")
     assert anna.text.startswith("Saved.")
     await anna.start("dayoff")
     await anna.press("4")
     assert "Client 9103" in anna.text
-    await anna.press("Cancel them and tell the clients")
-    assert "Cancelled bookings: 1." in anna.text
+    await anna.press("Cancel it and tell the client")
+    assert "1 booking was cancelled; the client is told." in anna.text
     async with session_factory(demo)() as session:
         statuses = list(await session.scalars(select(Booking.status).order_by(Booking.id)))
         sources = set(await session.scalars(select(SpecialistOverride.source).where(

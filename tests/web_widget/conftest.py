@@ -74,7 +74,11 @@ def _folder(request: pytest.FixtureRequest) -> Path:
 def open_page(
     browser: Browser, request: pytest.FixtureRequest, **context: Any
 ) -> tuple[Page, Shots]:
-    options = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US", **context}
+    # the visitor sits in the shop's zone unless a test moves them
+    options = {
+        "viewport": {"width": 1280, "height": 800}, "locale": "en-US",
+        "timezone_id": "Europe/Berlin", **context,
+    }  # fmt: skip
     ctx = browser.new_context(**options)
     request.addfinalizer(ctx.close)
     page = ctx.new_page()

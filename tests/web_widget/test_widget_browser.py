@@ -167,7 +167,7 @@ def test_a_name_with_markup_is_shown_as_text(
     assert widget.log.locator("script, img").count() == 0
 
 
-def test_grey_days_cannot_be_picked(
+def test_grey_days_say_why_and_cannot_be_picked(
     browser: Browser, site: str, request: pytest.FixtureRequest
 ) -> None:
     page, shots = open_page(browser, request)
@@ -177,16 +177,20 @@ def test_grey_days_cannot_be_picked(
     widget.press("Haircut", "service")
     widget.press("Anna", "specialist")
     calendar = widget.log.locator(".cal").last
-    grey, green = calendar.locator("button.day:disabled"), calendar.locator("button.day:enabled")
+    grey, green = calendar.locator("button.day.off"), calendar.locator("button.day:not(.off)")
     assert grey.count() > 0 and green.count() > 0
     assert "no free time" in (grey.first.get_attribute("aria-label") or "")
     colours = {b.evaluate("(n) => getComputedStyle(n).backgroundColor") for b in (grey.first,
                green.first)}  # fmt: skip
     assert colours == {"rgb(228, 232, 231)", "rgb(46, 157, 110)"}
     count = widget.log.locator(".msg").count()
-    grey.first.click(force=True)
-    page.wait_for_timeout(300)
-    assert widget.log.locator(".msg").count() == count
+    calendar.locator("button.day.off", has_text=re.compile("^6$")).click()
+    expect(page.locator("#slotbot-widget .toast")).to_have_text(
+        "Anna Petrova is not working on Sun, Dec 6."
+    )
+    widget.wait_idle()
+    assert widget.log.locator(".msg").count() == count  # the calendar stays, still live
+    shots("grey-day-said")
     green.first.click()
     expect(widget.log.locator(".msg")).not_to_have_count(count)
     shots("day-picked")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import httpx
@@ -25,7 +26,7 @@ from tests.core.notify.test_dispatch import book
 from tests.core.shop import NOW, TOMORROW, at, build_shop, new_client
 from tests.webhooks.command import run
 
-SECRET = "a-test-secret-key-of-at-least-32-chars"
+SECRET = "q-G5MEftrWgobkxSdlhIPoTyvrJlnKh4at-E9Zdh9yI"  # strong enough for production
 TOKEN = "sms-auth-token"
 PUBLIC = "https://shop.test"
 AFTER = at(TOMORROW, 11) + timedelta(hours=24)  # the review request's time
@@ -40,16 +41,26 @@ async def booked(database_url: str) -> AsyncIterator[tuple[AsyncEngine, int]]:
     await engine.dispose()
 
 
-@pytest.fixture
-async def web(database_url: str, booked: object) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def browser(
+    database_url: str, *, environment: str = "development", client: str = "127.0.0.1"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in ``environment``, asked from the address ``client``."""
     settings = Settings(
-        database_url=database_url, secret_key=SECRET, sms_auth_token=TOKEN, public_url=PUBLIC
-    )
+        database_url=database_url, secret_key=SECRET, sms_auth_token=TOKEN, public_url=PUBLIC,
+        environment=environment,
+    )  # fmt: skip
     app = create_app(settings, clock=lambda: AFTER, jobs=False)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
-            yield client
+        transport = httpx.ASGITransport(app=app, client=(client, 40123))
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as http:
+            yield http
+
+
+@pytest.fixture
+async def web(database_url: str, booked: object) -> AsyncIterator[httpx.AsyncClient]:
+    async with browser(database_url) as client:
+        yield client
 
 
 async def reviews(engine: AsyncEngine) -> list[Review]:
@@ -150,6 +161,27 @@ async def test_outbox_page_shows_unconfigured_channels(
     assert page.status_code == 200
     assert page.text.count(f"<td>{OUTBOX_PAGE}</td>") == 4
     assert "Your booking is confirmed" in page.text and "New booking" in page.text
+
+
+@pytest.mark.parametrize(
+    ("environment", "client", "headers"),
+    [
+        ("development", "203.0.113.7", {}),  # another computer
+        ("development", "10.0.0.8", {}),  # the office network is not this computer either
+        ("development", "127.0.0.1", {"X-Forwarded-For": "203.0.113.7"}),  # via a proxy here
+        ("development", "127.0.0.1", {"Forwarded": "for=203.0.113.7"}),
+        ("test", "127.0.0.1", {}),
+        ("production", "127.0.0.1", {}),
+    ],
+)
+async def test_outbox_page_is_not_there_for_anyone_else(
+    database_url: str, booked: object, environment: str, client: str, headers: dict[str, str]
+) -> None:
+    async with browser(database_url, environment=environment, client=client) as http:
+        page = await http.get("/outbox", headers=headers)
+        assert page.status_code == 404
+        assert page.json() == (await http.get("/no-such-page")).json()  # nothing to tell apart
+        assert "Outbox" not in page.text
 
 
 async def test_reviews_command(

@@ -71,9 +71,7 @@ async def test_a_whole_booking_and_my_bookings(http: httpx.AsyncClient) -> None:
     assert visitor.events[-1] == {"type": "cancelled", "booking": booking}
 
 
-async def test_the_calendar_is_marked_and_grey_days_answer_no_time(
-    http: httpx.AsyncClient,
-) -> None:
+async def test_the_calendar_is_marked_and_grey_days_say_why(http: httpx.AsyncClient) -> None:
     visitor = Visitor(http)
     await visitor.open()
     await visitor.start()
@@ -85,10 +83,12 @@ async def test_the_calendar_is_marked_and_grey_days_answer_no_time(
     assert [b["label"] for b in header] == ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
     grey = [b for week in weeks for b in week if b.get("disabled") and b["label"].strip()]
     assert grey, "some days of December have no free time"
+    assert all(b["action"] == "" for b in header)  # weekday headers are inert
     before = len(visitor.messages)
     response = await visitor.send({"type": "press", "action": grey[0]["action"]})
     assert response.status_code == 200
-    assert visitor.messages[before:] and visitor.screen["layout"] == "calendar"
+    assert visitor.notice == f"Anna Petrova is not working on Sun, Dec {grey[0]['label']}."
+    assert visitor.messages[before:] == []  # the calendar stays as it is, still live
 
 
 async def test_a_reload_mid_flow_restores_the_conversation(http: httpx.AsyncClient) -> None:

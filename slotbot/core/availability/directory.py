@@ -8,8 +8,8 @@ version query when nothing changed). Free time is asked of :mod:`.free`.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core.availability import catalog as catalogs
+from slotbot.core.business import Business, load_business
+from slotbot.core.i18n import specialist_language
 from slotbot.core.storage.models import Booking, BookingStatus, Service, Specialist
 
 __all__ = [
@@ -47,9 +49,16 @@ class ServiceEntry:
     duration_minutes: int
     price: Decimal | None
     currency: str | None
+    synonyms: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Other words for the service, per language, as the import file gives them."""
+    categories: Mapping[str, str] = field(default_factory=dict)  # empty: no category
 
     def name(self, locale: str) -> str:
         return _localised(self.names, locale, self.key)
+
+    def category(self, locale: str) -> str:
+        """The service's category in ``locale`` (``""`` when it has none)."""
+        return _localised(self.categories, locale, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +69,16 @@ class SpecialistEntry:
     titles: Mapping[str, str]
     timezone: ZoneInfo
     telegram_user_id: int | None = None
+    locale: str | None = None  # set by the import file
+    chat_locale: str | None = None  # recorded from their Telegram chat
 
     def title(self, locale: str) -> str:
         return _localised(self.titles, locale, "")
+
+    @property
+    def language(self) -> str:
+        """The language their notices, agenda and time-off screens are in."""
+        return specialist_language(self.locale, self.chat_locale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +88,7 @@ class Directory:
     catalog: catalogs.Catalog
     services: Mapping[int, ServiceEntry]
     specialists: Mapping[int, SpecialistEntry]
+    business: Business = field(default_factory=Business)
 
     def providers(self, service_id: int) -> list[int]:
         """Active specialists who offer an active service, by id."""
@@ -99,22 +116,37 @@ class Directory:
 _cache: weakref.WeakKeyDictionary[object, Directory] = weakref.WeakKeyDictionary()
 
 
+def _service_entry(s: Service) -> ServiceEntry:
+    synonyms = {locale: tuple(words) for locale, words in (s.synonyms or {}).items()}
+    return ServiceEntry(
+        s.id, s.key, dict(s.name), s.duration_minutes, s.price, s.currency, synonyms,
+        dict(s.category or {}),
+    )  # fmt: skip
+
+
 async def _load(session: AsyncSession, catalog: catalogs.Catalog) -> Directory:
     services = {
-        s.id: ServiceEntry(s.id, s.key, dict(s.name), s.duration_minutes, s.price, s.currency)
+        s.id: _service_entry(s)
         for s in await session.scalars(
             select(Service).where(Service.is_active.is_(True)).order_by(Service.id)
         )
     }
     specialists = {
         s.id: SpecialistEntry(
-            s.id, s.key, s.name, dict(s.title or {}), ZoneInfo(s.timezone), s.telegram_user_id
+            s.id,
+            s.key,
+            s.name,
+            dict(s.title or {}),
+            ZoneInfo(s.timezone),
+            s.telegram_user_id,
+            s.locale,
+            s.chat_locale,
         )
         for s in await session.scalars(
             select(Specialist).where(Specialist.is_active.is_(True)).order_by(Specialist.id)
         )
     }
-    return Directory(catalog, services, specialists)
+    return Directory(catalog, services, specialists, await load_business(session))
 
 
 async def load_directory(session: AsyncSession, catalog_version: int | None = None) -> Directory:

@@ -13,7 +13,8 @@ Whose free time: given ``client_id``, every answer leaves out times that overlap
 client's own live bookings (held and not run out, or confirmed), so a client is never
 offered a time they cannot take; ``ignore_booking`` is the booking being moved: it counts
 neither as the specialist's busy time nor as the client's, so a reschedule can land on or
-across its old time (its other bookings still count).
+across its old time (its other bookings still count). :meth:`~FreeTime.whose` and
+:meth:`~FreeTime.ignoring` ask the same moment about someone else's free time.
 
 The answers come from the pure engine over the catalog (:mod:`.catalog`) and busy time
 (:mod:`.busy`), and are kept by the process (:mod:`.answers`, :mod:`.cache`) for as long as
@@ -70,12 +71,14 @@ class _Moment:
     """What the questions of one :class:`FreeTime` (and its :meth:`~FreeTime.ignoring`
     copies) share: the versions they are answered at and the catalog."""
 
-    __slots__ = ("catalog", "usable", "versions")
+    __slots__ = ("catalog", "usable", "versions", "views")
 
     def __init__(self, versions: Versions | None) -> None:
         self.versions = versions
         self.catalog: Catalog | None = None
         self.usable = False  # whether this moment may read and fill the process cache
+        #: The questions asked at this moment, by whose free time and the booking left out.
+        self.views: dict[tuple[int | None, int | None], FreeTime] = {}
 
 
 class FreeTime:
@@ -105,17 +108,25 @@ class FreeTime:
         self.ignore_booking = ignore_booking
         self.cached = cached
         self._moment = _Moment(versions)
+        self._moment.views[client_id, ignore_booking] = self
         self._kept: KeptAnswers | None = None
 
     def ignoring(self, booking_id: int | None) -> FreeTime:
         """The same questions with ``booking_id`` left out (a booking being moved)."""
-        if booking_id == self.ignore_booking:
-            return self
-        other = FreeTime(
-            self._session, now=self.now, client_id=self.client_id, ignore_booking=booking_id,
-            cached=self.cached,
-        )  # fmt: skip
-        other._moment = self._moment
+        return self.whose(self.client_id, ignore_booking=booking_id)
+
+    def whose(self, client_id: int | None, *, ignore_booking: int | None = None) -> FreeTime:
+        """The same questions at the same moment about ``client_id``'s free time (``None``:
+        anyone's), with ``ignore_booking`` left out."""
+        moment = self._moment
+        other = moment.views.get((client_id, ignore_booking))
+        if other is None:
+            other = FreeTime(
+                self._session, now=self.now, client_id=client_id, ignore_booking=ignore_booking,
+                cached=self.cached,
+            )  # fmt: skip
+            other._moment = moment
+            moment.views[client_id, ignore_booking] = other
         return other
 
     async def catalog(self) -> Catalog:

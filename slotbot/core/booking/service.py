@@ -561,7 +561,8 @@ async def reschedule(
     by: str = "client",
 ) -> Booking:
     """Move a confirmed booking: the new time is held and confirmed and the old booking
-    cancelled in one transaction, or nothing changes.
+    cancelled (pointing to the new one, ``rescheduled_to``) in one transaction, or nothing
+    changes.
 
     The new booking keeps the specialist unless ``specialist_id`` names another or
     ``any_specialist`` lets anyone free take it. The old booking records ``by`` (client,
@@ -599,6 +600,7 @@ async def reschedule(
                 )
             except _Stale:
                 raise _taken() from None  # changed within this very transaction: rare; retry
+            old.rescheduled_to = confirmed.id
             if confirmed.specialist_id != old.specialist_id:
                 _, specialist = await _parties(session, old)
                 await write(session, plan_moved_away(old, specialist, by=by, now=now))

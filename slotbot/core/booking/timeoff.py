@@ -4,7 +4,8 @@ Each can be previewed first: the ``*_conflicts`` functions list the live booking
 and holds not run out at ``now``) that stand in the way, writing nothing. The ``add_*``
 functions write the row with ``source="staff"`` (a re-import keeps it) and either keep those
 bookings or, with ``cancel_conflicts``, cancel them by the specialist in the same transaction
-(clients hear through the outbox; holds are released).
+(clients hear through the outbox; holds are released); ``cancel_ids`` cancels only those of
+them named (the specialist chose one by one; anything else in the way is kept).
 
 A day off or vacation is an override: database triggers move the catalog version, so a
 process holding with a cached catalog reloads and is refused. A block is busy time, which
@@ -13,7 +14,7 @@ every hold and confirm checks in its guarded statement (it does not move the ver
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import cast
@@ -171,6 +172,7 @@ async def _add(
     *,
     now: datetime,
     cancel_conflicts: bool,
+    cancel_ids: Collection[int],
     cancel_reason: str | None,
 ) -> TimeOff:
     """Write the row and deal with the bookings in its way, in one transaction."""
@@ -180,12 +182,13 @@ async def _add(
         await session.flush()
         conflicts = await _live_in(session, specialist_id, span(specialist), now, lock=True)
         cancelled: list[int] = []
-        if cancel_conflicts:
-            for booking in conflicts:
-                if booking.status == BookingStatus.CONFIRMED and booking.starts_at <= now:
-                    continue  # under way: the specialist settles it in person
-                await cancel_in(session, booking, by="specialist", reason=cancel_reason, now=now)
-                cancelled.append(booking.id)
+        for booking in conflicts:
+            if not (cancel_conflicts or booking.id in cancel_ids):
+                continue
+            if booking.status == BookingStatus.CONFIRMED and booking.starts_at <= now:
+                continue  # under way: the specialist settles it in person
+            await cancel_in(session, booking, by="specialist", reason=cancel_reason, now=now)
+            cancelled.append(booking.id)
         return TimeOff(row.id, tuple(conflicts), tuple(cancelled))
 
 
@@ -197,12 +200,13 @@ async def add_day_off(
     reason: str | None,
     now: datetime,
     cancel_conflicts: bool = False,
+    cancel_ids: Collection[int] = (),
     cancel_reason: str | None = None,
 ) -> TimeOff:
     """Give the specialist the local ``day`` off; see the module doc for the bookings."""
     return await _add_override(
         engine, specialist_id, day, day, OverrideKind.DAY_OFF, reason, None, now=now,
-        cancel_conflicts=cancel_conflicts, cancel_reason=cancel_reason,
+        cancel_conflicts=cancel_conflicts, cancel_ids=cancel_ids, cancel_reason=cancel_reason,
     )  # fmt: skip
 
 
@@ -216,6 +220,7 @@ async def add_vacation(
     substitute_id: int | None = None,
     now: datetime,
     cancel_conflicts: bool = False,
+    cancel_ids: Collection[int] = (),
     cancel_reason: str | None = None,
 ) -> TimeOff:
     """A vacation over the local dates [first, last], optionally naming a substitute (who
@@ -224,7 +229,8 @@ async def add_vacation(
         raise ValueError("a specialist cannot substitute for themselves")
     return await _add_override(
         engine, specialist_id, first, last, OverrideKind.VACATION, reason, substitute_id,
-        now=now, cancel_conflicts=cancel_conflicts, cancel_reason=cancel_reason,
+        now=now, cancel_conflicts=cancel_conflicts, cancel_ids=cancel_ids,
+        cancel_reason=cancel_reason,
     )  # fmt: skip
 
 
@@ -239,6 +245,7 @@ async def _add_override(
     *,
     now: datetime,
     cancel_conflicts: bool,
+    cancel_ids: Collection[int],
     cancel_reason: str | None,
 ) -> TimeOff:
     _check_dates(first, last)
@@ -253,7 +260,8 @@ async def _add_override(
             await _specialist(session, substitute_id)
     return await _add(
         engine, specialist_id, lambda s: _days(ZoneInfo(s.timezone), first, last), row,
-        now=now, cancel_conflicts=cancel_conflicts, cancel_reason=cancel_reason or reason,
+        now=now, cancel_conflicts=cancel_conflicts, cancel_ids=cancel_ids,
+        cancel_reason=cancel_reason or reason,
     )  # fmt: skip
 
 
@@ -266,6 +274,7 @@ async def add_block(
     reason: str | None,
     now: datetime,
     cancel_conflicts: bool = False,
+    cancel_ids: Collection[int] = (),
     cancel_reason: str | None = None,
 ) -> TimeOff:
     """Block [start, end) of the specialist's time (a meeting, an errand)."""
@@ -278,5 +287,6 @@ async def add_block(
     )  # fmt: skip
     return await _add(
         engine, specialist_id, lambda _: (start, end), row, now=now,
-        cancel_conflicts=cancel_conflicts, cancel_reason=cancel_reason or reason,
+        cancel_conflicts=cancel_conflicts, cancel_ids=cancel_ids,
+        cancel_reason=cancel_reason or reason,
     )  # fmt: skip

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core.availability.engine import OverrideKind, local_instant
+from slotbot.core.business import BUSINESS_KEY
 from slotbot.core.importing.format import load_import_file, parse_import_data, parse_import_text
 from slotbot.core.importing.spec import (
     WEEKDAYS,
@@ -115,6 +116,7 @@ class ImportReport:
     overrides: Counts = field(default_factory=Counts)
     blocks: Counts = field(default_factory=Counts)
     settings: Counts = field(default_factory=Counts)
+    business: Counts = field(default_factory=Counts)
 
     def kinds(self) -> dict[str, Counts]:
         """Each kind's counts by a readable name ("schedule rows", ...)."""
@@ -162,6 +164,7 @@ async def apply_import(engine: AsyncEngine, spec: ImportSpec) -> ImportReport:
         await _sync_links(session, spec, specialist_ids, service_ids, report.service_links)
         await _sync_calendars(session, spec, specialist_ids, report)
         await _upsert_settings(session, spec, report.settings)
+        await _upsert_business(session, spec, report.business)
         await session.flush()
     return report
 
@@ -213,6 +216,8 @@ async def _upsert_services(
             "price": item.price,
             "currency": item.currency,
             "is_active": item.active,
+            "synonyms": item.synonyms,
+            "category": item.category,
         }
         row = existing.get(item.key)
         if row is None:
@@ -239,6 +244,7 @@ def _specialist_values(item: SpecialistSpec) -> dict[str, Any]:
         "email": item.email,
         "telegram_user_id": item.telegram_user_id,
         "is_active": item.active,
+        "locale": item.locale,
     }
 
 
@@ -462,3 +468,20 @@ async def _upsert_settings(session: AsyncSession, spec: ImportSpec, counts: Coun
             counts.updated += 1
         else:
             counts.unchanged += 1
+
+
+async def _upsert_business(session: AsyncSession, spec: ImportSpec, counts: Counts) -> None:
+    """The file's ``business`` block replaces the stored one as a whole; a file without one
+    leaves the stored details alone (as with ``settings``)."""
+    if spec.business is None:
+        return
+    wanted = spec.business.stored(spec.phone_region)
+    row = await session.get(BusinessSetting, BUSINESS_KEY)
+    if row is None:
+        session.add(BusinessSetting(key=BUSINESS_KEY, value=wanted))
+        counts.created += 1
+    elif row.value != wanted:
+        row.value = wanted
+        counts.updated += 1
+    else:
+        counts.unchanged += 1

@@ -15,13 +15,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from slotbot.core.availability.engine import OverrideKind, local_instant
+from slotbot.core.clients import InvalidContact, parse_phone, region_of_zone
+from slotbot.core.i18n import LANGUAGES
 from slotbot.core.limits import INT64_MAX, bounded_date, bounded_instant, check_key
 
+SYNONYM_MAX = 100
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -132,10 +136,53 @@ def _timezone(value: object) -> object:
     return value
 
 
+def _synonym(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a word or a few, got {value!r}")
+    value = " ".join(value.split())
+    if not any(c.isalpha() for c in value):
+        raise ValueError(f"a synonym needs a word, got {value!r}")
+    if len(value) > SYNONYM_MAX:
+        raise ValueError(f"a synonym is at most {SYNONYM_MAX} characters, got {len(value)}")
+    return value
+
+
 def _phone(value: object) -> object:
     if isinstance(value, int):
         raise ValueError(f'write the phone number in quotes, e.g. "+{value}"')
     return value
+
+
+def _web_address(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    parts = urlsplit(value.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in value.strip())
+    ):
+        raise ValueError(f"expected a web address starting with https:// or http://, got {value!r}")
+    return value.strip()
+
+
+def _one_line(value: object) -> object:
+    """An address written over several lines reads as one: ``street, city``."""
+    if isinstance(value, str):
+        return ", ".join(line.strip() for line in value.splitlines() if line.strip())
+    return value
+
+
+def _texts_language(value: object) -> object:
+    if isinstance(value, str) and value not in LANGUAGES:
+        known = ", ".join(LANGUAGES)
+        raise ValueError(f"there are no texts in {value!r} yet; use one of: {known}")
+    return value
+
+
+def _everywhere(value: object) -> object:
+    """A plain text where texts per locale are expected stands for every locale."""
+    return {"en": value} if isinstance(value, str) else value
 
 
 def _email(value: object) -> object:
@@ -152,6 +199,12 @@ TimeZoneName = Annotated[str, BeforeValidator(_timezone)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")]
 Localized = Annotated[dict[Locale, Text], Field(min_length=1)]
+Synonym = Annotated[str, BeforeValidator(_synonym)]
+Synonyms = dict[Locale, Annotated[list[Synonym], Field(max_length=50)]]
+#: Texts per locale, or one text for every locale.
+AnyLocalized = Annotated[dict[Locale, Text], BeforeValidator(_everywhere), Field(min_length=1)]
+Phone = Annotated[str, BeforeValidator(_phone), Field(max_length=32)]
+WebAddress = Annotated[str, BeforeValidator(_web_address), Field(max_length=2000)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -167,15 +220,40 @@ class SettingsSpec(_Spec):
     horizon_days: int | None = Field(default=None, ge=1, le=366)
     hold_minutes: int | None = Field(default=None, ge=1, le=120)
     substitute_after_days: int | None = Field(default=None, ge=0, le=366)
+    # anonymous widget clients (core.web_limits)
+    max_upcoming_per_client: int | None = Field(default=None, ge=1, le=100)
+    max_bookings_per_phone_per_day: int | None = Field(default=None, ge=1, le=100)
+    verify_web_phone: bool | None = None
+
+
+class BusinessSpec(_Spec):
+    """The shop's own details, shown to clients; all optional."""
+
+    name: AnyLocalized | None = None
+    address: (
+        Annotated[str, BeforeValidator(_one_line), Field(min_length=1, max_length=300)] | None
+    ) = None
+    phone: Phone | None = None
+    map_url: WebAddress | None = None
+
+    def stored(self, region: str) -> dict[str, object]:
+        """What ``business_settings`` keeps: the phone in E.164 (read in ``region``)."""
+        value = self.model_dump(exclude_none=True)
+        if self.phone is not None:
+            value["phone"] = parse_phone(self.phone, region)
+        return value
 
 
 class ServiceSpec(_Spec):
     key: Key
     name: Localized
+    category: AnyLocalized | None = None
     duration: int = Field(gt=0, le=24 * 60)
     price: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=2)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     active: bool = True
+    synonyms: Synonyms = Field(default_factory=dict)
+    """Other words people type for the service, per language (the name is read anyway)."""
 
 
 class ScheduleRowSpec(_Spec):
@@ -224,8 +302,9 @@ class SpecialistSpec(_Spec):
     name: Text
     title: dict[Locale, Text] = Field(default_factory=dict)
     timezone: TimeZoneName | None = None
+    locale: Annotated[str, BeforeValidator(_texts_language)] | None = None
     telegram_user_id: int | None = Field(default=None, gt=0, le=INT64_MAX)
-    phone: Annotated[str, BeforeValidator(_phone), Field(max_length=32)] | None = None
+    phone: Phone | None = None
     email: Annotated[str, BeforeValidator(_email), Field(max_length=254)] | None = None
     services: list[Key] = Field(default_factory=list)
     active: bool = True
@@ -243,6 +322,7 @@ class ImportSpec(_Spec):
     """A whole import file; a specialist without a time zone takes the top-level one."""
 
     timezone: TimeZoneName | None = None
+    business: BusinessSpec | None = None
     settings: SettingsSpec = SettingsSpec()
     services: list[ServiceSpec] = Field(default_factory=list)
     specialists: list[SpecialistSpec] = Field(default_factory=list)
@@ -264,6 +344,11 @@ class ImportSpec(_Spec):
     @property
     def filename(self) -> str:
         return self._filename
+
+    @property
+    def phone_region(self) -> str:
+        """Where the business phone is read when written without a country code."""
+        return region_of_zone(self.timezone or "UTC")
 
     def error(self, problems: Sequence[Problem]) -> ImportFileError:
         """The error for problems found in this spec, with lines when it came from a file."""
@@ -413,10 +498,21 @@ def _block_problems(specialist: SpecialistSpec, at: Loc) -> list[Problem]:
     return problems
 
 
+def _business_problems(spec: ImportSpec) -> list[Problem]:
+    if spec.business is None or spec.business.phone is None:
+        return []
+    try:
+        parse_phone(spec.business.phone, spec.phone_region)
+    except InvalidContact as error:
+        return [(("business", "phone"), str(error))]
+    return []
+
+
 def spec_problems(spec: ImportSpec) -> list[Problem]:
     """What is wrong with a file on its own (references to the database aside)."""
-    problems = _duplicates([s.key for s in spec.services], ("services",), "service key")
-    problems = [((*loc, "key"), reason) for loc, reason in problems]
+    duplicates = _duplicates([s.key for s in spec.services], ("services",), "service key")
+    problems = _business_problems(spec)
+    problems += [((*loc, "key"), reason) for loc, reason in duplicates]
     for index, service in enumerate(spec.services):
         if service.price is not None and service.currency is None:
             problems.append((("services", index, "price"), "a price needs a currency"))

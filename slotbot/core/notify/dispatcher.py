@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slotbot.core.business import Business, load_business
 from slotbot.core.notify.message import Delivery, Message, Sender, SendFailed, Unreachable
 from slotbot.core.notify.outbox import NOTIFICATIONS, UPCOMING, Kind, Row, write
 from slotbot.core.notify.render import (
@@ -39,6 +40,7 @@ from slotbot.core.notify.render import (
     offers_after_cancel,
     render,
 )
+from slotbot.core.phone_codes import code_message
 from slotbot.core.storage.db import session_factory, write_transaction
 from slotbot.core.storage.models import (
     BookingStatus,
@@ -230,6 +232,7 @@ class Dispatcher:
         identities: dict[int, tuple[int, int]] = {}
         async with session_factory(self.engine)() as session:
             facts = await load_facts(session, booking_ids)
+            business = await load_business(session)
             cancelling = {c.row.booking_id for c in claimed if c.row.kind in CANCELLATIONS}
             if cancelling:
                 in_flight = set(
@@ -254,7 +257,7 @@ class Dispatcher:
 
         async def one(c: _Claimed) -> _Outcome:
             async with gate:
-                outcome = await self._one(c, facts, in_flight, offers, identities, now)
+                outcome = await self._one(c, facts, in_flight, offers, identities, business, now)
                 await self._commit(outcome, now)
                 return outcome
 
@@ -281,9 +284,12 @@ class Dispatcher:
         in_flight: set[int],
         offers: Mapping[int, Sequence[Offer]],
         identities: Mapping[int, tuple[int, int]],
+        business: Business,
         now: datetime,
     ) -> _Outcome:
         row = claimed.row
+        if row.kind == Kind.PHONE_CODE:
+            return await self._send_code(claimed, now)
         found = facts.get(row.booking_id) if row.booking_id is not None else None
         if found is None:
             return _Outcome(claimed, NotificationStatus.CANCELLED, last_error="booking is gone")
@@ -306,22 +312,40 @@ class Dispatcher:
         message = render(
             row, found, links=self.links, now=now,
             offers=offers.get(found.booking.id, ()), identity=identities.get(found.booking.id),
+            business=business,
         )  # fmt: skip
-        sender = self.senders.get(row.channel)
         try:
-            if sender is None:
-                raise SendFailed(f"no sender for the {row.channel} channel")
-            delivery = await asyncio.wait_for(sender.send(message), self.send_timeout)
+            delivery = await self._transmit(message)
         except Unreachable as error:
             if to_client and row.channel == NotificationChannel.TELEGRAM:
                 return self._fall_back(claimed, found, error.reason, now, mark=True)
             return self._failed(claimed, error.reason, message)
         except SendFailed as error:
             return self._retry_or_fail(claimed, error, message, now)
-        except TimeoutError:
-            silent = SendFailed(f"no answer in {self.send_timeout:g} s")
-            return self._retry_or_fail(claimed, silent, message, now)
         return self._sent(claimed, delivery, message, now)
+
+    async def _transmit(self, message: Message) -> Delivery:
+        """Hand ``message`` to its channel's sender within the send timeout."""
+        sender = self.senders.get(message.channel)
+        if sender is None:
+            raise SendFailed(f"no sender for the {message.channel} channel")
+        try:
+            return await asyncio.wait_for(sender.send(message), self.send_timeout)
+        except TimeoutError:
+            raise SendFailed(f"no answer in {self.send_timeout:g} s") from None
+
+    async def _send_code(self, claimed: _Claimed, now: datetime) -> _Outcome:
+        """An SMS code (no booking): sent while it is valid; the stored body hides it."""
+        message = code_message(claimed.row, now)
+        if message is None:
+            return _Outcome(claimed, NotificationStatus.CANCELLED, last_error="the code ran out")
+        try:
+            outcome = self._sent(claimed, await self._transmit(message), message, now)
+        except SendFailed as error:
+            outcome = self._retry_or_fail(claimed, error, message, now)
+        hidden = code_message(claimed.row, now, hidden=True)
+        outcome.body = hidden.text if hidden and outcome.body else None
+        return outcome
 
     # --- outcomes -----------------------------------------------------------------------------
 
@@ -433,12 +457,27 @@ class Dispatcher:
             for o in outcomes
         ]
         fallback = [row for o in outcomes for row in o.fallback]
+        # a code's digits stay in the row only while it may still be sent
+        spent_codes = [
+            o.claimed.row.id
+            for o in outcomes
+            if o.claimed.row.kind == Kind.PHONE_CODE and o.status != NotificationStatus.PENDING
+        ]
         unreachable = {o.unreachable_client for o in outcomes if o.unreachable_client}
         async with write_transaction(self.engine) as connection:
             if params:
                 await connection.execute(fenced, params)
             if fallback:
                 await write(connection, fallback)
+            if spent_codes:
+                await connection.execute(
+                    update(NOTIFICATIONS)
+                    .where(
+                        NOTIFICATIONS.c.id.in_(spent_codes),
+                        NOTIFICATIONS.c.status != NotificationStatus.SENDING,
+                    )
+                    .values(payload={})
+                )
             if unreachable:
                 await connection.execute(
                     update(Client)

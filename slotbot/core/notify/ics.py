@@ -22,6 +22,7 @@ def booking_ics(
     end: datetime,
     summary: str,
     description: str = "",
+    location: str = "",
     now: datetime,
     cancelled: bool = False,
     sequence: int = 0,
@@ -33,7 +34,8 @@ def booking_ics(
 
     ``method`` is PUBLISH (a file to add), REQUEST (an e-mail invitation) or CANCEL; by
     default PUBLISH, or CANCEL when ``cancelled``. A later file about the same booking (one
-    UID) carries a higher ``sequence``, so calendars replace the entry.
+    UID) carries a higher ``sequence``, so calendars replace the entry. ``location`` is where
+    the appointment takes place (the shop's name and address).
     """
     method = method or ("CANCEL" if cancelled else "PUBLISH")
     cancelled = cancelled or method == "CANCEL"
@@ -49,6 +51,8 @@ def booking_ics(
     event.add("summary", summary)
     if description:
         event.add("description", description)
+    if location:
+        event.add("location", location)
     event.add("sequence", sequence)
     if organizer:
         event.add("organizer", f"mailto:{organizer}")

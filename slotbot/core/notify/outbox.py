@@ -16,7 +16,11 @@ the same thing twice never sends twice.
 | cancelled_by_staff       | specialist | telegram, email                | now             |
 
 "chat" is Telegram for clients who came through Telegram; reminders whose time has already
-passed when the booking is confirmed are not planned.
+passed when the booking is confirmed are not planned (:func:`reminders_ahead` decides, and the
+texts that promise reminders ask it too). A booking the client made in a conversation (the
+Telegram chat, the widget, the terminal chat) was confirmed there by the done screen, so its
+confirmation goes by e-mail only, never a second time into a chat; staff bookings are
+confirmed in the client's chat too.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from slotbot.core.storage.models import Channel as BookingChannel
 from slotbot.core.storage.models import Notification, NotificationChannel, NotificationStatus
 
 Channel = NotificationChannel
@@ -47,6 +52,7 @@ class Kind(enum.StrEnum):
     CANCELLED_BY_CLIENT = "cancelled_by_client"
     CANCELLED_BY_SPECIALIST = "cancelled_by_specialist"
     CANCELLED_BY_STAFF = "cancelled_by_staff"
+    PHONE_CODE = "phone_code"  # an SMS code confirming a number (core.phone_codes), no booking
 
 
 #: Kinds that speak of a booking's future; a cancelled or moved booking withdraws them.
@@ -65,6 +71,8 @@ class BookingFacts(Protocol):
     def ends_at(self) -> datetime: ...
     @property
     def cancel_reason(self) -> str | None: ...
+    @property
+    def channel(self) -> str: ...
 
 
 class ClientContacts(Protocol):
@@ -93,6 +101,24 @@ def _client_addresses(
             yield Channel.SMS, client.phone
         elif channel == "email" and client.email:
             yield Channel.EMAIL, client.email
+
+
+#: The reminders a client gets: kind, how long before the start, and over which channels.
+REMINDERS: tuple[tuple[Kind, timedelta, tuple[str, ...]], ...] = (
+    (Kind.REMINDER_24H, timedelta(hours=24), ("chat", "sms", "email")),
+    (Kind.REMINDER_2H, timedelta(hours=2), ("chat", "sms")),
+)
+
+
+def reminders_ahead(starts_at: datetime, client: ClientContacts, *, now: datetime) -> list[Kind]:
+    """The reminders a booking confirmed at ``now`` gets: those still ahead of it that can
+    reach the client over at least one of their channels. The outbox plans exactly these,
+    and what the dialog and the confirmation promise is said from them."""
+    return [
+        kind
+        for kind, before, channels in REMINDERS
+        if starts_at - before > now and any(_client_addresses(client, channels))
+    ]
 
 
 def _specialist_addresses(specialist: SpecialistContacts) -> Iterator[tuple[Channel, str]]:
@@ -146,24 +172,25 @@ def plan_confirmed(
     extra: dict[str, Any] = {"rescheduled_from": rescheduled_from} if rescheduled_from else {}
     if rescheduled_from and previous_start is not None:
         extra["previous_start"] = previous_start.astimezone(UTC).isoformat()
+    # the client made it in a conversation, whose done screen confirmed it
+    made_in_chat = booking.channel not in (BookingChannel.STAFF, BookingChannel.CLI)
     rows = [
         _row(
             booking, Kind.CONFIRMATION, channel, to, now, now, ics=channel == Channel.EMAIL, **extra
         )
-        for channel, to in _client_addresses(client, ("chat", "email"))
+        for channel, to in _client_addresses(
+            client, ("email",) if made_in_chat else ("chat", "email")
+        )
     ]
     rows += [
         _row(booking, Kind.NEW_BOOKING, channel, to, now, now, **extra)
         for channel, to in _specialist_addresses(specialist)
     ]
-    for kind, before, channels in (
-        (Kind.REMINDER_24H, timedelta(hours=24), ("chat", "sms", "email")),
-        (Kind.REMINDER_2H, timedelta(hours=2), ("chat", "sms")),
-    ):
-        due = booking.starts_at - before
-        if due > now:
+    ahead = reminders_ahead(booking.starts_at, client, now=now)
+    for kind, before, channels in REMINDERS:
+        if kind in ahead:
             rows += [
-                _row(booking, kind, channel, to, due, now)
+                _row(booking, kind, channel, to, booking.starts_at - before, now)
                 for channel, to in _client_addresses(client, channels)
             ]
     review_due = booking.ends_at + timedelta(hours=24)

@@ -16,14 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slotbot.core.availability.free import FreeTime
+from slotbot.core.business import Business
 from slotbot.core.clients import display_phone
-from slotbot.core.i18n import Texts
+from slotbot.core.i18n import Texts, specialist_language
 from slotbot.core.notify import chat_actions
 from slotbot.core.notify.ics import booking_ics
 from slotbot.core.notify.message import Button, Message
 from slotbot.core.notify.outbox import Kind
 from slotbot.core.notify.reviews import issue_token
-from slotbot.core.notify.texts import notify_texts
+from slotbot.core.notify.texts import notify_texts, reminder_promise
 from slotbot.core.storage.models import (
     Booking,
     Client,
@@ -46,7 +47,8 @@ __all__ = [
 
 #: Kinds addressed to the specialist; every other kind goes to the client.
 TO_SPECIALIST = frozenset({Kind.NEW_BOOKING, Kind.CANCELLED_BY_CLIENT, Kind.CANCELLED_BY_STAFF})
-SPECIALIST_LOCALE = "en"
+#: Kinds that tell the client where to come: they carry the shop's address, phone and map.
+WITH_ADDRESS = frozenset({Kind.CONFIRMATION, Kind.REMINDER_24H, Kind.REMINDER_2H})
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,9 @@ async def offers_after_cancel(session: AsyncSession, facts: Facts, now: datetime
 
 
 def _locale(row: Notification, facts: Facts) -> str:
-    return SPECIALIST_LOCALE if row.kind in TO_SPECIALIST else facts.client.locale
+    if row.kind in TO_SPECIALIST:
+        return specialist_language(facts.specialist.locale, facts.specialist.chat_locale)
+    return facts.client.locale
 
 
 def _service(facts: Facts, t: Texts) -> str:
@@ -155,7 +159,9 @@ def _service(facts: Facts, t: Texts) -> str:
     return names.get(t.locale) or names.get("en") or next(iter(names.values()), "")
 
 
-def _lines(row: Notification, facts: Facts, t: Texts, offers: Sequence[Offer]) -> list[str]:
+def _lines(
+    row: Notification, facts: Facts, t: Texts, offers: Sequence[Offer], business: Business
+) -> list[str]:
     """The message's text, line by line (the first line doubles as the e-mail subject)."""
     _ = t.gettext
     fields = {
@@ -163,6 +169,7 @@ def _lines(row: Notification, facts: Facts, t: Texts, offers: Sequence[Offer]) -
         "specialist": facts.specialist.name,
         "client": facts.client.name or _("a client"),
         "when": t.when(facts.booking.starts_at, facts.zone),
+        "zone": t.zone_name(facts.zone, facts.booking.starts_at),
     }
     payload: dict[str, Any] = row.payload or {}
     moved = bool(payload.get("rescheduled_from"))
@@ -170,7 +177,9 @@ def _lines(row: Notification, facts: Facts, t: Texts, offers: Sequence[Offer]) -
     kind = row.kind
     if kind == Kind.CONFIRMATION:
         first = _("Your booking is moved") if moved else _("Your booking is confirmed")
-        lines = [first, _("{service} with {specialist}, {when}.")]
+        lines = [first, _("{service} with {specialist}, {when} ({zone}).")]
+        promise = reminder_promise(t, facts.booking.starts_at, facts.client, now=row.due_at)
+        lines += [promise] if promise else []
     elif kind == Kind.NEW_BOOKING:
         first = _("A booking was moved") if moved else _("New booking")
         lines = [first, _("{service}, {client}, {when}.")]
@@ -180,9 +189,9 @@ def _lines(row: Notification, facts: Facts, t: Texts, offers: Sequence[Offer]) -
         if facts.client.phone:
             lines.append(_("Phone: {phone}").format(phone=display_phone(facts.client.phone)))
     elif kind == Kind.REMINDER_24H:
-        lines = [_("Reminder: tomorrow"), _("{service} with {specialist}, {when}.")]
+        lines = [_("Reminder: tomorrow"), _("{service} with {specialist}, {when} ({zone}).")]
     elif kind == Kind.REMINDER_2H:
-        lines = [_("Reminder: in 2 hours"), _("{service} with {specialist}, {when}.")]
+        lines = [_("Reminder: in 2 hours"), _("{service} with {specialist}, {when} ({zone}).")]
     elif kind == Kind.REVIEW_REQUEST:
         lines = [
             _("How was your visit?"),
@@ -199,13 +208,15 @@ def _lines(row: Notification, facts: Facts, t: Texts, offers: Sequence[Offer]) -
         ]
         if offers:
             lines.append(_("Free times you can book instead:"))
-            lines += [f"• {t.when(o.start, facts.zone)} · {o.specialist_name}" for o in offers]
+            lines += [f"• {t.at_start(t.when(o.start, facts.zone))} · {o.specialist_name}"
+                      for o in offers]  # fmt: skip
     else:
         lines = [kind]
     if reason and kind in (Kind.CANCELLED_BY_CLIENT, Kind.CANCELLED_BY_STAFF,
                            Kind.CANCELLED_BY_SPECIALIST) and reason != "rescheduled":  # fmt: skip
         lines.insert(2, _("Reason: {reason}").format(reason=reason))
-    return [line.format(**fields) if "{" in line else line for line in lines]
+    lines = [line.format(**fields) if "{" in line else line for line in lines]
+    return lines + business.lines(t) if kind in WITH_ADDRESS else lines
 
 
 def _previous_start(payload: dict[str, Any]) -> datetime | None:
@@ -218,10 +229,13 @@ def _previous_start(payload: dict[str, Any]) -> datetime | None:
 
 
 def _links(
-    row: Notification, facts: Facts, t: Texts, links: Links, now: datetime
+    row: Notification, facts: Facts, t: Texts, links: Links, now: datetime, business: Business
 ) -> list[tuple[str, str]]:
-    """(label, url) pairs for SMS and e-mail: the review page and the booking widget."""
+    """(label, url) pairs for e-mail (and SMS but the map): the review page, the booking
+    widget, the way to the shop."""
     _ = t.gettext
+    if row.kind in WITH_ADDRESS and business.map_url and row.channel == NotificationChannel.EMAIL:
+        return [(_("Map"), business.map_url)]
     if not links.public_url:
         return []
     if row.kind == Kind.REVIEW_REQUEST and links.secret_key:
@@ -233,6 +247,16 @@ def _links(
 
 
 def _buttons(
+    row: Notification, facts: Facts, t: Texts, links: Links, offers: Sequence[Offer],
+    now: datetime, business: Business,
+) -> tuple[tuple[Button, ...], ...]:  # fmt: skip
+    buttons = _chat_buttons(row, facts, t, links, offers, now)
+    if row.kind in WITH_ADDRESS and business.map_url:
+        buttons += ((Button(t.gettext("Map"), url=business.map_url),),)
+    return buttons
+
+
+def _chat_buttons(
     row: Notification, facts: Facts, t: Texts, links: Links, offers: Sequence[Offer],
     now: datetime,
 ) -> tuple[tuple[Button, ...], ...]:  # fmt: skip
@@ -268,7 +292,7 @@ def _buttons(
         return tuple(
             (
                 Button(
-                    f"{t.when(o.start, facts.zone)} · {o.specialist_name}",
+                    f"{t.at_start(t.when(o.start, facts.zone))} · {o.specialist_name}",
                     chat_actions.book_slot(o.specialist_id, facts.service.id, o.start),
                 ),
             )
@@ -279,7 +303,7 @@ def _buttons(
 
 def _calendar(
     row: Notification, facts: Facts, t: Texts, identity: tuple[int, int], now: datetime,
-    links: Links,
+    links: Links, business: Business,
 ) -> tuple[bytes | None, str]:  # fmt: skip
     """The .ics of an e-mail: an invitation for a confirmation, the specialist's copy of a
     new booking, a cancellation of the same entry otherwise."""
@@ -306,6 +330,8 @@ def _calendar(
         sequence=sequence + (1 if method == "CANCEL" else 0),
         organizer=links.organizer,
         attendee=row.recipient if method == "REQUEST" else None,
+        location=business.location(t.locale),
+        description=business.details(t),
     )
     return data, method
 
@@ -326,15 +352,22 @@ def render(
     now: datetime,
     offers: Sequence[Offer] = (),
     identity: tuple[int, int] | None = None,
+    business: Business | None = None,
 ) -> Message:
     """The message an outbox row stands for, in its recipient's language."""
+    business = business or Business()
     t = notify_texts(_locale(row, facts))
-    lines = _lines(row, facts, t, offers)
-    urls = _links(row, facts, t, links, now) if row.channel != NotificationChannel.TELEGRAM else []
+    lines = _lines(row, facts, t, offers, business)
+    urls = (
+        _links(row, facts, t, links, now, business)
+        if row.channel != NotificationChannel.TELEGRAM
+        else []
+    )
     text_lines = [*lines, *(f"{label}: {url}" for label, url in urls)]
-    calendar, method = _calendar(row, facts, t, identity or (facts.booking.id, 0), now, links)
+    identity = identity or (facts.booking.id, 0)
+    calendar, method = _calendar(row, facts, t, identity, now, links, business)
     buttons = (
-        _buttons(row, facts, t, links, offers, now)
+        _buttons(row, facts, t, links, offers, now, business)
         if row.channel == NotificationChannel.TELEGRAM
         else ()
     )

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -195,6 +196,12 @@ class Service(Base):
     price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     is_active: Mapped[bool] = mapped_column(default=True)
+    synonyms: Mapped[dict[str, list[str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
+    """Other words for the service per language, for typed text (``{"ru": ["стрижку"]}``)."""
+    # the service's category per locale (Start groups services by it when there are many)
+    category: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     specialists: Mapped[list[Specialist]] = relationship(
         secondary=specialist_services, back_populates="services"
@@ -215,6 +222,9 @@ class Specialist(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # the language the import file sets; else the one of their Telegram chat (recorded)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    chat_locale: Mapped[str | None] = mapped_column(String(16))
 
     services: Mapped[list[Service]] = relationship(
         secondary=specialist_services, back_populates="specialists"
@@ -329,6 +339,8 @@ class Booking(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # a moved booking: the booking that replaced it (bookings are never deleted)
+    rescheduled_to: Mapped[int | None] = mapped_column(Integer)
 
     client: Mapped[Client] = relationship()
     specialist: Mapped[Specialist] = relationship()
@@ -389,8 +401,9 @@ class Notification(Base):
 
 
 class LinkToken(Base):
-    """A one-time proof that whoever redeems it also holds the client it was issued to:
-    how a web client's Telegram account is linked (``clients.redeem_link_token``)."""
+    """A "Continue in Telegram" link: it hands the web client's bookings over to the
+    Telegram account that opens it first (``opened_by``), once it accepts
+    (``core.handover``). ``used_at`` is set when that account accepts or declines."""
 
     __tablename__ = "link_tokens"
 
@@ -400,6 +413,30 @@ class LinkToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the Telegram user id of the first account that opened the link: the only one it serves
+    opened_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class PhoneCode(Base):
+    """A phone number a widget client confirms with an SMS code (``core.phone_codes``):
+    only a keyed hash of the code is kept, with its expiry and the tries and sends used."""
+
+    __tablename__ = "phone_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), default="")  # HMAC-SHA256, hex
+    salt: Mapped[str] = mapped_column(String(32), default="")
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # wrong tries of this code
+    sends: Mapped[int] = mapped_column(Integer, default=0)  # codes sent since window_start
+    window_start: Mapped[datetime]
+    last_sent_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("client_id", "phone"),)
 
 
 class SpecialistLinkToken(Base):

@@ -17,7 +17,7 @@ from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.widgets import back_row
 
-__all__ = ["AGENDA", "REASON", "S_BOOKING", "S_CANCEL", "WEEK", "agenda_day"]
+__all__ = ["AGENDA", "REASON", "S_BOOKING", "S_CANCEL", "WEEK", "agenda_day", "what_became_of"]
 
 
 def agenda_day(ctx: Context, flow: Flow) -> date:
@@ -52,17 +52,19 @@ async def render_agenda(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     day = agenda_day(ctx, flow)
     [shown] = await agenda(ctx.session, ctx.specialist_id or 0, day, day, zone=ctx.own_zone)
-    title = _("{day} ({zone}):").format(day=ctx.texts.long_day(day), zone=ctx.own_zone.key)
+    title = _("{day} ({zone}):").format(
+        day=ctx.texts.at_start(ctx.texts.long_day(day)), zone=ctx.own_zone.key
+    )
     rows: list[tuple[Button, ...]] = []
     for item in shown.items:
         if item.status == BookingStatus.CONFIRMED:
             label = f"{ctx.texts.time(item.starts_at, ctx.own_zone)} · {item.client_name or '?'}"
             rows.append((Button(label, ctx.act("ab", item.booking_id)),))
-    previous, following = day - timedelta(days=1), day + timedelta(days=1)
+    previous, following, t = day - timedelta(days=1), day + timedelta(days=1), ctx.texts
     rows.append(
         (
-            Button(f"‹ {ctx.texts.day(previous)}", ctx.act("ad", previous.strftime("%Y%m%d"))),
-            Button(f"{ctx.texts.day(following)} ›", ctx.act("ad", following.strftime("%Y%m%d"))),
+            Button(f"‹ {t.at_start(t.day(previous))}", ctx.act("ad", f"{previous:%Y%m%d}")),
+            Button(f"{t.at_start(t.day(following))} ›", ctx.act("ad", f"{following:%Y%m%d}")),
         )
     )
     rows.append((Button(_("Week"), ctx.act("wk")), Button(_("Day off"), ctx.act("off"))))
@@ -97,13 +99,32 @@ async def render_week(ctx: Context, flow: Flow) -> Screen:
     rows: list[tuple[Button, ...]] = []
     for day in days:
         booked = sum(1 for i in day.items if i.status == BookingStatus.CONFIRMED)
+        named = ctx.texts.at_start(ctx.texts.day(day.day))
         if day.working or booked:
-            label = _("{day} · booked: {booked}").format(day=ctx.texts.day(day.day), booked=booked)
+            label = ctx.texts.ngettext(
+                "{day} · {count} booking", "{day} · {count} bookings", booked
+            ).format(day=named, count=booked)
         else:
-            label = _("{day} · not working").format(day=ctx.texts.day(day.day))
+            label = _("{day} · not working").format(day=named)
         rows.append((Button(label, ctx.act("ad", day.day.strftime("%Y%m%d"))),))
     rows.append(back_row(ctx))
-    return Screen(_("The week from {day}:").format(day=ctx.texts.long_day(first)), tuple(rows))
+    return Screen(_week_from(ctx, first), tuple(rows))
+
+
+def _week_from(ctx: Context, first: date) -> str:
+    """``The week from Sunday, December 6, 2026:``, a heading per weekday, as languages
+    decline the day after "from" (Russian: "с воскресенья")."""
+    _ = ctx.texts.gettext
+    headings = (
+        _("The week from Monday, {date}:"),
+        _("The week from Tuesday, {date}:"),
+        _("The week from Wednesday, {date}:"),
+        _("The week from Thursday, {date}:"),
+        _("The week from Friday, {date}:"),
+        _("The week from Saturday, {date}:"),
+        _("The week from Sunday, {date}:"),
+    )
+    return headings[first.weekday()].format(date=ctx.texts.long_date(first))
 
 
 async def press_week(ctx: Context, flow: Flow, action: Action) -> None:
@@ -122,6 +143,34 @@ async def _own(ctx: Context, flow: Flow) -> tuple[Booking, Client, Service] | No
     return found, client, service
 
 
+async def what_became_of(ctx: Context, found: Booking) -> tuple[Booking, str]:
+    """The booking a notice about ``found`` stands for now (the one it was moved to, while it
+    stays with this specialist) and one line on what became of it (``""``: nothing did)."""
+    _ = ctx.texts.gettext
+    current = found
+    for _hop in range(50):  # a chain of moves
+        if current.rescheduled_to is None:
+            break
+        moved = await ctx.session.get(Booking, current.rescheduled_to, populate_existing=True)
+        if moved is None or moved.specialist_id != ctx.specialist_id:
+            return current, _("This booking was moved to another specialist.")
+        current = moved
+    if current.status == BookingStatus.CANCELLED:
+        if current.cancel_reason == "rescheduled":
+            return current, _("This booking was moved.")
+        line = {
+            "client": _("The client cancelled this booking."),
+            "specialist": _("You cancelled this booking."),
+        }.get(current.cancelled_by or "", _("The staff cancelled this booking."))
+        if current.cancel_reason:
+            line += " " + _("Reason: {reason}").format(reason=current.cancel_reason)
+        return current, line
+    if current.id != found.id:
+        when = ctx.texts.when(current.starts_at, ctx.own_zone)
+        return current, _("This booking was moved to {when}.").format(when=when)
+    return current, ""
+
+
 async def render_s_booking(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     own = await _own(ctx, flow)
@@ -131,7 +180,7 @@ async def render_s_booking(ctx: Context, flow: Flow) -> Screen:
     zone = ctx.own_zone
     lines = [
         f"{service.name.get(ctx.locale) or service.name.get('en', '')}",
-        ctx.texts.when(found.starts_at, zone),
+        ctx.texts.at_start(ctx.texts.when(found.starts_at, zone)),
         _("Client: {name}").format(name=client.name or "—"),
         _("Phone: {phone}").format(phone=display_phone(client.phone) if client.phone else "—"),
     ]
@@ -158,7 +207,7 @@ async def press_s_booking(ctx: Context, flow: Flow, action: Action) -> None:
             await booking.mark_no_show(
                 ctx.engine, booking_id=flow.booking, now=ctx.now, specialist_id=ctx.specialist_id
             )
-            flow.note = _("Marked as not come.")
+            flow.note = _("Marked: did not come.")
         except BookingRefused:
             flow.note = _("This booking can no longer be changed.")
         flow.step = "agenda"
@@ -221,9 +270,11 @@ async def text_reason(ctx: Context, flow: Flow, text: str) -> None:
     try:
         reason = check_reason(" ".join(text.split()))
     except InvalidInput:
-        flow.note = _("Please type a reason of at most {limit} characters.").format(
-            limit=REASON_MAX
-        )
+        flow.note = ctx.texts.ngettext(
+            "Please type a reason of at most {limit} character.",
+            "Please type a reason of at most {limit} characters.",
+            REASON_MAX,
+        ).format(limit=REASON_MAX)
         return
     await _cancel(ctx, flow, reason or "")
 

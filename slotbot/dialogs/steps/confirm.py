@@ -9,18 +9,27 @@ from slotbot.core.availability.directory import ClientBooking, client_booking
 from slotbot.core.booking.service import BookingRefused
 from slotbot.core.clients import display_phone
 from slotbot.core.notify.ics import booking_ics
-from slotbot.core.storage.models import Booking, Client
+from slotbot.core.storage.models import Booking, BookingStatus, Client
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Attachment, Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
-from slotbot.dialogs.steps.common import service_line, specialist_line
+from slotbot.dialogs.steps.common import (
+    reminder_line,
+    service_line,
+    specialist_line,
+    with_business,
+)
 from slotbot.dialogs.steps.menu import telegram_row
 from slotbot.dialogs.steps.picking import offer_instead, refusal_line
 from slotbot.dialogs.widgets import back_row
 
-__all__ = ["CONFIRM", "calendar_file", "describe", "render_done"]
+__all__ = ["CONFIRM", "calendar_file", "describe", "render_done", "service_name", "zone_note"]
+
+
+def service_name(ctx: Context, entry: ClientBooking) -> str:
+    return entry.service_names.get(ctx.locale) or entry.service_names.get("en", "")
 
 
 def describe(ctx: Context, entry: ClientBooking) -> str:
@@ -28,11 +37,16 @@ def describe(ctx: Context, entry: ClientBooking) -> str:
     _ = ctx.texts.gettext
     local = entry.local_start()
     return _("{service} with {name} on {day} at {time}").format(
-        service=entry.service_names.get(ctx.locale) or entry.service_names.get("en", ""),
+        service=service_name(ctx, entry),
         name=entry.specialist_name,
         day=ctx.texts.long_day(local.date()),
         time=ctx.texts.time(entry.starts_at, entry.timezone),
     )
+
+
+def zone_note(ctx: Context, entry: ClientBooking) -> str:
+    """``(Central European Standard Time)``: the time zone its times are in."""
+    return f"({ctx.texts.zone_name(entry.timezone, entry.starts_at)})"
 
 
 def calendar_file(ctx: Context, entry: ClientBooking) -> Screen:
@@ -44,14 +58,16 @@ def calendar_file(ctx: Context, entry: ClientBooking) -> Screen:
     )
     data = booking_ics(
         booking_id=entry.id, start=entry.starts_at, end=entry.ends_at, summary=summary,
-        now=ctx.now,
+        now=ctx.now, location=ctx.directory.business.location(ctx.locale),
+        description=ctx.directory.business.details(ctx.texts),
     )  # fmt: skip
     attachment = Attachment(f"booking-{entry.id}.ics", "text/calendar", data)
     text = _("Open the file to add the appointment to your calendar.")
     return Screen(text, attachments=(attachment,))
 
 
-async def _summary(ctx: Context, flow: Flow, start: datetime) -> str:
+async def _summary(ctx: Context, flow: Flow, start: datetime) -> tuple[str, datetime]:
+    """The summary's text, and the time in the zone it names."""
     _ = ctx.texts.gettext
     assert flow.service is not None
     service = ctx.directory.services[flow.service]
@@ -77,26 +93,33 @@ async def _summary(ctx: Context, flow: Flow, start: datetime) -> str:
     ]
     if flow.hold is not None:
         minutes = ctx.directory.catalog.rules.hold_minutes
-        lines.append(_("We hold this time for you for {minutes} minutes.").format(minutes=minutes))
-    return "\n".join(lines)
+        lines.append(
+            ctx.texts.ngettext(
+                "We hold this time for you for {minutes} minute.",
+                "We hold this time for you for {minutes} minutes.",
+                minutes,
+            ).format(minutes=minutes)
+        )
+    return "\n".join(lines), local
 
 
 async def render_confirm(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     start = flow.picked_start()
     assert start is not None
-    text = await _summary(ctx, flow, start)
+    text, local = await _summary(ctx, flow, start)
     if flow.moving is not None:
         old = await client_booking(ctx.session, ctx.client_id, flow.moving)
         if old is not None:
             heading = _("Move your appointment from {old} to:").format(old=describe(ctx, old))
             text = "\n".join([heading, *text.splitlines()[1:]])
-    rows = [
-        (Button(_("✅ Confirm"), ctx.act("ok")),),
-        (Button(_("Change name"), ctx.act("nm")), Button(_("Change phone"), ctx.act("ph"))),
-        back_row(ctx, Button(_("✖ Cancel"), ctx.act("home"))),
-    ]
-    return Screen(text, tuple(rows))
+    rows: list[tuple[Button, ...]] = [(Button(_("✅ Confirm"), ctx.act("ok")),)]
+    if flow.moving is None:  # a move keeps the booking's name and phone
+        rows.append(
+            (Button(_("Change name"), ctx.act("nm")), Button(_("Change phone"), ctx.act("ph")))
+        )
+    rows.append(back_row(ctx, Button(_("✖ Cancel"), ctx.act("drop"))))
+    return with_business(ctx, Screen(text, tuple(rows), starts=local))
 
 
 async def _confirm(ctx: Context, flow: Flow, start: datetime) -> None:
@@ -120,7 +143,7 @@ async def _confirm(ctx: Context, flow: Flow, start: datetime) -> None:
         found = tuple(s.start for s in refusal.next_slots)
         await offer_instead(ctx, flow, refusal_line(ctx, refusal), start, found)
         return
-    flow.hold, flow.moving = None, None
+    flow.hold, flow.moved_from, flow.moving = None, flow.moving, None
     flow.booking = done.id
     flow.step = "done"
 
@@ -130,12 +153,29 @@ async def press_confirm(ctx: Context, flow: Flow, action: Action) -> None:
     if action.code == "back":
         flow.hold = None  # the engine lets the held time go
         flow.step = "time"
-    elif action.code == "nm":
+    elif action.code == "nm" and flow.moving is None:
         flow.step, flow.return_to = "name", "confirm"
-    elif action.code == "ph":
+    elif action.code == "ph" and flow.moving is None:
         flow.step, flow.return_to = "phone", "confirm"
     elif action.code == "ok" and start is not None:
         await _confirm(ctx, flow, start)
+    elif action.code == "drop":
+        await _drop(ctx, flow)
+
+
+async def _drop(ctx: Context, flow: Flow) -> None:
+    """Cancel on the summary: nothing is booked (the held time is let go), or a move is given
+    up and the booking stays as it was."""
+    _ = ctx.texts.gettext
+    moving = flow.moving
+    old = await client_booking(ctx.session, ctx.client_id, moving) if moving else None
+    if old is not None and old.status == BookingStatus.CONFIRMED:
+        flow.start_over("booking")
+        flow.booking = old.id
+        flow.note = _("Your booking stays as it was.")  # above the booking's own screen
+        return
+    flow.start_over()
+    flow.note = _("Nothing was booked.")
 
 
 async def render_done(ctx: Context, flow: Flow) -> Screen:
@@ -143,8 +183,21 @@ async def render_done(ctx: Context, flow: Flow) -> Screen:
     assert flow.booking is not None
     entry = await client_booking(ctx.session, ctx.client_id, flow.booking)
     assert entry is not None
-    text = _("You are booked: {what}.").format(what=describe(ctx, entry))
-    text += "\n" + _("We will remind you the day before. See you then!")
+    old = await client_booking(ctx.session, ctx.client_id, flow.moved_from or 0)
+    if old is not None:
+        text = _("Moved to {day} at {time} {zone}: {service} with {name} (was {old_day} at "
+                 "{old_time}).").format(
+            day=ctx.texts.long_day(entry.local_start().date()),
+            time=ctx.texts.time(entry.starts_at, entry.timezone), zone=zone_note(ctx, entry),
+            service=service_name(ctx, entry), name=entry.specialist_name,
+            old_day=ctx.texts.long_day(old.local_start().date()),
+            old_time=ctx.texts.time(old.starts_at, old.timezone),
+        )  # fmt: skip
+    else:
+        text = _("You are booked: {what} {zone}.").format(
+            what=describe(ctx, entry), zone=zone_note(ctx, entry)
+        )
+    text += "\n" + await reminder_line(ctx, entry)
     rows = [
         (Button(_("📅 Add to calendar"), ctx.act("ics", entry.id)),),
         (Button(_("Reschedule"), ctx.act("rs", entry.id)),
@@ -152,7 +205,7 @@ async def render_done(ctx: Context, flow: Flow) -> Screen:
         (Button(_("Book another"), ctx.act("home")), Button(_("My bookings"), ctx.act("my"))),
         *telegram_row(ctx),
     ]  # fmt: skip
-    return Screen(text, tuple(rows))
+    return with_business(ctx, Screen(text, tuple(rows), starts=entry.local_start()))
 
 
 CONFIRM = Step(render_confirm, press_confirm)

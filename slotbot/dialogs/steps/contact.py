@@ -1,44 +1,31 @@
 """Contact details: the name (from the channel's profile when it has one, editable) and a
-phone number, typed or shared; a returning client is not asked again."""
+phone number, typed or shared (how a number is read and checked: ``steps.phone``); a
+returning client is not asked again."""
 
 from __future__ import annotations
 
 from slotbot.core.clients import set_contact
 from slotbot.core.limits import NAME_MAX, InvalidInput, check_name
-from slotbot.core.storage.models import Client
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Expect, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
+from slotbot.dialogs.steps.phone import client_of, next_after_contact, save_typed
 from slotbot.dialogs.widgets import back_row
 
-__all__ = ["CONTACT", "NAME", "PHONE", "contact_shared"]
-
-
-async def _client(ctx: Context) -> Client:
-    await ctx.refresh()
-    client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
-    assert client is not None
-    return client
+__all__ = ["CONTACT", "NAME", "PHONE"]
 
 
 async def render_contact(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
-    client = await _client(ctx)
+    client = await client_of(ctx)
     if not client.name:
         return Screen(_("What name should we book under?"), (back_row(ctx),), Expect.TEXT)
     text = _("Thank you, {name}. What phone number can we reach you on?").format(name=client.name)
     return Screen(
         text, (back_row(ctx),), Expect.PHONE, share_contact_label=_("Share my phone number")
     )
-
-
-async def _next(ctx: Context, flow: Flow) -> None:
-    client = await _client(ctx)
-    if client.name and client.phone:
-        flow.step = flow.return_to or "confirm"
-        flow.return_to = ""
 
 
 def _name(text: str) -> str | None:
@@ -51,13 +38,15 @@ def _name(text: str) -> str | None:
 
 async def text_contact(ctx: Context, flow: Flow, text: str) -> None:
     _ = ctx.texts.gettext
-    client = await _client(ctx)
+    client = await client_of(ctx)
     if not client.name or flow.step == "name":
         name = _name(text)
         if name is None:
-            flow.note = _("Please type a name of at most {limit} characters.").format(
-                limit=NAME_MAX
-            )
+            flow.note = ctx.texts.ngettext(
+                "Please type a name of at most {limit} character.",
+                "Please type a name of at most {limit} characters.",
+                NAME_MAX,
+            ).format(limit=NAME_MAX)
             return
         await ctx.refresh()
         await set_contact(ctx.engine, client_id=ctx.client_id, name=name)
@@ -65,39 +54,9 @@ async def text_contact(ctx: Context, flow: Flow, text: str) -> None:
             flow.step = flow.return_to or "confirm"
             flow.return_to = ""
             return
-    else:
-        if not await _save_phone(ctx, flow, text):
-            return
-    await _next(ctx, flow)
-
-
-async def _save_phone(ctx: Context, flow: Flow, text: str) -> bool:
-    """Store a typed or shared phone number; says what is wrong and returns False if it is
-    not a usable number."""
-    _ = ctx.texts.gettext
-    await ctx.refresh()
-    try:
-        await set_contact(ctx.engine, client_id=ctx.client_id, phone=text)
-    except InvalidInput:
-        flow.note = _(
-            "That does not look like a phone number. Please type it with the country "
-            "code, for example +49 151 23456789."
-        )
-        return False
-    return True
-
-
-async def contact_shared(ctx: Context, flow: Flow, phone: str, own: bool) -> None:
-    """A shared contact: accepted only when it is the sender's own."""
-    _ = ctx.texts.gettext
-    if flow.step not in ("contact", "phone"):
-        flow.note = _("Thank you, but I do not need a phone number right now.")
+    elif not await save_typed(ctx, flow, text):
         return
-    if not own:
-        flow.note = _("Please share your own contact, or type your phone number.")
-        return
-    flow.step = "contact"
-    await text_contact(ctx, flow, phone)
+    await next_after_contact(ctx, flow)
 
 
 async def press_contact(ctx: Context, flow: Flow, action: Action) -> None:
@@ -123,9 +82,8 @@ async def render_phone(ctx: Context, flow: Flow) -> Screen:
 
 
 async def text_phone(ctx: Context, flow: Flow, text: str) -> None:
-    if not await _save_phone(ctx, flow, text):
-        return
-    flow.step, flow.return_to = flow.return_to or "confirm", ""
+    if await save_typed(ctx, flow, text):
+        flow.step, flow.return_to = flow.return_to or "confirm", ""
 
 
 CONTACT = Step(render_contact, press_contact, text_contact)

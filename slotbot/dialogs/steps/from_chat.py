@@ -16,6 +16,7 @@ from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Expect, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
+from slotbot.dialogs.steps.agenda import what_became_of
 from slotbot.dialogs.steps.my_bookings import booking_action
 from slotbot.dialogs.steps.picking import pick_time
 
@@ -55,12 +56,14 @@ async def out_of_band(ctx: Context, flow: Flow, action: Action) -> None:
 
 
 async def _specialist_booking(ctx: Context, flow: Flow, action: Action) -> None:
-    """A specialist opens or cancels a booking from its notification (their own only)."""
-    found = await ctx.session.get(Booking, action.number())
+    """A specialist opens or cancels a booking from its notification (their own only); one
+    that was cancelled or moved since is shown as it is now, saying what became of it."""
+    found = await ctx.session.get(Booking, action.number(), populate_existing=True)
     if ctx.specialist_id is None or found is None or found.specialist_id != ctx.specialist_id:
         raise ValueError("not this specialist's booking")
-    flow.start_over("s_booking" if action.code == "sb" else "s_cancel")
-    flow.booking = found.id
+    current, became = await what_became_of(ctx, found)
+    flow.start_over("s_cancel" if action.code == "sc" and not became else "s_booking")
+    flow.booking, flow.note = current.id, became
 
 
 async def _rate(ctx: Context, flow: Flow, action: Action) -> None:
@@ -109,7 +112,11 @@ async def text_review(ctx: Context, flow: Flow, text: str) -> None:
     try:
         comment = check_comment(text)
     except InvalidInput:
-        flow.note = _("Please keep the comment under {limit} characters.").format(limit=COMMENT_MAX)
+        flow.note = ctx.texts.ngettext(
+            "Please keep the comment under {limit} character.",
+            "Please keep the comment under {limit} characters.",
+            COMMENT_MAX,
+        ).format(limit=COMMENT_MAX)
         return
     await _submit(ctx, flow, comment)
 

@@ -10,9 +10,10 @@ from slotbot.dialogs.i18n import LANGUAGES
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
-from slotbot.dialogs.steps.common import service_line
-from slotbot.dialogs.steps.picking import pick_time
-from slotbot.dialogs.widgets import back_row, paged
+from slotbot.dialogs.steps.common import service_line, with_business
+from slotbot.dialogs.steps.offers import firsts
+from slotbot.dialogs.steps.picking import pick_time, time_from
+from slotbot.dialogs.widgets import back_row, minutes_of, paged
 
 __all__ = ["HELP", "LANGUAGE", "MENU", "TELEGRAM", "footer", "telegram_row"]
 
@@ -49,7 +50,7 @@ async def render_telegram(ctx: Context, flow: Flow) -> Screen:
     return Screen(text, ((Button(_("Open Telegram"), url=url),), back_row(ctx)))
 
 
-async def _again(ctx: Context) -> tuple[int, int, Slot] | None:
+async def _again(ctx: Context, flow: Flow) -> tuple[int, int, Slot] | None:
     """The client's last (service, specialist) and that pair's soonest slot, if any."""
     pair = await last_booked_pair(ctx.session, ctx.client_id)
     if pair is None:
@@ -57,7 +58,7 @@ async def _again(ctx: Context) -> tuple[int, int, Slot] | None:
     service_id, specialist_id = pair
     if specialist_id not in ctx.directory.providers(service_id):
         return None
-    slot = (await ctx.free.first_slots(service_id, [specialist_id])).get(specialist_id)
+    slot = (await firsts(ctx, flow, service_id, [specialist_id])).get(specialist_id)
     return (service_id, specialist_id, slot) if slot else None
 
 
@@ -67,7 +68,7 @@ async def render_menu(ctx: Context, flow: Flow) -> Screen:
     services = ctx.directory.offered_services()
     items = [Button(service_line(ctx, s), ctx.act("svc", s.id)) for s in services]
     rows, flow.page = paged(ctx, items, flow.page)
-    again = await _again(ctx)
+    again = await _again(ctx, flow)
     if again:
         service_id, specialist_id, slot = again
         name = ctx.directory.specialists[specialist_id].full_name
@@ -76,7 +77,7 @@ async def render_menu(ctx: Context, flow: Flow) -> Screen:
         label = _("Book again: {service} with {name}, {when}").format(
             service=service, name=name, when=when
         )
-        rows.insert(0, (Button(label, ctx.act("again")),))
+        rows.insert(0, (Button(label, ctx.act("again", minutes_of(slot.start))),))
     text = (
         _("What would you like to book?")
         if services
@@ -96,14 +97,13 @@ async def press_menu(ctx: Context, flow: Flow, action: Action) -> None:
     elif action.code == "pg":
         flow.page = action.number()
     elif action.code == "again":
-        again = await _again(ctx)
-        if again is None:
+        pair = await last_booked_pair(ctx.session, ctx.client_id)
+        if pair is None or pair[1] not in ctx.directory.providers(pair[0]):
             flow.note = ctx.texts.gettext("That appointment can no longer be booked again.")
             return
-        service_id, specialist_id, slot = again
-        flow.start_over("time")
-        flow.service, flow.specialist = service_id, specialist_id
-        await pick_time(ctx, flow, slot.start)
+        flow.start_over()
+        flow.service, flow.specialist = pair
+        await pick_time(ctx, flow, time_from(action), named=True)  # or says it is gone
 
 
 async def render_language(ctx: Context, flow: Flow) -> Screen:
@@ -116,7 +116,7 @@ async def press_language(ctx: Context, flow: Flow, action: Action) -> None:
     if action.code == "lg" and action.args and action.args[0] in LANGUAGES:
         ctx.locale = action.args[0]
         flow.note = ctx.texts.gettext("Language changed to English.")
-    flow.step = "menu"
+    flow.come_back()
 
 
 async def render_help(ctx: Context, flow: Flow) -> Screen:
@@ -127,14 +127,18 @@ async def render_help(ctx: Context, flow: Flow) -> Screen:
         "My bookings. Commands: /book to book, /my for your bookings, /language to change "
         "the language, /start to begin again."
     )
-    return Screen(text, (back_row(ctx),))
+    return with_business(ctx, Screen(text, (back_row(ctx),)))
 
 
 async def press_back_to_menu(ctx: Context, flow: Flow, action: Action) -> None:
     flow.step = "menu"
 
 
+async def press_help(ctx: Context, flow: Flow, action: Action) -> None:
+    flow.come_back()
+
+
 MENU = Step(render_menu, press_menu)
 LANGUAGE = Step(render_language, press_language)
-HELP = Step(render_help, press_back_to_menu)
+HELP = Step(render_help, press_help)
 TELEGRAM = Step(render_telegram, press_back_to_menu)

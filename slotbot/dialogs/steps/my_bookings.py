@@ -12,7 +12,13 @@ from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
-from slotbot.dialogs.steps.confirm import calendar_file, describe, render_done
+from slotbot.dialogs.steps.confirm import (
+    calendar_file,
+    describe,
+    render_done,
+    service_name,
+    zone_note,
+)
 from slotbot.dialogs.widgets import back_row
 
 __all__ = ["BOOKING", "CANCEL", "DONE", "MY_BOOKINGS", "booking_action"]
@@ -23,13 +29,16 @@ async def render_my(ctx: Context, flow: Flow) -> Screen:
     upcoming, past = await client_bookings(ctx.session, ctx.client_id, now=ctx.now)
     rows: list[tuple[Button, ...]] = []
     for entry in upcoming[:20]:
-        service = entry.service_names.get(ctx.locale) or entry.service_names.get("en", "")
-        label = f"{ctx.texts.when(entry.starts_at, entry.timezone)} · {service}"
+        when = ctx.texts.at_start(ctx.texts.when(entry.starts_at, entry.timezone))
+        label = f"{when} · {service_name(ctx, entry)} · {entry.specialist_name}"
         rows.append((Button(label, ctx.act("bk", entry.id)),))
     lines = [_("Your upcoming bookings:") if upcoming else _("You have no upcoming bookings.")]
     if past:
         lines.append(_("Earlier:"))
         lines += [f"• {describe(ctx, entry)}" for entry in past]
+    zones = {ctx.texts.zone(e.timezone) for e in [*upcoming[:20], *past]}
+    if zones:
+        lines.append(_("Time zone: {zone}.").format(zone=", ".join(sorted(zones))))
     rows.append(back_row(ctx, Button(_("Book an appointment"), ctx.act("home"))))
     return Screen("\n".join(lines), tuple(rows))
 
@@ -86,7 +95,7 @@ async def render_booking(ctx: Context, flow: Flow) -> Screen:
          Button(_("Cancel booking"), ctx.act("cx", entry.id))),
         back_row(ctx),
     ]  # fmt: skip
-    return Screen(describe(ctx, entry), tuple(rows))
+    return Screen(f"{describe(ctx, entry)} {zone_note(ctx, entry)}", tuple(rows))
 
 
 async def press_booking(ctx: Context, flow: Flow, action: Action) -> None:

@@ -3,13 +3,19 @@ over all; and, when the chosen one is booked up for long, colleagues free sooner
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from slotbot.core.availability.engine import Slot
+from slotbot.core.booking.service import Refusal
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.common import service_line, soonest
-from slotbot.dialogs.widgets import back_row
+from slotbot.dialogs.steps.offers import firsts, substitutes
+from slotbot.dialogs.steps.picking import gone_line, time_from
+from slotbot.dialogs.widgets import back_row, minutes_of
 
 __all__ = ["SPECIALIST", "SUBSTITUTES"]
 
@@ -18,15 +24,15 @@ async def render_specialist(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     assert flow.service is not None
     service = ctx.directory.services[flow.service]
-    firsts = await ctx.free.first_slots(flow.service)
+    first_slots = await firsts(ctx, flow, flow.service)
     rows = []
-    free = [s for s in firsts.values() if s is not None]
-    if len(firsts) > 1 and free:
+    free = [s for s in first_slots.values() if s is not None]
+    if len(first_slots) > 1 and free:
         best = min(free, key=lambda s: s.start)
         zone = ctx.directory.zone_of(list(best.specialist_ids))
         label = _("Any available · {when}").format(when=ctx.texts.when(best.start, zone))
-        rows.append((Button(label, ctx.act("sp", "a")),))
-    for sid, slot in firsts.items():
+        rows.append((Button(label, ctx.act("sp", "a", minutes_of(best.start))),))
+    for sid, slot in first_slots.items():
         entry = ctx.directory.specialists[sid]
         title = entry.title(ctx.locale)
         name = f"{entry.full_name} ({title})" if title else entry.full_name
@@ -35,7 +41,7 @@ async def render_specialist(ctx: Context, flow: Flow) -> Screen:
             rows.append((Button(label, ctx.act("spx", sid), disabled=True),))
         else:
             when = ctx.texts.when(slot.start, entry.timezone)
-            rows.append((Button(f"{name} · {when}", ctx.act("sp", sid)),))
+            rows.append((Button(f"{name} · {when}", ctx.act("sp", sid, minutes_of(slot.start))),))
     text = _("{service}\nWho would you like to see?").format(service=service_line(ctx, service))
     if not free:
         text = _("{service}\nSorry, there is no free time for this service soon.").format(
@@ -44,28 +50,34 @@ async def render_specialist(ctx: Context, flow: Flow) -> Screen:
     return Screen(text, (*rows, back_row(ctx)))
 
 
-async def _too_far(ctx: Context, flow: Flow) -> bool:
-    """Whether the chosen specialist's first slot is beyond ``substitute_after_days``."""
-    first = await soonest(ctx, flow)
-    return first is None or first.start - ctx.now > ctx.directory.catalog.rules.substitute_after
-
-
 async def press_specialist(ctx: Context, flow: Flow, action: Action) -> None:
     _ = ctx.texts.gettext
     if action.code == "back":
         flow.start_over()
     elif action.code == "spx":
         ctx.notice = _("No free time with this specialist soon.")
-    elif action.code == "sp" and action.args == ("a",):
-        flow.any_specialist, flow.specialist, flow.month = True, None, ""
-        flow.step = "date"
     elif action.code == "sp":
-        sid = action.number()
-        if flow.service is None or sid not in ctx.directory.providers(flow.service):
+        named = time_from(action, 1)
+        if action.args[0] == "a":
+            flow.any_specialist, flow.specialist = True, None
+        elif flow.service is None or action.number() not in ctx.directory.providers(flow.service):
             flow.note = _("This specialist is not available any more.")
             return
-        flow.any_specialist, flow.specialist, flow.month = False, sid, ""
-        flow.step = "substitutes" if await _too_far(ctx, flow) else "date"
+        else:
+            flow.any_specialist, flow.specialist = False, action.number()
+        flow.month = ""
+        first = await _still_first(ctx, flow, named)
+        far = first is None or first.start - ctx.now > ctx.directory.catalog.rules.substitute_after
+        flow.step = "substitutes" if far and not flow.any_specialist else "date"
+
+
+async def _still_first(ctx: Context, flow: Flow, named: datetime) -> Slot | None:
+    """The soonest time of the chosen specialist(s); a button that named an earlier one that
+    is gone meanwhile gets one line saying so."""
+    first = await soonest(ctx, flow)
+    if first is None or first.start > named:
+        flow.note = await gone_line(ctx, flow, named, Refusal.SLOT_TAKEN)
+    return first
 
 
 async def render_substitutes(ctx: Context, flow: Flow) -> Screen:
@@ -73,7 +85,7 @@ async def render_substitutes(ctx: Context, flow: Flow) -> Screen:
     assert flow.service is not None and flow.specialist is not None
     own = ctx.directory.specialists[flow.specialist]
     first = await soonest(ctx, flow)
-    found = await ctx.free.substitutes(flow.specialist, flow.service)
+    found = await substitutes(ctx, flow, flow.specialist, flow.service)
     sooner = [
         s for s in found
         if s.first_slot is not None and (first is None or s.first_slot.start < first.start)
@@ -84,7 +96,8 @@ async def render_substitutes(ctx: Context, flow: Flow) -> Screen:
         assert sub.first_slot is not None
         entry = ctx.directory.specialists[sub.specialist_id]
         when = ctx.texts.when(sub.first_slot.start, entry.timezone)
-        rows.append((Button(f"{entry.full_name} · {when}", ctx.act("sub", sub.specialist_id)),))
+        action = ctx.act("sub", sub.specialist_id, minutes_of(sub.first_slot.start))
+        rows.append((Button(f"{entry.full_name} · {when}", action),))
     if first is not None:
         text = _("{name}'s first free time is {when}.").format(
             name=own.full_name, when=ctx.texts.when(first.start, own.timezone)
@@ -103,10 +116,11 @@ async def press_substitutes(ctx: Context, flow: Flow, action: Action) -> None:
     elif action.code == "wait":
         flow.step = "date"
     elif action.code == "sub":
-        sid = action.number()
+        sid, named = action.number(), time_from(action, 1)
         if flow.service is not None and sid in ctx.directory.providers(flow.service):
             flow.specialist, flow.month = sid, ""
             flow.step = "date"
+            await _still_first(ctx, flow, named)
 
 
 SPECIALIST = Step(render_specialist, press_specialist)

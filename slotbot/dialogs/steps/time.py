@@ -9,6 +9,7 @@ from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.common import chosen_ids
 from slotbot.dialogs.steps.date import heading
+from slotbot.dialogs.steps.offers import day_times
 from slotbot.dialogs.steps.picking import pick_time, time_from
 from slotbot.dialogs.widgets import back_row, time_grid
 
@@ -21,11 +22,14 @@ async def render_time(ctx: Context, flow: Flow) -> Screen:
     assert flow.service is not None and day is not None
     ids = chosen_ids(ctx, flow)
     zone = ctx.directory.zone_of(ids)
-    slots = await ctx.free.ignoring(flow.moving).slots(flow.service, ids, day)
+    slots = await day_times(ctx, flow, flow.service, ids, day)
     rows = time_grid(ctx, [s.start for s in slots], zone)
     if slots:
         text = _("{what}\n{day}: pick a time.").format(
-            what=heading(ctx, flow), day=ctx.texts.day(day)
+            what=heading(ctx, flow), day=ctx.texts.at_start(ctx.texts.day(day))
+        )
+        text += "\n" + _("Time zone: {zone}.").format(
+            zone=ctx.texts.zone_name(zone, slots[0].start)
         )
     else:
         text = _("{what}\nNo free time is left on {day}. Please pick another day.").format(

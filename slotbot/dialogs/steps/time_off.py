@@ -1,6 +1,6 @@
 """The specialist's time off from the chat: a day off, a vacation or a blocked stretch,
 picked on the calendar and a time list; bookings in the way are shown first, to keep or to
-cancel (their clients are told and offered other times)."""
+cancel, one by one or all at once (their clients are told and offered other times)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ LENGTHS = (30, 60, 120, 240)
 def begin(flow: Flow, kind: str, first: str = "", last: str = "") -> None:
     """Start entering time off of ``kind`` (``day_off``, ``vacation``, ``block``)."""
     flow.span_kind, flow.span_first, flow.span_last, flow.month = kind, first, last, ""
+    flow.span_cancel = []
     flow.step = "off_confirm" if first and last else "off_pick"
 
 
@@ -125,11 +126,10 @@ async def render_block_start(ctx: Context, flow: Flow) -> Screen:
     buttons = [Button(ctx.texts.time(s, zone), ctx.act("t", minutes_of(s))) for s in starts]
     rows: list[tuple[Button, ...]] = [tuple(buttons[i : i + 4]) for i in range(0, len(buttons), 4)]
     rows.append(back_row(ctx))
-    text = _("{day}: block from what time?").format(day=ctx.texts.day(day))
+    named = ctx.texts.at_start(ctx.texts.day(day))
+    text = _("{day}: block from what time?").format(day=named)
     if not starts:
-        text = _("{day}: no time left to block. Please pick another day.").format(
-            day=ctx.texts.day(day)
-        )
+        text = _("{day}: no time left to block. Please pick another day.").format(day=named)
     return Screen(text, tuple(rows))
 
 
@@ -199,28 +199,52 @@ def _span_text(ctx: Context, flow: Flow) -> str:
     )
 
 
+def _in_the_way(ctx: Context, found: Booking, who: str) -> str:
+    return f"{ctx.texts.at_start(ctx.texts.when(found.starts_at, ctx.own_zone))}, {who}"
+
+
 async def render_off_confirm(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     conflicts = await _conflicts(ctx, flow)
     lines = [_span_text(ctx, flow)]
-    if conflicts:
+    rows: list[tuple[Button, ...]] = []
+    if not conflicts:
+        rows.append((Button(_("Yes"), ctx.act("keep")),))
+    else:
         lines.append(_("These bookings stand in the way:"))
+        marked = [b for b in conflicts if b.id in flow.span_cancel]
         for found in conflicts:
             client = await ctx.session.get(Client, found.client_id)
-            who = client.name if client and client.name else "?"
-            lines.append(f"• {ctx.texts.when(found.starts_at, ctx.own_zone)}, {who}")
-        rows: list[tuple[Button, ...]] = [
-            (Button(_("Keep them"), ctx.act("keep")),),
-            (Button(_("Cancel them and tell the clients"), ctx.act("drop")),),
-        ]
-    else:
-        rows = [(Button(_("Yes"), ctx.act("keep")),)]
+            booking = _in_the_way(ctx, found, client.name if client and client.name else "?")
+            lines.append(f"• {booking}")
+            if len(conflicts) > 1:  # each on its own: pressing switches keep / cancel
+                label = (
+                    "✖ " + _("Cancel: {booking}")
+                    if found in marked
+                    else "✔ " + _("Keep: {booking}")
+                ).format(booking=booking)
+                rows.append((Button(label, ctx.act("ob", found.id)),))
+        if len(conflicts) > 1:
+            lines.append(_("Tap a booking to keep or cancel it, or choose for all of them."))
+        if 0 < len(marked) < len(conflicts):
+            label = ctx.texts.ngettext(
+                "Save: cancel {count} booking, keep the rest",
+                "Save: cancel {count} bookings, keep the rest",
+                len(marked),
+            ).format(count=len(marked))
+            rows.append((Button(label, ctx.act("some")),))
+        one = len(conflicts) == 1
+        keep = _("Keep it") if one else _("Keep them all")
+        drop = (
+            _("Cancel it and tell the client") if one else _("Cancel them all and tell the clients")
+        )
+        rows += [(Button(keep, ctx.act("keep")),), (Button(drop, ctx.act("drop")),)]
     rows.append(back_row(ctx))
     return Screen("\n".join(lines), tuple(rows))
 
 
-async def _write(ctx: Context, flow: Flow, cancel: bool) -> int:
-    """Save the time off; returns how many bookings were cancelled for it."""
+async def _write(ctx: Context, flow: Flow, cancel: bool) -> timeoff.TimeOff:
+    """Save the time off, cancelling every booking in its way (``cancel``) or those marked."""
     _ = ctx.texts.gettext
     sid, now = ctx.specialist_id or 0, ctx.now
     await ctx.refresh()
@@ -229,23 +253,20 @@ async def _write(ctx: Context, flow: Flow, cancel: bool) -> int:
     ]
     if flow.span_kind == "block":
         start, end = (datetime.fromisoformat(v) for v in (flow.span_first, flow.span_last))
-        done = await timeoff.add_block(
+        return await timeoff.add_block(
             ctx.engine, specialist_id=sid, start=start, end=end, reason=reason, now=now,
-            cancel_conflicts=cancel, cancel_reason=reason,
+            cancel_conflicts=cancel, cancel_ids=flow.span_cancel, cancel_reason=reason,
         )  # fmt: skip
-        return len(done.cancelled)
     first, last = date.fromisoformat(flow.span_first), date.fromisoformat(flow.span_last)
     if flow.span_kind == "day_off":
-        done = await timeoff.add_day_off(
+        return await timeoff.add_day_off(
             ctx.engine, specialist_id=sid, day=first, reason=reason, now=now,
-            cancel_conflicts=cancel, cancel_reason=reason,
+            cancel_conflicts=cancel, cancel_ids=flow.span_cancel, cancel_reason=reason,
         )  # fmt: skip
-    else:
-        done = await timeoff.add_vacation(
-            ctx.engine, specialist_id=sid, first=first, last=last, reason=reason, now=now,
-            cancel_conflicts=cancel, cancel_reason=reason,
-        )  # fmt: skip
-    return len(done.cancelled)
+    return await timeoff.add_vacation(
+        ctx.engine, specialist_id=sid, first=first, last=last, reason=reason, now=now,
+        cancel_conflicts=cancel, cancel_ids=flow.span_cancel, cancel_reason=reason,
+    )  # fmt: skip
 
 
 async def press_off_confirm(ctx: Context, flow: Flow, action: Action) -> None:
@@ -255,22 +276,49 @@ async def press_off_confirm(ctx: Context, flow: Flow, action: Action) -> None:
         if flow.span_kind != "block":
             flow.span_first = flow.span_first if flow.span_kind == "vacation" else ""
             flow.span_last = ""
+        flow.span_cancel = []
         return
-    if action.code not in ("keep", "drop"):
+    if action.code == "ob":  # keep <-> cancel for one booking in the way
+        chosen = action.number()
+        marked = set(flow.span_cancel) ^ {chosen}
+        flow.span_cancel = sorted(marked)
         return
+    if action.code not in ("keep", "drop", "some"):
+        return
+    if action.code == "keep":
+        flow.span_cancel = []
     try:
-        cancelled = await _write(ctx, flow, cancel=action.code == "drop")
+        done = await _write(ctx, flow, cancel=action.code == "drop")
     except (ValueError, LookupError):
         flow.note = _("That time off could not be saved. Please check the dates.")
         return
-    flow.note = _("Saved.")
-    if cancelled:
-        flow.note += " " + _("Cancelled bookings: {count}. The clients are told.").format(
-            count=cancelled
-        )
+    flow.note = " ".join([_("Saved."), *_outcome(ctx, done)])
     flow.day = (flow.span_first[:10] if flow.span_kind != "block" else flow.day) or flow.day
     flow.span_kind = flow.span_first = flow.span_last = ""
+    flow.span_cancel = []
     flow.step = "agenda"
+
+
+def _outcome(ctx: Context, done: timeoff.TimeOff) -> list[str]:
+    """What became of the bookings in the way: how many were cancelled, how many kept."""
+    t = ctx.texts
+    said = []
+    if done.cancelled:
+        said.append(
+            t.ngettext(
+                "{count} booking was cancelled; the client is told.",
+                "{count} bookings were cancelled; the clients are told.",
+                len(done.cancelled),
+            ).format(count=len(done.cancelled))
+        )
+    kept = len(done.conflicts) - len(done.cancelled)
+    if kept and done.cancelled:
+        said.append(
+            t.ngettext("{count} booking is kept.", "{count} bookings are kept.", kept).format(
+                count=kept
+            )
+        )
+    return said
 
 
 OFF_PICK = Step(render_off_pick, press_off_pick)

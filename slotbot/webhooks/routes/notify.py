@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
@@ -17,6 +17,8 @@ from slotbot.core.notify.sms import record_status, valid_signature
 from slotbot.core.settings import Settings
 from slotbot.core.storage.models import Booking, Notification, Review, Specialist
 from slotbot.webhooks.deps import NowDep, SessionDep
+from slotbot.webhooks.guards import from_this_computer
+from slotbot.webhooks.log_privacy import review_token
 
 router = APIRouter()
 
@@ -52,10 +54,12 @@ async def _form(request: Request) -> dict[str, str]:
 
 @router.get("/review", response_class=HTMLResponse)
 async def review_form(
-    request: Request, session: SessionDep, now: NowDep, token: str = "", rating: str = ""
+    request: Request, session: SessionDep, now: NowDep, rating: str = ""
 ) -> HTMLResponse:
-    """The review form a link opens; a bad or spent link gets a page saying so."""
+    """The review form a link (``/review?token=...``) opens; a bad or spent link gets a page
+    saying so. The token never reaches the access log (``log_privacy``)."""
     settings: Settings = request.app.state.settings
+    token = review_token(request)
     try:
         claims = read_token(token, secret=settings.secret_key, now=now)
     except ReviewRefused as refused:
@@ -129,12 +133,13 @@ async def sms_status(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/outbox", response_class=HTMLResponse)
+@router.get("/outbox", response_class=HTMLResponse, include_in_schema=False)
 async def outbox(request: Request, session: SessionDep) -> HTMLResponse:
-    """Development only: the newest 300 outbox rows with the text each one carried."""
+    """The newest 300 outbox rows with the text each one carried: in development, for a
+    browser on this computer only; anyone else gets the 404 of a page that is not there."""
     settings: Settings = request.app.state.settings
-    if settings.environment == "production":
-        return _page("Not here", "<p>The outbox page is for development only.</p>", 404)
+    if settings.environment != "development" or not from_this_computer(request):
+        raise HTTPException(404, "Not Found")
     rows = await session.scalars(select(Notification).order_by(Notification.id.desc()).limit(300))
     cells = []
     for row in rows:

@@ -1,4 +1,5 @@
-"""Static pieces of the website: the embeddable widget script and the demo clinic's page."""
+"""Static pieces of the website: the embeddable widget script, the demo clinic's page and
+the site's icon."""
 
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ async def widget_js(request: Request) -> Response:
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(data, media_type="application/javascript; charset=utf-8", headers=headers)
+
+
+@router.api_route("/favicon.svg", methods=["GET", "HEAD"])
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"])
+async def favicon() -> Response:
+    """The site's icon (an SVG, which browsers take at either address): pages link it, and a
+    browser asking for ``/favicon.ico`` on its own gets it too, never a 404."""
+    data, etag = _asset("favicon.svg")
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
+    return Response(data, media_type="image/svg+xml", headers=headers)
 
 
 @router.get("/")

@@ -3,7 +3,7 @@ endpoint and the chat, in the recipient's language with times in the specialist'
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar
 from sqlalchemy import select, update
@@ -24,12 +24,17 @@ MAIL = "client1@mail.test"
 CHAT = 5001
 
 
-async def book(engine: AsyncEngine, shop: Shop, client: int, hour: int = 10) -> Booking:
+async def book(
+    engine: AsyncEngine, shop: Shop, client: int, hour: int = 10, *, channel: str = "staff",
+    day: date = TOMORROW, now: datetime = NOW,
+) -> Booking:  # fmt: skip
+    """A haircut with Anna, booked by the staff for the client (so the client's chat is
+    told too) unless ``channel`` says the client booked it in a conversation."""
     held = await bookings.hold(
-        engine, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, hour),
-        client_id=client, channel="telegram", now=NOW,
+        engine, service_id=shop.haircut, specialist_id=shop.anna, start=at(day, hour),
+        client_id=client, channel=channel, now=now,
     )  # fmt: skip
-    return await bookings.confirm(engine, booking_id=held.id, now=NOW)
+    return await bookings.confirm(engine, booking_id=held.id, now=now)
 
 
 async def rows(engine: AsyncEngine, **where: object) -> list[Notification]:

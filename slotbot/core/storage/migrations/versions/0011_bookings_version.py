@@ -1,7 +1,7 @@
 """bookings version: a counter that triggers move on every change of busy time
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 
 Processes cache availability answers (slotbot.core.availability.cache) and must know at once
 when busy time changed, whoever changed it. Like the catalog's version (0003), triggers
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0007"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
