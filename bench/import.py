@@ -16,14 +16,10 @@ import argparse
 import asyncio
 import tempfile
 import time as clock
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from databases import own_database
 
 from slotbot.core.importing import apply_import, load_import_file
 from slotbot.core.storage.db import create_engine
@@ -55,26 +51,6 @@ def rota_yaml(rows: int) -> str:
             f" slot: 30, valid_from: {day}, valid_until: {day}}}"
         )
     return "\n".join(lines) + "\n"
-
-
-@asynccontextmanager
-async def own_database(server: str | None, folder: Path) -> AsyncIterator[str]:
-    """A SQLite file in ``folder``, or a fresh database on the PostgreSQL ``server``."""
-    if server is None:
-        yield f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-        return
-    name = f"slotbot_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(server).set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 async def run(rows: int, server: str | None) -> None:

@@ -22,7 +22,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from slotbot.core.availability.calendars import shop_timezone
 from slotbot.core.i18n import country_of_zone
 from slotbot.core.limits import (
     EMAIL_MAX,
@@ -42,6 +41,7 @@ from slotbot.core.storage.models import (
     LinkToken,
     SpecialistLinkToken,
 )
+from slotbot.core.storage.shop import shop_timezone
 
 DEFAULT_REGION = "DE"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from slotbot.core.availability.busy import Versions
 from slotbot.core.availability.directory import Directory
+from slotbot.core.availability.free import FreeTime
 from slotbot.dialogs.actions import encode
 from slotbot.dialogs.events import Visitor
 from slotbot.dialogs.i18n import Texts, texts
@@ -38,18 +40,33 @@ class Context:
     redraw: bool = True
     extra: list[Screen] = field(default_factory=list)  # sent after the main screen
     placed: list[int] = field(default_factory=list)  # holds placed during this event
+    #: The catalog and bookings versions read with the session (see :attr:`free`).
+    versions: Versions | None = None
+    _free: FreeTime | None = field(default=None, init=False, repr=False)
 
     @property
     def texts(self) -> Texts:
         return texts(self.locale)
 
-    async def refresh(self) -> None:
+    async def refresh(self, *, writing: bool = True) -> None:
         """End the read transaction: what core just wrote is seen next (SQLite's WAL keeps a
         read transaction on the snapshot it began with), and its connection goes back to the
         pool. Called before every write through core, so a dialog turn never holds two
         pooled connections at once (many concurrent turns could otherwise exhaust the pool
-        waiting for a second one)."""
+        waiting for a second one). Free time is asked afresh after a write (:attr:`free`);
+        ``writing=False`` says nothing was written since the turn's versions were read."""
+        if writing:
+            self.versions = self._free = None
         await self.session.rollback()
+
+    @property
+    def free(self) -> FreeTime:
+        """Questions about free time at this event's moment, at the versions read with the
+        session until :meth:`refresh` (before a write through core) drops them: after a
+        write, the next question reads them again and sees what was written."""
+        if self._free is None:
+            self._free = FreeTime(self.session, now=self.now, versions=self.versions)
+        return self._free
 
     @property
     def own_zone(self) -> ZoneInfo:

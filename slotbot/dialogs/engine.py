@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking
+from slotbot.core.availability.busy import Versions
 from slotbot.core.availability.directory import Directory, load_directory
 from slotbot.core.booking.service import BookingRefused
 from slotbot.core.clients import LinkTokenRefused, set_contact
@@ -203,6 +204,9 @@ class Dialogs:
                 loaded.version + 1, directory, specialist_id=specialist_id,
                 telegram_username=self.telegram_username, sms_ready=self.sms_ready,
                 link_secret=self.link_secret,
+                versions=None if link_note else Versions(
+                    loaded.catalog_version, loaded.bookings_version
+                ),  # a link may have moved bookings since they were read
             )  # fmt: skip
             await self._handle(ctx, flow, event, loaded)
             if chosen and ctx.locale != chosen:  # pressed another language
@@ -211,9 +215,11 @@ class Dialogs:
             if not ctx.redraw and not ctx.placed and not link_note:
                 return Reply([], ctx.notice, ctx.locale)  # the screen and the state stay
             flow.note = link_note or flow.note
-            await ctx.refresh()
-            if held_before is not None and held_before not in (flow.hold, flow.booking):
-                await self._release(held_before, client_id, now)  # offered again at once
+            # a hold the client left is let go before the screen, which offers its time again
+            left = held_before if held_before not in (None, flow.hold, flow.booking) else None
+            await ctx.refresh(writing=left is not None)  # a write in the turn refreshed before it
+            if left is not None:
+                await self._release(left, client_id, now)
             screen = await self._render(ctx, flow)
         flow.offered = [*screen.actions(), *(a for s in ctx.extra for a in s.actions())]
         state = {**flow.dump(), "client": client_id}

@@ -6,12 +6,12 @@ from datetime import date
 
 from babel.dates import format_date
 
-from slotbot.core.availability.calendars import Offer
+from slotbot.core.availability.directory import Offer
 from slotbot.core.availability.engine import Slot
 
 
 def _service(offer: Offer) -> str:
-    name = offer.service.name
+    name = offer.service.names
     return f"{name.get('en') or next(iter(name.values()))} ({offer.duration} min)"
 
 

@@ -17,16 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core import booking
-from slotbot.core.availability.calendars import (
-    Offer,
-    UnknownKey,
-    calendar_days,
-    day_slots,
-    first_slot,
-    resolve_offer,
-    shop_timezone,
-)
+from slotbot.core.availability.directory import Offer, UnknownKey, load_directory, resolve_offer
 from slotbot.core.availability.engine import local_instant
+from slotbot.core.availability.free import FreeTime
 from slotbot.core.booking.queries import BookingLine, list_bookings
 from slotbot.core.booking.service import CANCELLERS, BookingRefused, Refusal
 from slotbot.core.clients import client_for_staff, discard_unused_staff_client, set_contact
@@ -47,6 +40,7 @@ from slotbot.core.settings import ConfigError, get_settings
 from slotbot.core.storage.db import check_database, create_engine, session_factory
 from slotbot.core.storage.models import Booking, BookingStatus, Channel, Service
 from slotbot.core.storage.schema import SchemaNotReady, ensure_current, upgrade
+from slotbot.core.storage.shop import shop_timezone
 from slotbot.webhooks.availability_text import days_table, next_line, slots_table
 from slotbot.webhooks.bookings_text import booking_line, bookings_table, refusal_text
 from slotbot.webhooks.guards import is_loopback
@@ -244,17 +238,19 @@ async def _import(engine: AsyncEngine, path: str) -> str:
     return report.summary()
 
 
-async def _offer(session: AsyncSession, args: argparse.Namespace) -> Offer:
-    return await resolve_offer(session, service_key=args.service, specialist_key=args.specialist)
+async def _offer(session: AsyncSession, service_key: str, specialist_key: str | None) -> Offer:
+    directory = await load_directory(session)
+    return resolve_offer(directory, service_key=service_key, specialist_key=specialist_key)
 
 
 async def _availability(engine: AsyncEngine, args: argparse.Namespace) -> str:
     await ensure_current(engine)
     now = args.now or datetime.now(UTC)
     async with session_factory(engine)() as session:
-        offer = await _offer(session, args)
+        offer = await _offer(session, args.service, args.specialist)
+        free, ids = FreeTime(session, now=now), offer.specialist_ids
         if args.date is not None:
-            slots = await day_slots(session, offer, args.date, now=now)
+            slots = await free.slots(offer.service.id, ids, args.date)
             if args.json:
                 return json.dumps([slot_json(s, offer) for s in slots])
             return slots_table(offer, args.date, slots)
@@ -265,9 +261,9 @@ async def _availability(engine: AsyncEngine, args: argparse.Namespace) -> str:
                 raise UsageError("--to is before --from")
             if (args.last - args.first).days > 366:
                 raise UsageError("--from..--to spans more than a year")
-            days = await calendar_days(session, offer, args.first, args.last, now=now)
+            days = await free.days(offer.service.id, ids, args.first, args.last)
             return json.dumps(days_json(days)) if args.json else days_table(offer, days)
-        slot = await first_slot(session, offer, now=now)
+        slot = await free.soonest(offer.service.id, ids)
         if args.json:
             return json.dumps(slot_json(slot, offer) if slot else None)
         return next_line(offer, slot)
@@ -309,7 +305,7 @@ async def _book(engine: AsyncEngine, args: argparse.Namespace) -> str:
     await ensure_current(engine)
     now = args.now or datetime.now(UTC)
     async with session_factory(engine)() as session:
-        offer = await _offer(session, args)
+        offer = await _offer(session, args.service, args.specialist)
     start = _local_start(args.start, offer.timezone)
     anyone = args.specialist in (None, "any")
     for attempt in range(3):
@@ -387,10 +383,11 @@ async def _demo(engine: AsyncEngine) -> str:
     async with session_factory(engine)() as session:
         for service_key in ("gp_consultation", "haircut", "personal_training"):
             try:
-                offer = await resolve_offer(session, service_key=service_key, specialist_key="any")
+                offer = await _offer(session, service_key, "any")
             except UnknownKey:
                 continue
-            slot = await first_slot(session, offer, now=datetime.now(UTC))
+            free = FreeTime(session, now=datetime.now(UTC))
+            slot = await free.soonest(offer.service.id, offer.specialist_ids)
             lines.append(f"{service_key}: {next_line(offer, slot)}")
     lines.append("try: slotbot availability --service haircut --specialist any --next")
     return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from slotbot.core.availability.calendars import Offer
+from slotbot.core.availability.directory import Offer
 from slotbot.core.availability.engine import Slot
 from slotbot.core.booking.queries import BookingLine
 

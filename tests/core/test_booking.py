@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core.availability.calendars import day_slots, resolve_offer
+from slotbot.core.availability.directory import load_directory, resolve_offer
+from slotbot.core.availability.free import FreeTime
 from slotbot.core.booking.service import BookingRefused, Refusal
 from slotbot.core.notify.outbox import plan_confirmed, write
 from slotbot.core.storage.db import session_factory, write_transaction, writer
@@ -62,8 +63,10 @@ async def status_of(engine: AsyncEngine, booking_id: int) -> str:
 
 async def free_starts(engine: AsyncEngine, specialist: str = "any", *, now=NOW) -> list:  # type: ignore[no-untyped-def]
     async with session_factory(engine)() as session:
-        offer = await resolve_offer(session, service_key="haircut", specialist_key=specialist)
-        return [s.start for s in await day_slots(session, offer, TOMORROW, now=now)]
+        directory = await load_directory(session)
+        offer = resolve_offer(directory, service_key="haircut", specialist_key=specialist)
+        free = FreeTime(session, now=now)
+        return [s.start for s in await free.slots(offer.service.id, offer.specialist_ids, TOMORROW)]
 
 
 # --- hold -----------------------------------------------------------------------------------

@@ -1,18 +1,18 @@
-"""What the conversation reads about the shop: names in a locale, next free slots in one
-batch, a client's own bookings."""
+"""What the conversation reads about the shop: names in a locale, offers by keys, a client's
+own bookings."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking
 from slotbot.core.availability.directory import (
+    UnknownKey,
     client_booking,
     client_bookings,
     load_directory,
-    next_slots,
+    resolve_offer,
 )
 from slotbot.core.storage.db import session_factory
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
@@ -28,13 +28,22 @@ async def test_names_in_a_locale_and_providers(engine: AsyncEngine) -> None:
     assert shop.anna in directory.providers(shop.haircut)
 
 
-async def test_next_slot_of_every_specialist_in_one_call(engine: AsyncEngine) -> None:
+async def test_offers_by_keys(engine: AsyncEngine) -> None:
     shop: Shop = await build_shop(engine)
     async with session_factory(engine)() as session:
         directory = await load_directory(session)
-        firsts = await next_slots(session, directory, shop.haircut, now=NOW)
-    assert set(firsts) == set(directory.providers(shop.haircut))
-    assert all(s is None or s.start >= NOW + timedelta(minutes=30) for s in firsts.values())
+    anyone = resolve_offer(directory, service_key="haircut", specialist_key="any")
+    assert anyone.specialist_ids == (shop.anna, shop.boris, shop.carl)
+    assert anyone.duration == 60 and anyone.keys[shop.anna] == "anna"
+    anna = resolve_offer(directory, service_key="haircut", specialist_key="anna")
+    assert anna.specialist_ids == (shop.anna,)
+    for service, specialist, said in [
+        ("nails", None, "unknown service 'nails'"),
+        ("haircut", "zoe", "unknown specialist 'zoe'"),
+        ("haircut", "dora", "specialist 'dora' does not offer 'haircut'"),
+    ]:
+        with pytest.raises(UnknownKey, match=said):
+            resolve_offer(directory, service_key=service, specialist_key=specialist)
 
 
 async def test_a_clients_bookings_and_nobody_elses(engine: AsyncEngine) -> None:

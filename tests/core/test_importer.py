@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from slotbot.core.availability.calendars import day_slots, load_rules, resolve_offer
-from slotbot.core.availability.directory import load_directory
+from slotbot.core.availability import catalog as catalogs
+from slotbot.core.availability.directory import load_directory, resolve_offer
 from slotbot.core.availability.engine import Rules, local_instant
+from slotbot.core.availability.free import FreeTime
 from slotbot.core.demo import DEMO_FILE
 from slotbot.core.i18n import texts
 from slotbot.core.importing import importer
@@ -94,7 +95,7 @@ async def test_demo_round_trips(engine: AsyncEngine) -> None:
         overrides = list(await session.scalars(select(SpecialistOverride)))
         blocks = list(await session.scalars(select(SpecialistBlock)))
         settings = {s.key: s.value for s in await session.scalars(select(BusinessSetting))}
-        rules = await load_rules(session)
+        rules = (await catalogs.fresh(session)).rules
 
     assert set(services) == {s.key for s in spec.services}
     for item in spec.services:
@@ -212,12 +213,14 @@ async def test_demo_is_interesting_for_the_slot_engine(engine: AsyncEngine) -> N
     await import_file(engine, DEMO_FILE)
     now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
     async with session_factory(engine)() as session:
-        anyone = await resolve_offer(session, service_key="gp_consultation", specialist_key=None)
-        weber = await resolve_offer(session, service_key="gp_consultation", specialist_key="weber")
+        directory = await load_directory(session)
+        anyone = resolve_offer(directory, service_key="gp_consultation", specialist_key=None)
+        weber = resolve_offer(directory, service_key="gp_consultation", specialist_key="weber")
         sokolova_id = next(i for i, k in anyone.keys.items() if k == "sokolova")
-        normal_day = await day_slots(session, anyone, date(2026, 12, 2), now=now)
-        christmas_eve = await day_slots(session, weber, date(2026, 12, 24), now=now)
-        on_vacation = await day_slots(session, anyone, date(2026, 12, 29), now=now)
+        free, gp = FreeTime(session, now=now), anyone.service.id
+        normal_day = await free.slots(gp, anyone.specialist_ids, date(2026, 12, 2))
+        christmas_eve = await free.slots(gp, weber.specialist_ids, date(2026, 12, 24))
+        on_vacation = await free.slots(gp, anyone.specialist_ids, date(2026, 12, 29))
     assert len(normal_day) > 10
     assert christmas_eve == []
     assert on_vacation and all(s.specialist_ids == (sokolova_id,) for s in on_vacation)

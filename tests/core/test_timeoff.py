@@ -10,15 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
 from slotbot.core.availability import catalog as catalogs
-from slotbot.core.availability.calendars import substitutes_for
 from slotbot.core.availability.catalog import VERSION
+from slotbot.core.availability.free import FreeTime
 from slotbot.core.booking import timeoff
 from slotbot.core.booking.service import BookingRefused, Refusal
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import (
     Booking,
     Notification,
-    Service,
     SpecialistBlock,
     SpecialistOverride,
 )
@@ -148,9 +147,7 @@ async def test_a_vacation_with_a_substitute(engine: AsyncEngine, shop: Shop) -> 
         row = await session.get(SpecialistOverride, added.id)
         assert row is not None
         assert (row.kind, row.source, row.substitute_id) == ("vacation", "staff", shop.carl)
-        haircut = await session.get(Service, shop.haircut)
-        assert haircut is not None
-        found = await substitutes_for(session, shop.anna, haircut, now=NOW)
+        found = await FreeTime(session, now=NOW).substitutes(shop.anna, shop.haircut)
     assert found[0].specialist_id == shop.carl
     with pytest.raises(ValueError, match="themselves"):
         await timeoff.add_vacation(

@@ -159,6 +159,27 @@ async def test_a_time_let_go_is_offered_again_at_once(demo: AsyncEngine) -> None
 
 
 @SQLITE
+async def test_a_time_let_go_is_offered_again_while_others_look(demo: AsyncEngine) -> None:
+    """Another client looks at the day while the time is held, so the process's answers are
+    current for the hold when it is let go: the screen drawn right after the release asks
+    afresh and offers the time again (the turn's versions were read before the release)."""
+    chat, other = Chat.new(demo, "9109"), Chat.new(demo, "9110")
+    for visitor in (chat, other):
+        await visitor.start()
+        await visitor.press("Haircut")
+        await visitor.press("Anna Petrova")
+    await chat.press("3")
+    await chat.press("10:00 AM")  # held; the phone is asked for
+    await other.press("3")
+    assert "10:00 AM" not in other.labels()
+    await chat.press("‹ Back")
+    assert "10:00 AM" in chat.labels()
+    await other.press("‹ Back")
+    await other.press("3")
+    assert "10:00 AM" in other.labels()
+
+
+@SQLITE
 async def test_a_button_whose_time_is_gone_says_so_in_one_line(demo: AsyncEngine) -> None:
     """A specialist's next time, Soonest and Book again each named a time another client took
     meanwhile: one line says so and names the soonest now; nothing is held instead."""
@@ -190,3 +211,22 @@ async def test_a_button_whose_time_is_gone_says_so_in_one_line(demo: AsyncEngine
     )
     assert chat.labels()[0] == "Записаться снова: Стрижка, Anna Petrova, вт, 1 дек., 15:00"
     assert await statuses(demo, me) == ["confirmed"]
+
+
+@SQLITE
+async def test_a_move_offers_its_own_time_everywhere(demo: AsyncEngine) -> None:
+    """During a move the booking being moved is not in its own way: Boris's last time on New
+    Year's Eve is the client's own, and Soonest, the calendar's day and the day's times all
+    offer it (Soonest once named a later time while the day's times listed that one)."""
+    chat = Chat.new(demo, "9108")
+    chat.now = datetime(2026, 12, 31, 11, 30, tzinfo=UTC)  # 12:30 in Berlin
+    await chat.start()
+    me = await client_of(demo, chat)
+    await take(demo, me, "haircut", "boris", at(date(2026, 12, 31), 13), chat.now)
+    await chat.start("my")
+    await chat.press("Thu, Dec 31")
+    await chat.press("Reschedule")
+    assert "Soonest: Thu, Dec 31, 1:00 PM" in chat.labels()
+    assert not _day(chat, "31").disabled
+    await chat.press("31")
+    assert chat.labels()[0] == "1:00 PM"

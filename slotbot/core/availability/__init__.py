@@ -1,6 +1,7 @@
 """Availability: the pure slot engine (``engine``), the catalog kept in memory
-(``catalog``), calendars loaded from the database and the queries over them
-(``calendars``), and what the conversation reads about the shop (``directory``).
+(``catalog``), busy time read from the database (``busy``), the one way to ask about free
+time (``free``) with the process cache behind it (``cache``), and the names of what the
+shop offers (``directory``).
 
 The engine's names are re-exported here."""
 

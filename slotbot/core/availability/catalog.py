@@ -7,7 +7,8 @@ a cached catalog puts ``version = :cached`` into its guarded statement, so a sta
 never let a booking through: the statement finds nothing, the caller reloads and tries again.
 The cache can be dropped at any time (:func:`forget`).
 
-Busy time (bookings, blocks) is never cached: it is what the guarded statements check.
+Busy time (bookings, blocks) is never cached for writing: it is what the guarded statements
+check. Availability answers keep it per bookings version (:mod:`.cache`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core.availability.engine import (
@@ -34,13 +35,13 @@ from slotbot.core.availability.engine import (
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import (
     BusinessSetting,
-    CatalogState,
     Service,
     Specialist,
     SpecialistOverride,
     SpecialistSchedule,
     specialist_services,
 )
+from slotbot.core.storage.versions import CATALOG_VERSION
 
 RULE_KEYS = ("min_notice_minutes", "horizon_days", "hold_minutes", "substitute_after_days")
 
@@ -48,9 +49,7 @@ RULE_KEYS = ("min_notice_minutes", "horizon_days", "hold_minutes", "substitute_a
 _SCHEDULE_ONLY = Rules(min_notice_minutes=0, horizon_days=36_500)
 
 #: The version as a scalar subquery, for guarded statements (a missing row reads as 0).
-VERSION = func.coalesce(
-    select(CatalogState.version).where(CatalogState.id == 1).scalar_subquery(), 0
-)
+VERSION = CATALOG_VERSION
 
 
 @dataclass(frozen=True, slots=True)

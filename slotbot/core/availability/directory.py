@@ -1,8 +1,8 @@
-"""What the conversation shows about the shop: services and specialists with their names in
-a locale, each specialist's next free slot, and a client's own bookings.
+"""What is shown about the shop: services and specialists with their names in a locale,
+offers named by keys (the web API and the command line), and a client's own bookings.
 
 Names change as rarely as the catalog, so they are kept per catalog version (one small
-version query when nothing changed); busy time is always read fresh.
+version query when nothing changed). Free time is asked of :mod:`.free`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core.availability import catalog as catalogs
-from slotbot.core.availability.calendars import load_calendars
-from slotbot.core.availability.engine import Slot, any_available, days_with_slots, next_available
 from slotbot.core.business import Business, load_business
 from slotbot.core.i18n import specialist_language
 from slotbot.core.storage.models import Booking, BookingStatus, Service, Specialist
@@ -27,15 +25,15 @@ from slotbot.core.storage.models import Booking, BookingStatus, Service, Special
 __all__ = [
     "ClientBooking",
     "Directory",
+    "Offer",
     "ServiceEntry",
     "SpecialistEntry",
+    "UnknownKey",
     "client_booking",
     "client_bookings",
-    "day_slots",
-    "free_days",
     "last_booked_pair",
     "load_directory",
-    "next_slots",
+    "resolve_offer",
 ]
 
 
@@ -168,70 +166,49 @@ async def load_directory(session: AsyncSession, catalog_version: int | None = No
     return directory
 
 
-def _horizon(directory: Directory, ids: list[int], now: datetime) -> tuple[date, date]:
-    today = now.astimezone(directory.zone_of(ids)).date()
-    days = directory.catalog.rules.horizon_days
-    return today - timedelta(days=1), today + timedelta(days=days + 1)
+class UnknownKey(LookupError):
+    """A service or specialist key that names nothing (or nothing active)."""
 
 
-async def next_slots(
-    session: AsyncSession, directory: Directory, service_id: int, *, now: datetime
-) -> dict[int, Slot | None]:
-    """Each provider's first free slot for the service, from one load of busy time."""
-    ids = directory.providers(service_id)
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """What an availability question by keys is about: a service and who may perform it."""
+
+    service: ServiceEntry
+    specialist_ids: tuple[int, ...]
+    keys: Mapping[int, str]
+    timezone: ZoneInfo
+
+    @property
+    def duration(self) -> int:
+        return self.service.duration_minutes
+
+
+def resolve_offer(directory: Directory, *, service_key: str, specialist_key: str | None) -> Offer:
+    """The active service of ``service_key`` and its active specialists; ``specialist_key``
+    ``None`` or ``"any"`` means all of them.
+
+    Raises :class:`UnknownKey` for an unknown or inactive service or specialist, or one who
+    does not offer the service.
+    """
+    service = next((s for s in directory.services.values() if s.key == service_key), None)
+    if service is None:
+        raise UnknownKey(f"unknown service {service_key!r}")
+    ids = directory.providers(service.id)
+    if specialist_key not in (None, "any"):
+        chosen = [e.id for e in directory.specialists.values() if e.key == specialist_key]
+        if not chosen:
+            raise UnknownKey(f"unknown specialist {specialist_key!r}")
+        if chosen[0] not in ids:
+            raise UnknownKey(f"specialist {specialist_key!r} does not offer {service_key!r}")
+        ids = chosen
     if not ids:
-        return {}
-    first, last = _horizon(directory, ids, now)
-    calendars = await load_calendars(
-        session, specialist_ids=ids, first=first, last=last, now=now, catalog=directory.catalog
-    )
-    duration = directory.services[service_id].duration_minutes
-    rules = directory.catalog.rules
-    return {
-        c.specialist_id: next_available([c], duration_minutes=duration, now=now, rules=rules)
-        for c in calendars
-    }
-
-
-async def free_days(
-    session: AsyncSession,
-    directory: Directory,
-    service_id: int,
-    specialist_ids: list[int],
-    first: date,
-    last: date,
-    *,
-    now: datetime,
-) -> dict[date, bool]:
-    """For each local date of [first, last], whether any of the specialists has a free slot."""
-    calendars = await load_calendars(
-        session, specialist_ids=specialist_ids, first=first, last=last, now=now,
-        catalog=directory.catalog,
-    )  # fmt: skip
-    duration = directory.services[service_id].duration_minutes
-    return days_with_slots(
-        calendars, first, last, duration_minutes=duration, now=now, rules=directory.catalog.rules
-    )
-
-
-async def day_slots(
-    session: AsyncSession,
-    directory: Directory,
-    service_id: int,
-    specialist_ids: list[int],
-    day: date,
-    *,
-    now: datetime,
-    exclude_booking_id: int | None = None,
-) -> list[Slot]:
-    """The free slots of a local date, each with the specialists who can take it."""
-    calendars = await load_calendars(
-        session, specialist_ids=specialist_ids, first=day, last=day, now=now,
-        catalog=directory.catalog, exclude_booking_id=exclude_booking_id,
-    )  # fmt: skip
-    duration = directory.services[service_id].duration_minutes
-    return any_available(
-        calendars, day, duration_minutes=duration, now=now, rules=directory.catalog.rules
+        raise UnknownKey(f"no active specialist offers {service_key!r}")
+    return Offer(
+        service=service,
+        specialist_ids=tuple(ids),
+        keys={sid: directory.specialists[sid].key for sid in ids},
+        timezone=directory.specialists[ids[0]].timezone,
     )
 
 

@@ -1,7 +1,7 @@
 """The slot engine (DESIGN.md section 3): pure functions over plain values.
 
 Nothing here touches a database or the clock: callers load a :class:`SpecialistCalendar` per
-specialist (see :mod:`slotbot.core.availability.calendars`) and pass ``now`` in.
+specialist (see :mod:`slotbot.core.availability.free`) and pass ``now`` in.
 
 Schedule layers, highest priority first, for one local date of one specialist:
 
@@ -45,6 +45,7 @@ __all__ = [
     "local_instant",
     "named_substitute",
     "next_available",
+    "rank_substitutes",
     "slots_for_day",
     "substitutes",
     "windows_for_day",
@@ -368,10 +369,22 @@ def substitutes(
             [calendar], duration_minutes=duration_minutes, now=now, rules=rules
         )
         result.append(Substitute(calendar.specialist_id, first_slot))
+    return rank_substitutes(own, result, now=now, rules=rules)
+
+
+def rank_substitutes(
+    own: SpecialistCalendar | None,
+    found: Iterable[Substitute],
+    *,
+    now: datetime,
+    rules: Rules = Rules(),
+) -> list[Substitute]:
+    """Substitutes in the order to offer them: the one named on ``own``'s current or next
+    day off or vacation first (when free at all), then by first free slot, then by id."""
     far = datetime.max.replace(tzinfo=UTC)
     named = named_substitute(own, now, rules) if own else None
     return sorted(
-        result,
+        found,
         key=lambda s: (
             not (s.specialist_id == named and s.first_slot is not None),
             s.first_slot.start if s.first_slot else far,

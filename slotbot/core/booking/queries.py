@@ -9,9 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slotbot.core.availability.calendars import UnknownKey
-from slotbot.core.availability.engine import Busy
-from slotbot.core.booking.sql import live
+from slotbot.core.availability.directory import UnknownKey
 from slotbot.core.storage.models import Booking, BookingStatus, Client, Service, Specialist
 
 
@@ -43,7 +41,7 @@ async def list_bookings(
     """Bookings starting on local dates [first, last] of ``zone``, by start time.
 
     Holds that ran out are shown as ``expired`` even before the sweep flips them. Raises
-    :class:`~slotbot.core.availability.calendars.UnknownKey` for a specialist key that
+    :class:`~slotbot.core.availability.directory.UnknownKey` for a specialist key that
     names nobody (rather than answering "no bookings").
     """
     if (
@@ -78,19 +76,3 @@ async def list_bookings(
             continue
         lines.append(BookingLine(booking, service, specialist, client))
     return lines
-
-
-async def client_busy(
-    session: AsyncSession, client_id: int, *, now: datetime, leave_out: int | None = None
-) -> list[Busy]:
-    """The times a client cannot take again: their own live bookings (confirmed, or held and
-    not run out) that have not ended. ``leave_out`` (a booking being moved) does not count."""
-    rows = await session.execute(
-        select(Booking.starts_at, Booking.ends_at).where(
-            Booking.client_id == client_id,
-            Booking.ends_at > now,
-            Booking.id != (leave_out or 0),
-            live(now),
-        )
-    )
-    return [Busy(starts_at, ends_at) for starts_at, ends_at in rows.all()]

@@ -48,9 +48,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from slotbot.core.availability import catalog as catalogs
-from slotbot.core.availability.calendars import upcoming_slots
 from slotbot.core.availability.catalog import VERSION, Catalog
 from slotbot.core.availability.engine import Slot
+from slotbot.core.availability.free import FreeTime
 from slotbot.core.booking import sql as sql
 from slotbot.core.booking.sql import MAX_LIVE_HOLDS
 from slotbot.core.notify.outbox import (
@@ -276,21 +276,6 @@ async def _insert_hold(
     raise _taken()
 
 
-async def _next_slots(
-    engine: AsyncEngine, service_id: int, specialist_id: int | None, after: datetime, now: datetime
-) -> list[Slot]:
-    catalog = await catalogs.current(engine)
-    service = catalog.services.get(service_id)
-    if service is None:
-        return []
-    ids = [specialist_id] if specialist_id else catalog.providers(service_id)
-    async with session_factory(engine)() as session:
-        return await upcoming_slots(
-            session, specialist_ids=ids, duration_minutes=service.duration_minutes,
-            after=after, now=now,
-        )  # fmt: skip
-
-
 async def _with_alternatives(
     engine: AsyncEngine,
     refusal: BookingRefused,
@@ -298,10 +283,18 @@ async def _with_alternatives(
     specialist_id: int | None,
     start: datetime,
     now: datetime,
+    *,
+    client_id: int | None,
+    moving: int | None = None,
 ) -> BookingRefused:
+    """A taken slot's refusal with the next free slots from ``start`` that the client can
+    take (none overlapping their own bookings but ``moving``, the one being moved)."""
     if refusal.reason != Refusal.SLOT_TAKEN:
         return refusal
-    alternatives = await _next_slots(engine, service_id, specialist_id, start, now)
+    ids = [specialist_id] if specialist_id else None
+    async with session_factory(engine)() as session:
+        free = FreeTime(session, now=now, client_id=client_id, ignore_booking=moving)
+        alternatives = await free.upcoming(service_id, ids, after=start)
     return BookingRefused(refusal.reason, str(refusal), alternatives)
 
 
@@ -349,7 +342,7 @@ async def hold(
         raise _taken()  # the catalog kept changing under us: let the client try again
     except BookingRefused as refusal:
         raise await _with_alternatives(
-            engine, refusal, service_id, specialist_id, start, now
+            engine, refusal, service_id, specialist_id, start, now, client_id=client_id
         ) from None
 
 
@@ -585,6 +578,7 @@ async def reschedule(
     if by not in CANCELLERS:
         raise ValueError(f"by must be one of {CANCELLERS}")
     moving: tuple[int, int | None] | None = None  # (service, specialist) to offer instead
+    owner: int | None = None
     try:
         async with writer(engine) as session:
             old = await _locked_booking(session, booking_id, client_id)
@@ -593,7 +587,7 @@ async def reschedule(
             if old.starts_at <= now:
                 raise BookingRefused(Refusal.WRONG_STATE, "this appointment has already started")
             target = None if any_specialist else specialist_id or old.specialist_id
-            moving = (old.service_id, target)
+            moving, owner = (old.service_id, target), old.client_id
             _cancel_fields(old, by, "rescheduled", now)
             await withdraw_upcoming(session, old.id)
             await session.flush()
@@ -621,7 +615,9 @@ async def reschedule(
     except BookingRefused as refusal:
         if moving is None:
             raise
-        raise await _with_alternatives(engine, refusal, *moving, start, now) from None
+        raise await _with_alternatives(
+            engine, refusal, *moving, start, now, client_id=owner, moving=booking_id
+        ) from None
 
 
 async def _sweep(

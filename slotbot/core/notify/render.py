@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slotbot.core.availability.calendars import substitutes_for, upcoming_slots
+from slotbot.core.availability.free import FreeTime
 from slotbot.core.business import Business
 from slotbot.core.clients import display_phone
 from slotbot.core.i18n import Texts, specialist_language
@@ -126,18 +126,17 @@ async def calendar_identity(session: AsyncSession, booking_id: int) -> tuple[int
 
 async def offers_after_cancel(session: AsyncSession, facts: Facts, now: datetime) -> list[Offer]:
     """The specialist's next free times (not the cancelled one) and the substitutes'
-    first ones: what a client whose booking the specialist cancelled can take instead."""
-    specialist = facts.specialist
-    own = await upcoming_slots(
-        session, specialist_ids=[specialist.id],
-        duration_minutes=facts.service.duration_minutes, after=now, now=now, limit=4,
-    )  # fmt: skip
+    first ones: what a client whose booking the specialist cancelled can take instead
+    (none overlapping the client's other bookings)."""
+    specialist, service = facts.specialist, facts.service
+    free = FreeTime(session, now=now, client_id=facts.client.id)
+    own = await free.upcoming(service.id, [specialist.id], after=now, limit=4)
     offers = [
         Offer(specialist.id, specialist.name, slot.start)
         for slot in own
         if slot.start != facts.booking.starts_at
     ][:3]
-    others = await substitutes_for(session, specialist.id, facts.service, now=now)
+    others = await free.substitutes(specialist.id, service.id)
     names = {
         sid: name for sid, name in await session.execute(select(Specialist.id, Specialist.name))
     }

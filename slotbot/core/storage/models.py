@@ -33,7 +33,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
-from slotbot.core.availability.engine import OverrideKind as OverrideKind
 from slotbot.core.limits import check_reason
 
 NAMING = {
@@ -81,6 +80,11 @@ class Base(DeclarativeBase):
 
 def _in(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+#: ``specialist_overrides.type``: the values of :class:`slotbot.core.availability.OverrideKind`
+#: (storage imports nothing from availability; a test keeps the two in step).
+OVERRIDE_KINDS = ("day_off", "vacation", "custom_hours")
 
 
 class Source(enum.StrEnum):
@@ -154,6 +158,33 @@ class CatalogState(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class BookingsState(Base):
+    """One row whose ``version`` moves on every change of busy time: a booking inserted,
+    deleted, or changed in its specialist, client, times, status or hold expiry, and a
+    block added, changed or removed (triggers, migration 0011). Each change also stamps the
+    specialist's row in :class:`BusyVersion` with the new value, so a process that caches
+    availability knows which specialists' busy time changed since it last looked."""
+
+    __tablename__ = "bookings_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class BusyVersion(Base):
+    """The :class:`BookingsState` version at the last change of one specialist's busy time
+    (no row: unchanged since the migration). Kept without a foreign key: nothing deletes
+    these rows, and a trigger's write takes no lock on the specialist."""
+
+    __tablename__ = "busy_versions"
+
+    specialist_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # indexed: "who changed since version N" is asked on every bookings version change
+    version: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class Service(Base):
@@ -246,7 +277,7 @@ class SpecialistOverride(Base):
     source: Mapped[str] = mapped_column(String(16), default=Source.IMPORT)
 
     __table_args__ = (
-        CheckConstraint(_in("type", OverrideKind), name="kind"),
+        CheckConstraint(f"type IN {OVERRIDE_KINDS!r}", name="kind"),
         CheckConstraint("ends_on >= starts_on", name="range_order"),
         CheckConstraint(
             "type != 'custom_hours' OR (start_time IS NOT NULL AND end_time IS NOT NULL"

@@ -15,9 +15,9 @@ from sqlalchemy import and_, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from slotbot.core.availability.catalog import VERSION
 from slotbot.core.storage.db import write_transaction
 from slotbot.core.storage.models import DialogSession
+from slotbot.core.storage.versions import BOOKINGS_VERSION, CATALOG_VERSION
 
 __all__ = ["SessionState", "StaleSession", "load_session", "save_session", "save_session_in"]
 
@@ -35,9 +35,10 @@ class SessionState:
     state: dict[str, Any]
     version: int
     locale: str
-    #: The catalog version read in the same query, so the turn needs no second query to
-    #: know whether its cached catalog is current.
+    #: The catalog and bookings versions read in the same query, so the turn needs no
+    #: second query to know whether its cached catalog and availability are current.
     catalog_version: int = 0
+    bookings_version: int = 0
 
 
 async def load_session(
@@ -46,8 +47,9 @@ async def load_session(
     """The session of a conversation, or a new empty one (version 0) if it has none."""
     one = select(literal(1).label("one")).subquery()
     query = (
-        select(VERSION.label("catalog_version"), DialogSession.state, DialogSession.version,
-               DialogSession.locale)
+        select(CATALOG_VERSION.label("catalog_version"),
+               BOOKINGS_VERSION.label("bookings_version"), DialogSession.state,
+               DialogSession.version, DialogSession.locale)
         .select_from(one)
         .outerjoin(
             DialogSession,
@@ -59,11 +61,11 @@ async def load_session(
     )  # fmt: skip
     async with engine.connect() as connection:
         row = (await connection.execute(query)).one()
-    catalog_version = int(row.catalog_version or 0)
+    versions = int(row.catalog_version or 0), int(row.bookings_version or 0)
     if row.version is None:
-        return SessionState(channel, conversation_id, {}, 0, locale, catalog_version)
+        return SessionState(channel, conversation_id, {}, 0, locale, *versions)
     return SessionState(
-        channel, conversation_id, dict(row.state or {}), row.version, row.locale, catalog_version
+        channel, conversation_id, dict(row.state or {}), row.version, row.locale, *versions
     )
 
 
@@ -106,7 +108,7 @@ async def save_session_in(
             raise StaleSession()
     return SessionState(
         loaded.channel, loaded.conversation_id, state, loaded.version + 1, locale,
-        loaded.catalog_version,
+        loaded.catalog_version, loaded.bookings_version,
     )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from slotbot.core.web_limits import Limit, QuotaReached
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.dialogs.state import Flow
-from slotbot.dialogs.steps.offers import firsts
+from slotbot.dialogs.steps.offers import client_free
 
 __all__ = [
     "chosen_ids", "limit_line", "reminder_line", "service_line", "soonest", "specialist_line",
@@ -52,12 +52,7 @@ async def soonest(ctx: Context, flow: Flow) -> Slot | None:
     """The earliest time of the chosen service and specialist(s) the client can take."""
     if flow.service is None:
         return None
-    ids = set(chosen_ids(ctx, flow))
-    found = [
-        s for sid, s in (await firsts(ctx, flow, flow.service)).items()
-        if sid in ids and s is not None
-    ]  # fmt: skip
-    return min(found, key=lambda s: s.start) if found else None
+    return await client_free(ctx, flow).soonest(flow.service, chosen_ids(ctx, flow))
 
 
 def limit_line(ctx: Context, reached: QuotaReached) -> str:

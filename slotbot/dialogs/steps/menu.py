@@ -58,7 +58,7 @@ async def _again(ctx: Context, flow: Flow) -> tuple[int, int, Slot] | None:
     service_id, specialist_id = pair
     if specialist_id not in ctx.directory.providers(service_id):
         return None
-    slot = (await firsts(ctx, flow, service_id)).get(specialist_id)
+    slot = (await firsts(ctx, flow, service_id, [specialist_id])).get(specialist_id)
     return (service_id, specialist_id, slot) if slot else None
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from slotbot.core import booking
-from slotbot.core.availability.engine import BusyIndex
 from slotbot.core.booking.service import BookingRefused, Refusal
 from slotbot.core.storage.models import Client
 from slotbot.core.web_limits import QuotaReached, hold_guard, web_limits
@@ -18,7 +17,7 @@ from slotbot.dialogs.screens import Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
 from slotbot.dialogs.steps.common import chosen_ids, limit_line, soonest
-from slotbot.dialogs.steps.offers import day_times, own_time, times_after
+from slotbot.dialogs.steps.offers import clashes_with_own, day_times, times_after
 from slotbot.dialogs.widgets import back_row, minutes_of
 
 __all__ = ["TAKEN", "gone_line", "offer_instead", "pick_time", "refusal_line", "time_from"]
@@ -47,11 +46,7 @@ async def offer_instead(
 ) -> None:
     """Go to the "taken" screen: ``line`` and the next free times from ``after``."""
     starts = list(found)
-    if starts:  # the core's next free times: keep those the client can take
-        own = BusyIndex(await own_time(ctx, flow))
-        duration = timedelta(minutes=ctx.directory.services[flow.service or 0].duration_minutes)
-        starts = [s for s in starts if not own.overlaps(s, s + duration)]
-    if not starts:
+    if not starts:  # core's next free times (found) are ones the client can take already
         starts = [s.start for s in await times_after(ctx, flow, chosen_ids(ctx, flow), after, 4)]
     flow.alternatives = [s.isoformat() for s in starts[:4]]
     flow.note = line
@@ -96,7 +91,7 @@ async def _move_refusal(ctx: Context, flow: Flow, start: datetime) -> Refusal | 
     if any(s.start == start for s in times):
         return None
     end = start + timedelta(minutes=ctx.directory.services[flow.service].duration_minutes)
-    if BusyIndex(await own_time(ctx, flow)).overlaps(start, end):
+    if await clashes_with_own(ctx, flow, start, end):
         return Refusal.CLIENT_OVERLAP
     return Refusal.SLOT_TAKEN
 

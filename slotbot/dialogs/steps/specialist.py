@@ -8,7 +8,6 @@ from datetime import datetime
 
 from slotbot.core.availability.engine import Slot
 from slotbot.core.booking.service import Refusal
-from slotbot.core.storage.models import Service
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen
@@ -98,9 +97,7 @@ async def render_substitutes(ctx: Context, flow: Flow) -> Screen:
     assert flow.service is not None and flow.specialist is not None
     own = ctx.directory.specialists[flow.specialist]
     first = await soonest(ctx, flow)
-    service = await ctx.session.get(Service, flow.service)
-    assert service is not None
-    found = await substitutes(ctx, flow, flow.specialist, service)
+    found = await substitutes(ctx, flow, flow.specialist, flow.service)
     sooner = [
         s for s in found
         if s.first_slot is not None and (first is None or s.first_slot.start < first.start)

@@ -11,14 +11,8 @@ from pydantic import AfterValidator
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from slotbot.core.availability.calendars import (
-    Offer,
-    UnknownKey,
-    calendar_days,
-    day_slots,
-    first_slot,
-    resolve_offer,
-)
+from slotbot.core.availability.directory import Offer, UnknownKey, load_directory, resolve_offer
+from slotbot.core.availability.free import FreeTime
 from slotbot.core.limits import KEY_MAX, KEY_PATTERN, bounded_date, check_key
 from slotbot.core.storage.models import Service, Specialist
 from slotbot.webhooks.deps import NowDep, SessionDep
@@ -42,9 +36,15 @@ BookableDate = Annotated[date, AfterValidator(bounded_date)]
 MAX_DAYS = 62
 
 
-async def _offer(session: SessionDep, service: str, specialist: str) -> Offer:
+async def _asked(
+    session: SessionDep, now: NowDep, service: str, specialist: str
+) -> tuple[FreeTime, Offer]:
+    """Free time at ``now`` and what is asked about (404 for an unknown key): one query
+    for the versions, the rest from the process's cache when nothing changed."""
+    free = FreeTime(session, now=now)
+    directory = await load_directory(session, (await free.catalog()).version)
     try:
-        return await resolve_offer(session, service_key=service, specialist_key=specialist)
+        return free, resolve_offer(directory, service_key=service, specialist_key=specialist)
     except UnknownKey as error:
         raise HTTPException(404, str(error)) from None
 
@@ -115,8 +115,9 @@ async def slots(
     specialist: SpecialistKey = "any",
 ) -> list[SlotOut]:
     """Free slots of one local date."""
-    offer = await _offer(session, service, specialist)
-    return [SlotOut(**slot_json(s, offer)) for s in await day_slots(session, offer, day, now=now)]
+    free, offer = await _asked(session, now, service, specialist)
+    found = await free.slots(offer.service.id, offer.specialist_ids, day)
+    return [SlotOut(**slot_json(s, offer)) for s in found]
 
 
 @router.get("/availability/days")
@@ -131,8 +132,8 @@ async def days(
     """Which local dates of [from, to] have at least one free slot."""
     if last < first or last - first > timedelta(days=MAX_DAYS):
         raise HTTPException(422, f"'to' must be on or after 'from' and at most {MAX_DAYS} days on")
-    offer = await _offer(session, service, specialist)
-    found = await calendar_days(session, offer, first, last, now=now)
+    free, offer = await _asked(session, now, service, specialist)
+    found = await free.days(offer.service.id, offer.specialist_ids, first, last)
     return [DayOut(**day) for day in days_json(found)]
 
 
@@ -141,6 +142,6 @@ async def next_slot(
     session: SessionDep, now: NowDep, service: ServiceKey, specialist: SpecialistKey = "any"
 ) -> SlotOut | None:
     """The earliest free slot within the booking horizon, or null."""
-    offer = await _offer(session, service, specialist)
-    slot = await first_slot(session, offer, now=now)
+    free, offer = await _asked(session, now, service, specialist)
+    slot = await free.soonest(offer.service.id, offer.specialist_ids)
     return SlotOut(**slot_json(slot, offer)) if slot else None
