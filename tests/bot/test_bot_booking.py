@@ -114,3 +114,20 @@ async def test_two_clients_racing_for_one_slot(
         await winner.tap("✅")
     assert await _live(engine) == [("confirmed", "telegram")]
     await assert_no_overlapping_live_bookings(engine)
+
+
+async def test_the_contact_keyboard_goes_whichever_process_showed_it(
+    botapi: BotApi, run_bot: Run, clinic: Dialogs
+) -> None:
+    """The keyboard was put up by one process (or before a restart); the shared contact
+    reaches another, which never saw it: that one takes it away all the same."""
+    ann = Client(botapi, 721)
+    async with run_bot(clinic):
+        await botapi.send_text(ann.chat, "/start")
+        for label in ("GP consultation", "Dr. Klaus Weber", "2", "9:00 AM"):
+            await ann.tap(label)
+    assert botapi.keyboards[ann.chat] is not None
+    async with run_bot(clinic):  # another process: a bot of its own
+        await botapi.send_contact(ann.chat, "+49 151 2345 6789")
+        assert botapi.keyboards[ann.chat] is None
+        assert ann.says.startswith("Please check your booking")
