@@ -154,16 +154,17 @@ async def append(
     """Store ``(sender, body)`` messages in order; returns them as the widget gets them."""
     if not messages:
         return []
-    stored = []
+    rows = [
+        {"session_id": session_id, "sender": sender, "body": body, "created_at": now}
+        for sender, body in messages
+    ]
+    returning = (WebMessage.id, WebMessage.sender, WebMessage.body, WebMessage.created_at)
     async with write_transaction(engine) as connection:
-        for sender, body in messages:
-            result = await connection.execute(
-                insert(WebMessage)
-                .values(session_id=session_id, sender=sender, body=body, created_at=now)
-                .returning(WebMessage.id, WebMessage.sender, WebMessage.body,
-                           WebMessage.created_at)
-            )  # fmt: skip
-            stored.append(message_json(result.one()))
+        # all in one INSERT ... RETURNING (one round trip), in the order given
+        result = await connection.execute(
+            insert(WebMessage).returning(*returning, sort_by_parameter_order=True), rows
+        )
+        stored = [message_json(row) for row in result]
     if hub is not None:
         hub.written(session_id)
     return stored
