@@ -81,18 +81,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+def _start(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", database_url, "--port", str(port)],
+        env={**os.environ, "PYTHONPATH": ROOT},
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
 @asynccontextmanager
 async def servers(database_url: str, count: int) -> AsyncIterator[list[tuple[str, int]]]:
     """``count`` server processes on the database: (base URL, pid) each."""
-    root = str(Path(__file__).resolve().parent.parent)
-    started = []
-    for _ in range(count):
-        port = _free_port()
-        process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", database_url, "--port", str(port)],
-            env={**os.environ, "PYTHONPATH": root},
-        )
-        started.append((process, f"http://127.0.0.1:{port}"))
+    started = [_start(database_url) for _ in range(count)]
     try:
         async with httpx.AsyncClient() as http:
             for process, base in started:
