@@ -492,12 +492,19 @@ def _check_exposure(args: argparse.Namespace) -> None:
 
 
 def _check_workers(args: argparse.Namespace) -> None:
-    """More than one process needs a database that processes can share."""
+    """More than one process needs a database that processes can share, and Telegram's
+    updates by webhook (one bot may have one long poll at a time)."""
     workers = getattr(args, "workers", 1)
-    if workers > 1 and is_sqlite(get_settings().database_url):
+    settings = get_settings()
+    if workers > 1 and is_sqlite(settings.database_url):
         raise UsageError(
             f"--workers {workers}: SQLite is served by one process; use --workers 1, "
             "or PostgreSQL (SLOTBOT_DATABASE_URL=postgresql+asyncpg://...) for more"
+        )
+    if workers > 1 and settings.telegram_token and not settings.public_url:
+        raise UsageError(
+            f"--workers {workers}: Telegram allows one process to poll for updates; set "
+            "SLOTBOT_PUBLIC_URL so that Telegram posts them to the webhook, or use --workers 1"
         )
 
 

@@ -269,7 +269,7 @@ async def test_serve_with_workers_starts_them_and_registers_the_webhook_once(
     assert len(_to_chat(botapi, "sendMessage", 801)) == 1
 
 
-def test_sqlite_serves_from_one_process_and_says_so(
+def test_sqlite_and_polling_serve_from_one_process_and_say_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from slotbot.core.settings import get_settings
@@ -285,6 +285,17 @@ def test_sqlite_serves_from_one_process_and_says_so(
         "slotbot: error: --workers 2: SQLite is served by one process; use --workers 1, or "
         "PostgreSQL (SLOTBOT_DATABASE_URL=postgresql+asyncpg://...) for more\n"
     )
+    monkeypatch.setenv("SLOTBOT_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:1/x")
+    monkeypatch.setenv("SLOTBOT_TELEGRAM_TOKEN", TOKEN)  # no public URL: the bot would poll
+    get_settings.cache_clear()
+    try:
+        status, _, err = run(capsys, "serve", "--workers", "2")
+    finally:
+        get_settings.cache_clear()
+    assert (status, err) == (2, (
+        "slotbot: error: --workers 2: Telegram allows one process to poll for updates; set "
+        "SLOTBOT_PUBLIC_URL so that Telegram posts them to the webhook, or use --workers 1\n"
+    ))  # fmt: skip
     for bad in ("0", "65", "two", "-1", "²"):
         status, _, err = run(capsys, "serve", "--workers", bad)
         assert status == 2 and err.count("\n") == 1, (bad, err)
