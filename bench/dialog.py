@@ -228,6 +228,7 @@ class Webhooks:
         self.http = http
         self.servers = itertools.cycle(servers)
         self.stalls = 0
+        self.retries = 0
 
     async def send_text(self, chat: int, text: str) -> None:
         await self._post(chat, self.api.text_update(chat, text))
@@ -242,9 +243,18 @@ class Webhooks:
         before = _shown(self.api, chat)
         self.api.expect_reply(chat)
         server = next(self.servers)
-        answer = await self.http.post(
-            f"{server.url}/telegram/webhook", json=update, headers={SECRET_HEADER: WEBHOOK_SECRET}
-        )
+        for attempt in range(3):  # as Telegram does: again when the connection failed
+            try:
+                answer = await self.http.post(
+                    f"{server.url}/telegram/webhook",
+                    json=update,
+                    headers={SECRET_HEADER: WEBHOOK_SECRET},
+                )
+                break
+            except httpx.TransportError:  # a kept-alive connection the server just closed
+                if attempt == 2:
+                    raise
+                self.retries += 1
         if answer.status_code != 200:
             raise RuntimeError(f"webhook answered {answer.status_code}:\n{server.log()[-3000:]}")
 
