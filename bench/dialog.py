@@ -1,7 +1,9 @@
-"""Benchmark: simulated Telegram clients booking through the real bot, on SQLite.
+"""Benchmark: simulated Telegram clients booking through the real bot.
 
-Run: .venv/bin/python bench/dialog.py [--clients 200] [--loop uvloop|asyncio]
+Run: .venv/bin/python bench/dialog.py [--clients 200] [--rate R] [--loop uvloop|asyncio]
+     .venv/bin/python bench/dialog.py --postgres [URL] --processes 2 [--rate 150]
 
+**In one process, on SQLite** (the default):
 The real python-telegram-bot Application long-polls the loopback Bot API stand-in of the
 tests (tests/bot/botapi.py, every request checked against the Bot API spec) over real HTTP;
 the real dialog runs on a SQLite file with the demo clinic. All clients at once go /start ->
@@ -14,19 +16,37 @@ p95 <= 60 ms.
 By default every client sends its next update as soon as it sees the reply (the most the
 bot can handle; latency is then mostly queueing: 200 waiting clients over the throughput).
 ``--rate R`` paces all clients together to R updates/s, for the latency at a given load.
+
+**Through the webhook of N ``slotbot serve`` processes on PostgreSQL** (``--postgres``, the
+server's URL or SLOTBOT_TEST_POSTGRES_URL): real ``slotbot serve`` processes, each on a port of
+its own, on a new database with the demo clinic, Telegram's updates POSTed to their webhooks
+in turn (as a load balancer would) and their answers going to the stand-in. First one
+process, then ``--processes N`` in the same run, each twice: all clients at once (the most
+it handles), then paced to ``--rate`` updates/s (default 150). Prints for each the CPU time
+our server processes spent per update (read from /proc: it holds on a shared, noisy machine
+where updates/s does not), updates/s, the latency from the POST to the first reply request
+(p50/p95), and the ratios of N processes to one. Targets (issue 18): <= 4 ms CPU per update,
+>= 250 updates/s through two processes on a quiet machine, p95 <= 30 ms at 150 updates/s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import logging
+import os
+import secrets
 import statistics
 import sys
 import tempfile
 import time as clock
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -43,6 +63,7 @@ from slotbot.dialogs.events import Event, Visitor
 from slotbot.dialogs.screens import Reply
 from tests.bot.botapi import TOKEN, BotApi
 from tests.bot.harness import polling
+from tests.webhooks.served import Served
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 SERVICES = 6  # the first six buttons of the menu are services
@@ -67,23 +88,30 @@ class Pacer:
             await asyncio.sleep(self.next - clock.perf_counter())
 
 
-async def client(api: BotApi, n: int, pacer: Pacer) -> int:
+class Updates(Protocol):
+    """How a client's updates reach the bot; each call returns once the bot has answered."""
+
+    async def send_text(self, chat: int, text: str) -> Any: ...
+    async def send_contact(self, chat: int, phone: str) -> Any: ...
+    async def press(self, chat: int, message_id: int, data: str) -> Any: ...
+
+
+async def client(api: BotApi, n: int, pacer: Pacer, via: Updates, chat: int) -> int:
     """One client books from /start to confirmed; returns the updates it sent."""
-    chat = 10_000 + n
     api.person(chat, first_name=f"Client{n}")
     await pacer.turn()
-    await api.send_text(chat, "/start")
+    await via.send_text(chat, "/start")
     updates = 1
     for _ in range(20):
         screen = api.screen(chat)
         if not screen.text.startswith("You are booked"):
             await pacer.turn()
         if api.keyboards.get(chat):
-            await api.send_contact(chat, f"+49151{n:08d}")
+            await via.send_contact(chat, f"+49151{n:08d}")
         elif screen.text.startswith("You are booked"):
             return updates
         else:
-            await api.press(chat, screen.message_id, choose(screen.text, screen.buttons(), n))
+            await via.press(chat, screen.message_id, choose(screen.text, screen.buttons(), n))
         updates += 1
     raise RuntimeError(f"client {n} did not finish: {api.screen(chat).text!r}")
 
@@ -143,7 +171,9 @@ async def main(clients: int, rate: float) -> None:
                 dialogs.turns.clear()
                 started = clock.perf_counter()
                 pacer = Pacer(rate)
-                sent = await asyncio.gather(*(client(api, n, pacer) for n in range(clients)))
+                sent = await asyncio.gather(
+                    *(client(api, n, pacer, api, 10_000 + n) for n in range(clients))
+                )
                 elapsed = clock.perf_counter() - started
             async with engine.connect() as connection:
                 confirmed = (
@@ -175,19 +205,206 @@ def report(
         print(f"  {problem}")
 
 
+# --- through the webhooks of slotbot serve processes on PostgreSQL --------------------------
+
+WEBHOOK_SECRET = "bench-webhook-secret-0123456789"
+SESSIONS_OPENED = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def _shown(api: BotApi, chat: int) -> tuple[int, str, int] | None:
+    """The chat's newest message with buttons, as it looks now."""
+    screens = [m for m in api.chat(chat) if m.buttons()]
+    return (screens[-1].message_id, screens[-1].text, screens[-1].edits) if screens else None
+
+
+class Webhooks:
+    """Updates POSTed to the webhooks of ``servers`` in turn. No code of ours runs in those
+    processes to say when the bot is done with an update, so a call returns once the chat
+    shows a new screen (and, where the screen asks for the phone, the contact keyboard)."""
+
+    def __init__(self, api: BotApi, servers: list[Served], http: httpx.AsyncClient) -> None:
+        self.api = api
+        self.http = http
+        self.servers = itertools.cycle(servers)
+        self.stalls = 0
+        self.retries = 0
+
+    async def send_text(self, chat: int, text: str) -> None:
+        await self._post(chat, self.api.text_update(chat, text))
+
+    async def send_contact(self, chat: int, phone: str) -> None:
+        await self._post(chat, self.api.contact_update(chat, phone))
+
+    async def press(self, chat: int, message_id: int, data: str) -> None:
+        await self._post(chat, self.api.press_update(chat, message_id, data))
+
+    async def _post(self, chat: int, update: dict[str, Any]) -> None:
+        before = _shown(self.api, chat)
+        self.api.expect_reply(chat)
+        server = next(self.servers)
+        for attempt in range(3):  # as Telegram does: again when the connection failed
+            try:
+                answer = await self.http.post(
+                    f"{server.url}/telegram/webhook",
+                    json=update,
+                    headers={SECRET_HEADER: WEBHOOK_SECRET},
+                )
+                break
+            except httpx.TransportError:  # a kept-alive connection the server just closed
+                if attempt == 2:
+                    raise
+                self.retries += 1
+        if answer.status_code != 200:
+            raise RuntimeError(f"webhook answered {answer.status_code}:\n{server.log()[-3000:]}")
+
+        def answered() -> bool:
+            if _shown(self.api, chat) == before:
+                return False
+            return "phone number" not in self.api.screen(chat).text or bool(
+                self.api.keyboards.get(chat)
+            )
+
+        try:
+            await self.api.until(answered)
+        except TimeoutError:
+            self.stalls += 1
+
+
+@dataclass
+class Run:
+    """One load on the servers: what was sent, how long it took, what it cost them."""
+
+    updates: int
+    seconds: float
+    cpu_seconds: float
+    latencies: list[float]
+    stalls: int
+    bench_cpu_seconds: float  # the clients and the Bot API stand-in, in this process
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu_seconds / self.updates * 1000
+
+    def line(self, label: str) -> str:
+        from bench.processes import percentiles
+
+        p50, p95, top = (x * 1000 for x in percentiles(self.latencies))
+        stalls = f", {self.stalls} answers not seen within 15 s" if self.stalls else ""
+        bench = self.bench_cpu_seconds / self.updates * 1000
+        return (
+            f"  {label}: {self.updates} updates in {self.seconds:.1f} s = {self.rate:.0f}/s; "
+            f"CPU of the serve processes {self.cpu_ms:.2f} ms per update "
+            f"({self.cpu_seconds:.1f} s in all; the bench's clients and stand-in {bench:.2f} "
+            f"ms); latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {top:.0f} ms{stalls}"
+        )
+
+
+async def load(
+    api: BotApi, servers: list[Served], clients: int, rate: float, first_chat: int
+) -> Run:
+    """``clients`` clients book through the servers' webhooks, all at once or paced."""
+    from bench.processes import cpu_seconds
+
+    pids = [s.pid for s in servers]
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+        via = Webhooks(api, servers, http)
+        for n, _ in enumerate(servers):  # warm up: each process loads its catalog, pool
+            for k in range(3):
+                await via.send_text(first_chat - 1 - n * 3 - k, "/start")
+        api.latencies.clear()
+        spent, started, own = cpu_seconds(pids), clock.perf_counter(), clock.process_time()
+        pacer = Pacer(rate)
+        sent = await asyncio.gather(
+            *(client(api, n, pacer, via, first_chat + n) for n in range(clients))
+        )
+        elapsed, spent = clock.perf_counter() - started, cpu_seconds(pids) - spent
+        own = clock.process_time() - own
+    return Run(sum(sent), elapsed, spent, list(api.latencies), via.stalls, own)
+
+
+async def webhooks_main(server: str, processes: int, clients: int, rate: float) -> None:
+    from bench.processes import demo_postgres, ratio, serve_processes
+
+    logging.basicConfig(level=logging.WARNING)
+    api = BotApi()
+    await api.start()
+    runs: dict[int, tuple[Run, Run | None]] = {}
+    print(f"{os.cpu_count()} CPUs; {clients} clients; slotbot serve processes on PostgreSQL, "
+          "updates POSTed to their webhooks in turn")  # fmt: skip
+    try:
+        for count in sorted({1, processes}):
+            async with demo_postgres(server) as url:
+                with tempfile.TemporaryDirectory() as folder:
+                    async with serve_processes(
+                        count, Path(folder), database_url=url,
+                        secret_key=secrets.token_urlsafe(32), telegram_token=TOKEN,
+                        telegram_api_url=api.url, public_url="https://bench.example",
+                        webhook_secret=WEBHOOK_SECRET,
+                    ) as servers:  # fmt: skip
+                        base = 100_000 * count
+                        saturated = await load(api, servers, clients, 0, base)
+                        paced = (
+                            await load(api, servers, clients, rate, base + 50_000) if rate else None
+                        )
+                engine = create_engine(url)
+                try:
+                    async with engine.connect() as connection:
+                        doubles = (await connection.execute(text(DOUBLE_BOOKINGS))).scalar_one()
+                        sessions = (await connection.execute(text(SESSIONS_OPENED))).scalar_one()
+                finally:
+                    await engine.dispose()
+            runs[count] = (saturated, paced)
+            print(f"{count} process{'es' if count > 1 else ''}:")
+            print(saturated.line("all clients at once"))
+            if paced is not None:
+                print(paced.line(f"offered {rate:.0f} updates/s"))
+            print(f"  overlapping live bookings: {doubles}; connections opened to the database: "
+                  f"{sessions}")  # fmt: skip
+    finally:
+        await api.stop()
+    print(f"Bot API violations: {len(api.violations)}")
+    for problem in api.violations[:5]:
+        print(f"  {problem}")
+    if processes > 1:
+        (one, one_paced), (many, many_paced) = runs[1], runs[processes]
+        print(f"{processes} processes against 1: updates/s {ratio(many.rate, one.rate)}, "
+              f"CPU per update {ratio(many.cpu_ms, one.cpu_ms)}"
+              + (f", CPU per update at {rate:.0f}/s "
+                 f"{ratio(many_paced.cpu_ms, one_paced.cpu_ms)}"
+                 if one_paced and many_paced else ""))  # fmt: skip
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument(
-        "--rate", type=float, default=0,
-        help="offer this many updates/s in total (latency at a given load); 0: all at once",
+        "--rate", type=float, default=None,
+        help="offer this many updates/s in total (latency at a given load); 0: all at once "
+        "(the default in one process; through webhooks, 150 after the run with all at once)",
     )  # fmt: skip
+    parser.add_argument(
+        "--postgres", nargs="?", const=os.environ.get("SLOTBOT_TEST_POSTGRES_URL", ""),
+        help="through the webhooks of slotbot serve processes on this PostgreSQL server",
+    )  # fmt: skip
+    parser.add_argument("--processes", type=int, default=2, help="with --postgres: how many")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     args = parser.parse_args()
+    if args.postgres == "":
+        parser.error("--postgres needs a server URL (or SLOTBOT_TEST_POSTGRES_URL)")
     print(f"event loop: {args.loop}")
+    run_loop = asyncio.run
     if args.loop == "uvloop":
         import uvloop
 
-        uvloop.run(main(args.clients, args.rate))
+        run_loop = uvloop.run
+    if args.postgres:
+        rate = 150.0 if args.rate is None else args.rate
+        run_loop(webhooks_main(args.postgres, args.processes, args.clients, rate))
     else:
-        asyncio.run(main(args.clients, args.rate))
+        run_loop(main(args.clients, args.rate or 0))

@@ -74,9 +74,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / "slotbot.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite+aiosqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_database")
-    asyncio.run(_truncate(url))
+    url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """The URL of an empty, migrated PostgreSQL database, for what only PostgreSQL does
+    (several processes serving one database); skipped without one."""
+    asyncio.run(_truncate(postgres_database))
+    return postgres_database
 
 
 async def _truncate(url: str) -> None:

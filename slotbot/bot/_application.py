@@ -74,12 +74,17 @@ def build_application(
 
 @contextlib.asynccontextmanager
 async def running(
-    application: AnyApplication, *, poll_timeout: timedelta = timedelta(seconds=10)
+    application: AnyApplication,
+    *,
+    poll_timeout: timedelta = timedelta(seconds=10),
+    announce: bool = True,
 ) -> AsyncIterator[AnyApplication]:
-    """Start the bot (menu registered; long polling when it has an updater), stop it after."""
+    """Start the bot (the menu registered unless not ``announce``: another process of the
+    same bot did it; long polling when it has an updater), stop it after."""
     await application.initialize()
     try:
-        await register_commands(application)
+        if announce:
+            await register_commands(application)
         await application.start()
         if application.updater is not None:
             await application.updater.start_polling(timeout=poll_timeout)

@@ -93,6 +93,7 @@ class ChatHandlers:
         """A shared contact (the "share my phone" button or any contact card)."""
         message = update.effective_message
         assert message is not None and message.contact is not None
+        self.presenter.keyboard_used(message.chat_id)
         await self._respond(message, contact_event(message.contact, message.from_user))
 
     async def on_other_message(self, update: Update, _: Context) -> None:

@@ -22,6 +22,12 @@ class Presenter:
         self.bot = bot
         self._keyboards: set[int] = set()
 
+    def keyboard_used(self, chat_id: int) -> None:
+        """The user sent something with the contact keyboard, so it is up in their chat,
+        whichever process put it there: the next reply that does not ask for a phone takes
+        it away."""
+        self._keyboards.add(chat_id)
+
     async def show(self, chat_id: int, reply: Reply, pressed: Message | None = None) -> None:
         """Edit ``pressed`` with the first screen (if any) and send the others as new messages."""
         if not reply.screens:

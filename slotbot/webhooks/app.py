@@ -10,14 +10,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from slotbot import __version__
-from slotbot.core.jobs import build_scheduler
+from slotbot.core.jobs import JobLeases, build_scheduler
 from slotbot.core.limits import TELEGRAM_BODY_MAX, WEB_BODY_MAX
-from slotbot.core.settings import Settings
+from slotbot.core.settings import Settings, get_settings
 from slotbot.core.storage.db import create_engine, session_factory
 from slotbot.core.storage.schema import ensure_current
+from slotbot.core.storage.shared import process_identity
 from slotbot.dialogs.engine import Dialogs
 from slotbot.webhooks import errors, telegram
-from slotbot.webhooks.guards import BodyLimit, Buckets, WidgetLimits
+from slotbot.webhooks.guards import BodyLimit, WidgetLimits, limiter_for
 from slotbot.webhooks.log_privacy import HideReviewTokens
 from slotbot.webhooks.notifications import dispatching
 from slotbot.webhooks.parameters import RefuseControlCharacters
@@ -61,43 +62,41 @@ def create_app(
             engine, sms_ready=bool(settings.sms_api_url), link_secret=settings.secret_key,
             **({"clock": clock} if clock else {}),
         )  # fmt: skip
-        outbox = AsyncExitStack()  # the dispatcher's senders, closed after the scheduler
-        dispatcher = (
-            await outbox.enter_async_context(
-                dispatching(engine, settings, widget_hub=app.state.widget_hub)
+        app.state.widget_limiter = limiter_for(engine, app.state.widget_limits)
+        leases = JobLeases(engine, app.state.process)
+        async with AsyncExitStack() as stack:  # closed in reverse: Telegram, the jobs, ...
+            stack.push_async_callback(engine.dispose)
+            stack.push_async_callback(leases.stop)  # handed back to the other processes
+            await app.state.widget_hub.listen(engine)
+            stack.push_async_callback(app.state.widget_hub.close)
+            dispatcher = (
+                await stack.enter_async_context(
+                    dispatching(engine, settings, widget_hub=app.state.widget_hub)
+                )
+                if jobs
+                else None
             )
-            if jobs
-            else None
-        )
-        scheduler = build_scheduler(
-            engine, dispatcher=dispatcher, **({"clock": clock} if clock else {})
-        )
-        app.state.scheduler = scheduler
-        if jobs:
-            scheduler.start()
-        try:
-            async with telegram.serving(app, settings):
-                yield
-        finally:
-            if scheduler.running:
-                scheduler.shutdown(wait=False)
-            await outbox.aclose()
-            await engine.dispose()
+            scheduler = build_scheduler(
+                engine, dispatcher=dispatcher, leases=leases,
+                **({"clock": clock} if clock else {}),
+            )  # fmt: skip
+            app.state.scheduler = scheduler
+            if jobs:
+                scheduler.start()
+                stack.callback(scheduler.shutdown, wait=False)
+                stack.push_async_callback(leases.stop)  # runs under way end before shutdown
+            await stack.enter_async_context(telegram.serving(app, settings))
+            yield
 
     app = FastAPI(title="slotbot", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock
     app.state.demo_page = demo_page
-    limits = widget_limits or WidgetLimits()
-    app.state.widget_buckets = {
-        "session": Buckets(limits.per_session),
-        "address": Buckets(limits.per_address),
-        "new": Buckets(limits.new_sessions_per_address),
-    }
+    app.state.process = process_identity()  # in the leases of jobs that run once
+    app.state.widget_limits = widget_limits or WidgetLimits()
     app.state.widget_hub = Hub()
     app.state.widget_turns = {}
     app.state.telegram = None
-    app.state.telegram_updates = telegram_route.RecentUpdates()
     errors.install(app)
     if settings.allowed_origins:
         # Tokens travel in a header and no cookies are used: never allow credentials.
@@ -123,3 +122,9 @@ def create_app(
     app.include_router(telegram_route.router)
     app.include_router(notify.router)
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app of one ``slotbot serve --workers N`` process, from the environment's
+    settings (uvicorn calls this in each worker process it starts)."""
+    return create_app(get_settings())

@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import copy
 import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -23,7 +24,7 @@ from slotbot.core.availability.free import FreeTime
 from slotbot.core.booking.queries import BookingLine, list_bookings
 from slotbot.core.booking.service import CANCELLERS, BookingRefused, Refusal
 from slotbot.core.clients import client_for_staff, discard_unused_staff_client, set_contact
-from slotbot.core.jobs import build_scheduler
+from slotbot.core.jobs import JobLeases, build_scheduler
 from slotbot.core.limits import (
     LAST_DATE,
     InvalidInput,
@@ -37,7 +38,7 @@ from slotbot.core.limits import (
     check_unicode,
 )
 from slotbot.core.settings import ConfigError, get_settings
-from slotbot.core.storage.db import check_database, create_engine, session_factory
+from slotbot.core.storage.db import check_database, create_engine, is_sqlite, session_factory
 from slotbot.core.storage.models import Booking, BookingStatus, Channel, Service
 from slotbot.core.storage.schema import SchemaNotReady, ensure_current, upgrade
 from slotbot.core.storage.shop import shop_timezone
@@ -127,6 +128,17 @@ def _port(value: str) -> int:
     except ValueError as error:  # InvalidInput is a ValueError too
         message = str(error) if isinstance(error, InvalidInput) else f"not a port: {value!r}"
         raise argparse.ArgumentTypeError(message) from None
+
+
+MAX_WORKERS = 64
+
+
+def _workers(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"not a number of processes from 1 to {MAX_WORKERS}: {value!r}"
+        )
+    return int(value)
 
 
 def _local_start(value: str, zone: ZoneInfo) -> datetime:
@@ -219,9 +231,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load the demo clinic into the database, then serve")
     demo.add_argument("--no-serve", action="store_true", help="load and show, do not serve")
-    for sub in (demo, commands.add_parser("serve", help="run the web app")):
+    serve = commands.add_parser("serve", help="run the web app")
+    for sub in (demo, serve):
         sub.add_argument("--host", default=None)
         sub.add_argument("--port", type=_port, default=None, help="1 to 65535")
+    serve.add_argument(
+        "--workers", type=_workers, default=1,
+        help=f"processes serving (1 to {MAX_WORKERS}; more than 1 needs PostgreSQL)",
+    )  # fmt: skip
     return parser
 
 
@@ -471,6 +488,32 @@ def _check_exposure(args: argparse.Namespace) -> None:
         )
 
 
+def _check_workers(args: argparse.Namespace) -> None:
+    """More than one process needs a database that processes can share, and Telegram's
+    updates by webhook (one bot may have one long poll at a time)."""
+    workers = getattr(args, "workers", 1)
+    settings = get_settings()
+    if workers > 1 and is_sqlite(settings.database_url):
+        raise UsageError(
+            f"--workers {workers}: SQLite is served by one process; use --workers 1, "
+            "or PostgreSQL (SLOTBOT_DATABASE_URL=postgresql+asyncpg://...) for more"
+        )
+    if workers > 1 and settings.telegram_token and not settings.public_url:
+        raise UsageError(
+            f"--workers {workers}: Telegram allows one process to poll for updates; set "
+            "SLOTBOT_PUBLIC_URL so that Telegram posts them to the webhook, or use --workers 1"
+        )
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, with slotbot's own messages (INFO and up) on its console."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["slotbot"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -479,14 +522,21 @@ def _serve(args: argparse.Namespace) -> None:
     settings = get_settings()
     asyncio.run(_check_database(settings.database_url))  # say what is wrong before serving
     host, port = args.host or settings.host, args.port or settings.port
+    workers: int = getattr(args, "workers", 1)
     demo = args.command == "demo"
     if demo:
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
         print(f"\nThe demo clinic: open http://{shown}:{port}/ and book in the chat "
               "(bottom right). Ctrl+C stops.\n", flush=True)  # fmt: skip
     trusted = settings.trusted_proxies
+    # With several processes uvicorn starts each one, and each builds its own app from the
+    # settings in the environment (slotbot.webhooks.app.serve_app).
+    app: Any = (
+        "slotbot.webhooks.app:serve_app" if workers > 1 else create_app(settings, demo_page=demo)
+    )
     uvicorn.run(
-        create_app(settings, demo_page=demo), host=host, port=port, log_level="info",
+        app, factory=workers > 1, workers=workers, host=host, port=port, log_level="info",
+        log_config=_log_config(),
         # X-Forwarded-For is believed from SLOTBOT_TRUSTED_PROXIES alone (uvicorn's own
         # default would believe any process on this computer, and FORWARDED_ALLOW_IPS).
         proxy_headers=bool(trusted), forwarded_allow_ips=trusted or [],
@@ -506,17 +556,19 @@ async def _worker() -> None:
     settings = get_settings()
     engine = create_engine(settings.database_url, echo=settings.database_echo)
     scheduler = None
+    leases = JobLeases(engine)
     try:
         await check_database(engine)
         await ensure_current(engine)
         async with dispatching(engine, settings) as dispatcher:
-            scheduler = build_scheduler(engine, dispatcher=dispatcher)
+            scheduler = build_scheduler(engine, dispatcher=dispatcher, leases=leases)
             scheduler.start()
             print("slotbot worker: running periodic jobs and notifications; Ctrl+C stops",
                   flush=True)  # fmt: skip
             await asyncio.Event().wait()
     finally:
         if scheduler is not None and scheduler.running:
+            await leases.stop()
             scheduler.shutdown(wait=False)
         await engine.dispose()
 
@@ -539,6 +591,7 @@ async def _bot() -> int:
         return 2
     engine = create_engine(settings.database_url, echo=settings.database_echo)
     scheduler = None
+    leases = JobLeases(engine)
     try:
         await check_database(engine)
         await ensure_current(engine)
@@ -547,7 +600,7 @@ async def _bot() -> int:
             running(application),
             dispatching(engine, settings, bot=application.bot) as dispatcher,
         ):
-            scheduler = build_scheduler(engine, dispatcher=dispatcher)
+            scheduler = build_scheduler(engine, dispatcher=dispatcher, leases=leases)
             scheduler.start()
             name = application.bot.username
             print(f"slotbot bot: @{name} is polling for updates; Ctrl+C stops", flush=True)
@@ -557,6 +610,7 @@ async def _bot() -> int:
         return 2
     finally:
         if scheduler is not None and scheduler.running:
+            await leases.stop()
             scheduler.shutdown(wait=False)
         await engine.dispose()
     return 0
@@ -616,6 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "serve" or (args.command == "demo" and not args.no_serve):
             _check_exposure(args)  # before the demo loads anything
+            _check_workers(args)
         if args.command != "serve":
             print(asyncio.run(_run(args)))
         if args.command == "serve" or (args.command == "demo" and not args.no_serve):

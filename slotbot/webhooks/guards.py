@@ -1,6 +1,6 @@
 """What stands between the internet and the app: the origin allow-list, rate limits (token
-buckets per session and per address), a cap on every request body, and who counts as this
-computer itself.
+buckets per session and per address, shared by every process on PostgreSQL), a cap on every
+request body, and who counts as this computer itself.
 
 The address a rate limit keys on is the client's as uvicorn gives it: the peer's, or, when
 the peer is one of ``SLOTBOT_TRUSTED_PROXIES``, the one its ``X-Forwarded-For`` names
@@ -13,13 +13,33 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from slotbot.core.storage.db import is_sqlite
+from slotbot.core.storage.shared import Rate, take_token
 from slotbot.webhooks.errors import problem
+
+__all__ = [
+    "BodyLimit",
+    "Buckets",
+    "Limiter",
+    "LocalLimiter",
+    "Rate",
+    "SharedLimiter",
+    "WidgetLimits",
+    "check_origin",
+    "from_this_computer",
+    "is_loopback",
+    "limiter_for",
+    "origin_allowed",
+    "take_or_429",
+]
 
 
 def origin_allowed(origin: str, host: str, allowed: list[str]) -> bool:
@@ -63,14 +83,6 @@ def from_this_computer(request: Request) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Rate:
-    """A token bucket's shape: ``burst`` requests at once, then ``per_second``."""
-
-    burst: float
-    per_second: float
-
-
-@dataclass(frozen=True, slots=True)
 class WidgetLimits:
     """The widget API's rate limits; a person clicking through a booking stays far below."""
 
@@ -83,6 +95,14 @@ class WidgetLimits:
         """For benchmarks: every client comes from one address."""
         endless = Rate(burst=1e12, per_second=1e12)
         return cls(endless, endless, endless)
+
+    def rates(self) -> dict[str, Rate]:
+        """The rate of each kind of bucket: ``session``, ``address``, ``new`` (sessions)."""
+        return {
+            "session": self.per_session,
+            "address": self.per_address,
+            "new": self.new_sessions_per_address,
+        }
 
 
 @dataclass(slots=True)
@@ -99,11 +119,15 @@ class Buckets:
     max_keys: int = 50_000
     _buckets: OrderedDict[str, tuple[float, float]] = field(default_factory=OrderedDict)
 
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, last = self._buckets.get(key, (self.rate.burst, now))
+        return min(self.rate.burst, tokens + (now - last) * self.rate.per_second)
+
     def take(self, key: str) -> float:
         """Take one token: 0 when allowed, else the seconds until one is available."""
         now = self.clock()
-        tokens, last = self._buckets.pop(key, (self.rate.burst, now))
-        tokens = min(self.rate.burst, tokens + (now - last) * self.rate.per_second)
+        tokens = self._tokens(key, now)
+        self._buckets.pop(key, None)
         while len(self._buckets) >= self.max_keys:
             self._buckets.popitem(last=False)
         if tokens < 1:
@@ -112,12 +136,68 @@ class Buckets:
         self._buckets[key] = (tokens - 1, now)
         return 0.0
 
+    def wait(self, key: str) -> float:
+        """The seconds until ``key`` has a token (0: it has one now); nothing is taken."""
+        tokens = self._tokens(key, self.clock())
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate.per_second
+
     def __len__(self) -> int:
         return len(self._buckets)
 
 
-def take_or_429(buckets: Buckets, key: str, what: str) -> None:
-    wait = buckets.take(key)
+class Limiter(Protocol):
+    """Takes a token from the bucket of one kind (``WidgetLimits.rates``) and key."""
+
+    async def take(self, kind: str, key: str) -> float:
+        """0 when allowed, else the seconds until a token is there."""
+        ...
+
+
+class LocalLimiter:
+    """The limits in this process's memory: enough where one process serves (SQLite)."""
+
+    def __init__(self, limits: WidgetLimits) -> None:
+        self.buckets = {kind: Buckets(rate) for kind, rate in limits.rates().items()}
+
+    async def take(self, kind: str, key: str) -> float:
+        return self.buckets[kind].take(key)
+
+
+class SharedLimiter:
+    """The limits in the database, one bucket per key for every process (PostgreSQL), so a
+    client spreading its requests over N processes gets no more than from one.
+
+    This process's own buckets stand in front, counting only the tokens the database
+    granted here: the database has counted at least those, so a key that this process
+    alone has emptied is refused without asking it (a flood costs the database about one
+    write per key per period, not one per request)."""
+
+    def __init__(
+        self, engine: AsyncEngine, limits: WidgetLimits, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.rates = limits.rates()
+        self.front = {kind: Buckets(rate) for kind, rate in self.rates.items()}
+
+    async def take(self, kind: str, key: str) -> float:
+        front = self.front[kind]
+        wait = front.wait(key)
+        if wait > 0:
+            return wait
+        wait = await take_token(self.engine, f"{kind}:{key}", self.rates[kind], now=self.clock())
+        if wait == 0:
+            front.take(key)
+        return wait
+
+
+def limiter_for(engine: AsyncEngine, limits: WidgetLimits) -> Limiter:
+    """Shared limits where several processes can serve (PostgreSQL), local ones on SQLite."""
+    return LocalLimiter(limits) if is_sqlite(engine) else SharedLimiter(engine, limits)
+
+
+async def take_or_429(limiter: Limiter, kind: str, key: str, what: str) -> None:
+    wait = await limiter.take(kind, key)
     if wait > 0:
         raise HTTPException(
             429,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,8 +15,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.notify.message import Delivery, Message
-from slotbot.core.storage.db import write_transaction
+from slotbot.core.storage.db import is_sqlite, write_transaction
+from slotbot.core.storage.listen import Listener
 from slotbot.core.storage.models import NotificationChannel, WebMessage
+from slotbot.core.storage.shared import WEB_MESSAGES_CHANNEL
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.webhooks.views import iso_utc
 
@@ -83,30 +86,75 @@ def message_json(row: Any) -> dict[str, Any]:
 
 
 class Hub:
-    """Wakes this process's push streams when their session gets a message (streams also
-    look by themselves every few seconds, for messages written by other processes)."""
+    """Wakes the push streams of a widget session when it gets a message.
+
+    In one process a stream is woken by the write itself. On PostgreSQL every process's hub
+    also listens to the database (:meth:`listen`): each new ``web_messages`` row notifies its
+    session, so a message written by any process wakes the streams held by all of them
+    within milliseconds. While that is not the case (SQLite, or the listening connection is
+    down), :attr:`complete` is False and streams look for themselves every few seconds."""
 
     def __init__(self) -> None:
         self._waiting: dict[str, set[asyncio.Event]] = {}
+        self._listener: Listener | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every message, whichever process wrote it, wakes its streams here."""
+        return self._listener is not None and self._listener.listening
+
+    async def listen(self, engine: AsyncEngine) -> None:
+        """Take wake-ups from the database (PostgreSQL; on SQLite nothing changes)."""
+        if is_sqlite(engine):
+            return
+        self._listener = Listener(
+            engine.url, WEB_MESSAGES_CHANNEL, on_message=self.wake, on_gap=self.wake_all
+        )
+        await self._listener.start()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.stop()
+            self._listener = None
+
+    def written(self, session_id: str) -> None:
+        """This process wrote a message of ``session_id`` (the database announces it too
+        when the hub listens: one wake-up is enough)."""
+        if not self.complete:
+            self.wake(session_id)
 
     def wake(self, session_id: str) -> None:
         for event in self._waiting.get(session_id, ()):
             event.set()
 
-    async def wait(self, session_id: str, seconds: float) -> None:
-        """Until the session gets a message in this process, or ``seconds`` pass."""
+    def wake_all(self) -> None:
+        for events in self._waiting.values():
+            for event in events:
+                event.set()
+
+    @contextlib.contextmanager
+    def watching(self, session_id: str) -> Iterator[asyncio.Event]:
+        """An event set when the session gets a message while the block runs: enter it
+        before looking for messages, so that one written meanwhile is never missed."""
         event = asyncio.Event()
         self._waiting.setdefault(session_id, set()).add(event)
         try:
-            async with asyncio.timeout(seconds):
-                await event.wait()
-        except TimeoutError:
-            pass
+            yield event
         finally:
             waiting = self._waiting.get(session_id, set())
             waiting.discard(event)
             if not waiting:
                 self._waiting.pop(session_id, None)
+
+
+async def woken(event: asyncio.Event, seconds: float) -> bool:
+    """Wait for ``event`` at most ``seconds``: whether it was set."""
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
 
 
 async def append(
@@ -120,18 +168,19 @@ async def append(
     """Store ``(sender, body)`` messages in order; returns them as the widget gets them."""
     if not messages:
         return []
-    stored = []
+    rows = [
+        {"session_id": session_id, "sender": sender, "body": body, "created_at": now}
+        for sender, body in messages
+    ]
+    returning = (WebMessage.id, WebMessage.sender, WebMessage.body, WebMessage.created_at)
     async with write_transaction(engine) as connection:
-        for sender, body in messages:
-            result = await connection.execute(
-                insert(WebMessage)
-                .values(session_id=session_id, sender=sender, body=body, created_at=now)
-                .returning(WebMessage.id, WebMessage.sender, WebMessage.body,
-                           WebMessage.created_at)
-            )  # fmt: skip
-            stored.append(message_json(result.one()))
+        # all in one INSERT ... RETURNING (one round trip), in the order given
+        result = await connection.execute(
+            insert(WebMessage).returning(*returning, sort_by_parameter_order=True), rows
+        )
+        stored = [message_json(row) for row in result]
     if hub is not None:
-        hub.wake(session_id)
+        hub.written(session_id)
     return stored
 
 

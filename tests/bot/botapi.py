@@ -73,14 +73,21 @@ class BotApi:
         return found
 
     def push(self, update: dict[str, Any], *, chat: int | None = None) -> int:
-        """Queue a raw update for getUpdates; returns its update_id."""
-        update_id = next(self._ids)
-        self._pending.append({"update_id": update_id, **update})
+        """Queue an update for getUpdates (numbered here unless it has its ``update_id``);
+        returns its update_id."""
+        if "update_id" not in update:
+            update = {"update_id": next(self._ids), **update}
+        update_id = int(update["update_id"])
+        self._pending.append(update)
         self._handled[update_id] = asyncio.get_running_loop().create_future()
         if chat is not None:
-            self._waiting[chat] = time.perf_counter()
+            self.expect_reply(chat)
         self._arrived.set()
         return update_id
+
+    def expect_reply(self, chat: int) -> None:
+        """An update of ``chat`` goes to the bot now: the latency runs until its reply."""
+        self._waiting[chat] = time.perf_counter()
 
     def mark_handled(self, update_id: int) -> None:
         """Called by the test's tracking handler when the bot finished an update."""
@@ -98,31 +105,46 @@ class BotApi:
                 "chat": {"id": chat, "type": "private", "first_name": self.person(chat).first_name},
                 "from": self.person(chat).as_json(), **body}  # fmt: skip
 
-    async def send_text(self, chat: int, text: str, *, wait: bool = True) -> int:
-        """The user types ``text`` (commands included, with their entity)."""
+    def text_update(self, chat: int, text: str) -> dict[str, Any]:
+        """An update in which the user types ``text`` (commands with their entity)."""
         body: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             length = len(text.split()[0])
             body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return await self._deliver(chat, {"message": self._message(chat, **body)}, wait)
+        return self._update({"message": self._message(chat, **body)})
 
-    async def send_contact(
-        self, chat: int, phone: str, *, own: bool = True, wait: bool = True
-    ) -> int:
-        """The user shares a contact (their own, or someone else's)."""
+    def contact_update(self, chat: int, phone: str, *, own: bool = True) -> dict[str, Any]:
+        """An update in which the user shares a contact (their own, or someone else's)."""
         contact = {"phone_number": phone, "first_name": self.person(chat).first_name}
         if own:
             contact["user_id"] = chat
-        return await self._deliver(chat, {"message": self._message(chat, contact=contact)}, wait)
+        return self._update({"message": self._message(chat, contact=contact)})
 
-    async def press(self, chat: int, message_id: int, data: str, *, wait: bool = True) -> int:
-        """The user presses an inline button with ``data`` under message ``message_id``."""
+    def press_update(self, chat: int, message_id: int, data: str) -> dict[str, Any]:
+        """An update in which the user presses a button with ``data`` under ``message_id``."""
         shown = next(m for m in self.messages.get(chat, []) if m.message_id == message_id)
         query_id = f"q{next(self._ids)}"
         self._queries[query_id] = chat
         query = {"id": query_id, "from": self.person(chat).as_json(), "chat_instance": str(chat),
                  "message": shown.as_json(), "data": data}  # fmt: skip
-        return await self._deliver(chat, {"callback_query": query}, wait)
+        return self._update({"callback_query": query})
+
+    def _update(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"update_id": next(self._ids), **body}
+
+    async def send_text(self, chat: int, text: str, *, wait: bool = True) -> int:
+        """The user types ``text`` (commands included, with their entity)."""
+        return await self._deliver(chat, self.text_update(chat, text), wait)
+
+    async def send_contact(
+        self, chat: int, phone: str, *, own: bool = True, wait: bool = True
+    ) -> int:
+        """The user shares a contact (their own, or someone else's)."""
+        return await self._deliver(chat, self.contact_update(chat, phone, own=own), wait)
+
+    async def press(self, chat: int, message_id: int, data: str, *, wait: bool = True) -> int:
+        """The user presses an inline button with ``data`` under message ``message_id``."""
+        return await self._deliver(chat, self.press_update(chat, message_id, data), wait)
 
     async def _deliver(self, chat: int, update: dict[str, Any], wait: bool) -> int:
         update_id = self.push(update, chat=chat)

@@ -141,3 +141,20 @@ async def test_calendar_headers_are_inert_and_grey_days_say_why(
                 assert [m for m, _ in answered] == ["answerCallbackQuery"]
                 assert answered[0][1].get("text") == said
             assert botapi.screen(chat) == shown
+
+
+async def test_the_contact_keyboard_goes_whichever_process_showed_it(
+    botapi: BotApi, run_bot: Run, clinic: Dialogs
+) -> None:
+    """The keyboard was put up by one process (or before a restart); the shared contact
+    reaches another, which never saw it: that one takes it away all the same."""
+    ann = Client(botapi, 721)
+    async with run_bot(clinic):
+        await botapi.send_text(ann.chat, "/start")
+        for label in ("GP consultation", "Dr. Klaus Weber", "2", "9:00 AM"):
+            await ann.tap(label)
+    assert botapi.keyboards[ann.chat] is not None
+    async with run_bot(clinic):  # another process: a bot of its own
+        await botapi.send_contact(ann.chat, "+49 151 2345 6789")
+        assert botapi.keyboards[ann.chat] is None
+        assert ann.says.startswith("Please check your booking")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core.jobs import HOUSEKEEPING_SECONDS, build_scheduler, housekeeping
-from slotbot.core.storage.db import session_factory
+from slotbot.core.jobs import HOUSEKEEPING_SECONDS, JobLeases, build_scheduler, housekeeping
+from slotbot.core.storage.db import create_engine, session_factory
 from slotbot.core.storage.models import Booking
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
@@ -80,3 +81,52 @@ async def test_the_scheduler_runs_housekeeping_at_start_and_again(
 
 def test_housekeeping_runs_every_minute_by_default() -> None:
     assert HOUSEKEEPING_SECONDS == 60
+
+
+async def test_two_processes_run_housekeeping_in_one_of_them(
+    database_url: str, engine: AsyncEngine, shop: Shop
+) -> None:
+    """Two schedulers on two engines (two processes): each tick runs in the lease holder
+    alone; when it stops and hands its lease back, the other takes the job over."""
+    runs: list[str] = []
+
+    def clock_of(name: str) -> Callable[[], datetime]:
+        def clock() -> datetime:  # called once per housekeeping run
+            runs.append(name)
+            return NOW
+
+        return clock
+
+    engines = {name: create_engine(database_url) for name in ("a", "b")}
+    leases = {name: JobLeases(e, name) for name, e in engines.items()}
+    schedulers = {
+        name: build_scheduler(e, clock=clock_of(name), interval_seconds=0.05, leases=leases[name])
+        for name, e in engines.items()
+    }
+    try:
+        for scheduler in schedulers.values():
+            scheduler.start()
+        for _ in range(200):
+            if len(runs) >= 10:
+                break
+            await asyncio.sleep(0.05)
+        first = runs[0]
+        assert set(runs) == {first}, runs
+        await leases[first].stop()
+        schedulers[first].shutdown(wait=False)
+        other = "b" if first == "a" else "a"
+        handed = len(runs)
+        for _ in range(100):
+            if runs[handed:].count(other) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        assert runs[handed:].count(other) >= 3
+        assert runs[handed:].count(first) <= 1  # at most a run already under way
+    finally:
+        for scheduler in schedulers.values():
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+        for name in leases:
+            await leases[name].stop()
+        for e in engines.values():
+            await e.dispose()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from slotbot.core.settings import get_settings
+from tests.bot.botapi import BotApi
 from tests.webhooks.command import run
 
 SHOP_YAML = """\
@@ -54,3 +56,15 @@ def shop(use_database: str, shop_file: Path, capsys: pytest.CaptureFixture[str])
     status, out, _ = run(capsys, "import", str(shop_file))
     assert status == 0, out
     return use_database
+
+
+@pytest.fixture
+async def botapi() -> AsyncIterator[BotApi]:
+    """The Bot API stand-in on loopback; no request may break the Bot API's rules."""
+    api = BotApi()
+    await api.start()
+    try:
+        yield api
+    finally:
+        await api.stop()
+    assert api.violations == []

@@ -22,17 +22,6 @@ HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 @pytest.fixture
-async def botapi() -> AsyncIterator[BotApi]:
-    api = BotApi()
-    await api.start()
-    try:
-        yield api
-    finally:
-        await api.stop()
-    assert api.violations == []
-
-
-@pytest.fixture
 async def http(
     engine: AsyncEngine, database_url: str, botapi: BotApi
 ) -> AsyncIterator[httpx.AsyncClient]:

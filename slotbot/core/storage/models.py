@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -578,3 +579,39 @@ class WaitlistOffer(Base):
         CheckConstraint(_in("status", WaitlistOfferStatus), name="status"),
         Index("ix_waitlist_offers_slot", "specialist_id", "starts_at"),
     )
+
+
+# --- state that the processes of one deployment share (DESIGN.md sections 2 and 10) --------
+
+
+class Lease(Base):
+    """Which process does a job that must run once across all processes (a periodic job, the
+    webhook's registration): ``holder`` has it until ``expires_at`` and renews it while it
+    lives; another process takes it over once it runs out (:mod:`slotbot.core.storage.shared`)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+
+
+class SeenUpdate(Base):
+    """A Telegram ``update_id`` some process took, so that the same update delivered again
+    (to any process) is handled once; forgotten after a while by housekeeping."""
+
+    __tablename__ = "seen_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RateBucket(Base):
+    """A rate limit's token bucket, shared by every process: ``full_at`` (Unix seconds) is
+    when the bucket will be full again (the generic cell rate algorithm's "theoretical
+    arrival time"); a row whose ``full_at`` has passed is a full bucket and can go."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    full_at: Mapped[float] = mapped_column(Double)

@@ -59,19 +59,21 @@ router = APIRouter(
 )
 
 STREAM_WAIT = 25.0  # seconds a push stream stays open (the widget reconnects at once)
-STREAM_POLL = 2.0  # how often an open stream looks for messages written by other processes
+#: How often an open stream looks for messages itself while the database does not announce
+#: them (SQLite; PostgreSQL while the listening connection is down).
+STREAM_POLL = 2.0
 
 
 def _address(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def _limit_address(request: Request) -> None:
-    take_or_429(request.app.state.widget_buckets["address"], _address(request), "address")
+async def _limit_address(request: Request) -> None:
+    await take_or_429(request.app.state.widget_limiter, "address", _address(request), "address")
 
 
-def _limit_session(request: Request, session: WidgetSession) -> None:
-    take_or_429(request.app.state.widget_buckets["session"], session.key, "session")
+async def _limit_session(request: Request, session: WidgetSession) -> None:
+    await take_or_429(request.app.state.widget_limiter, "session", session.key, "session")
 
 
 class SessionIn(BaseModel):
@@ -140,10 +142,10 @@ async def open_session(
 ) -> SessionOut:
     """A visitor's session: a valid token is renewed for the same conversation (with its
     history); otherwise a new conversation begins."""
-    _limit_address(request)
+    await _limit_address(request)
     engine = request.app.state.engine
     if current is None:
-        take_or_429(request.app.state.widget_buckets["new"], _address(request), "address")
+        await take_or_429(request.app.state.widget_limiter, "new", _address(request), "address")
         key, language, messages = new_session_key(), body.language, []
     else:
         key, language = current.key, current.language or body.language
@@ -160,8 +162,8 @@ async def messages(
     after: Annotated[int, Query(ge=0, le=2**62, description="only messages after this id")] = 0,
 ) -> MessagesOut:
     """The conversation's messages after ``after`` (all of the last 100 with 0)."""
-    _limit_address(request)
-    _limit_session(request, session)
+    await _limit_address(request)
+    await _limit_session(request, session)
     engine = request.app.state.engine
     if after == 0:
         return MessagesOut(messages=await widget_log.history(engine, session.key))
@@ -251,8 +253,8 @@ async def _open_at_service(
 async def event(request: Request, body: EventIn, session: SessionToken, now: NowDep) -> EventOut:
     """One thing the visitor did (start, press a button, type, send a phone number); the
     answer carries the new messages, a notice and what happened to their bookings."""
-    _limit_address(request)
-    _limit_session(request, session)
+    await _limit_address(request)
+    await _limit_session(request, session)
     engine = request.app.state.engine
     dialogs: Dialogs = request.app.state.dialogs
     visitor = Visitor("web", session.key, language=session.language)
@@ -300,8 +302,8 @@ async def stream(
     """Server-sent events: each message after ``after`` (or ``Last-Event-ID``) as one
     ``message`` event whose id is the message's id, so a reconnect resumes without loss or
     repeats. The stream closes after ``wait`` seconds; the widget reconnects."""
-    _limit_address(request)
-    _limit_session(request, session)
+    await _limit_address(request)
+    await _limit_session(request, session)
     if last_event_id is not None and last_event_id.isdigit():
         after = max(after, int(last_event_id))
     engine = request.app.state.engine
@@ -313,14 +315,17 @@ async def stream(
         until = loop.time() + wait
         yield "retry: 1000\n\n"
         while True:
-            for message in await widget_log.after(engine, session.key, last):
-                last = message["id"]
-                yield f"id: {last}\nevent: message\ndata: {json.dumps(message)}\n\n"
-            left = until - loop.time()
-            if left <= 0 or await request.is_disconnected():
-                return
-            await hub.wait(session.key, min(left, STREAM_POLL))
-            yield ": keep-alive\n\n"
+            with hub.watching(session.key) as written:  # before looking: nothing slips by
+                for message in await widget_log.after(engine, session.key, last):
+                    last = message["id"]
+                    yield f"id: {last}\nevent: message\ndata: {json.dumps(message)}\n\n"
+                left = until - loop.time()
+                if left <= 0 or await request.is_disconnected():
+                    return
+                # with every process's messages announced, wait for one; else look now and then
+                step = left if hub.complete else min(left, STREAM_POLL)
+                if not await widget_log.woken(written, step):
+                    yield ": keep-alive\n\n"
 
     return StreamingResponse(
         events(),

@@ -1,0 +1,183 @@
+"""What the processes of one deployment share (DESIGN.md section 10), kept in the database so
+that N ``serve`` processes on one PostgreSQL behave as one:
+
+- **leases**: which process runs a job that must run once across all processes (each
+  periodic job, the webhook's registration at start). The holder renews its lease while
+  it lives; when it stops renewing (it died), another process takes the lease over once it
+  runs out, and one that stops cleanly hands its leases back at once.
+- **Telegram update ids seen**: an update delivered twice (Telegram retrying, a balancer
+  sending one request to two processes) is handled once, whichever processes get it;
+  ids are forgotten after :data:`SEEN_UPDATES_FOR`.
+- **rate buckets**: token buckets (burst, then a steady rate) that hold across processes,
+  one upsert per request (the generic cell rate algorithm: a bucket is one number, the
+  instant it will be full again).
+
+Every function here works on SQLite too (one process; the tests run them on both).
+Times are the wall clock (``now``): leases and buckets concern real processes and real
+requests, never the booking clock that tests fix.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, case, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from slotbot.core.storage.db import is_sqlite, write_transaction
+from slotbot.core.storage.models import Lease, RateBucket, SeenUpdate
+
+__all__ = [
+    "SEEN_UPDATES_FOR",
+    "WEB_MESSAGES_CHANNEL",
+    "Forgotten",
+    "Rate",
+    "first_delivery",
+    "forget_stale",
+    "hand_back_leases",
+    "process_identity",
+    "take_lease",
+    "take_token",
+]
+
+#: How long an update id is remembered. Telegram retries an update it could not deliver
+#: within minutes; a load balancer's retry comes within seconds.
+SEEN_UPDATES_FOR = timedelta(hours=1)
+#: The PostgreSQL channel on which each new widget message names its session (migration
+#: 0013's trigger on ``web_messages``).
+WEB_MESSAGES_CHANNEL = "slotbot_web_messages"
+
+LEASES = cast(Table, Lease.__table__)
+SEEN = cast(Table, SeenUpdate.__table__)
+BUCKETS = cast(Table, RateBucket.__table__)
+
+
+def process_identity() -> str:
+    """A name for this process that no other process has: host, pid and a random part (a
+    pid is reused after a restart; a lease of the old process must not pass to the new)."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+@asynccontextmanager
+async def _write(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for one small write: autocommit on PostgreSQL (one round trip, no
+    BEGIN and COMMIT around it), the write transaction on SQLite."""
+    if is_sqlite(engine):
+        async with write_transaction(engine) as connection:
+            yield connection
+    else:
+        async with engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _insert(engine: AsyncEngine, table: Table) -> Any:
+    return (sqlite_insert if is_sqlite(engine) else pg_insert)(table)
+
+
+# --- leases ---------------------------------------------------------------------------------
+
+
+async def take_lease(
+    engine: AsyncEngine, name: str, *, holder: str, ttl: timedelta, now: datetime
+) -> bool:
+    """Take the lease ``name`` for ``holder`` until ``now + ttl``, or renew it if ``holder``
+    has it already: True when ``holder`` has it now. Another holder's lease that has not
+    run out is left alone (False). One statement, so two processes never both get it."""
+    statement = _insert(engine, LEASES).values(name=name, holder=holder, expires_at=now + ttl)
+    statement = statement.on_conflict_do_update(
+        index_elements=[LEASES.c.name],
+        set_={"holder": statement.excluded.holder, "expires_at": statement.excluded.expires_at},
+        where=(LEASES.c.holder == holder) | (LEASES.c.expires_at <= now),
+    ).returning(LEASES.c.name)
+    async with _write(engine) as connection:
+        return (await connection.execute(statement)).first() is not None
+
+
+async def hand_back_leases(engine: AsyncEngine, *, holder: str) -> int:
+    """Give up every lease ``holder`` has (a process stopping cleanly), so another process
+    takes its jobs over at its next tick instead of after the leases run out."""
+    async with _write(engine) as connection:
+        result = await connection.execute(delete(LEASES).where(LEASES.c.holder == holder))
+        return int(result.rowcount or 0)
+
+
+# --- Telegram update ids --------------------------------------------------------------------
+
+
+async def first_delivery(engine: AsyncEngine, update_id: int, *, now: datetime) -> bool:
+    """Record that ``update_id`` arrived: True the first time in any process, False for the
+    same update again (however many processes got it at the same moment)."""
+    statement = (
+        _insert(engine, SEEN)
+        .values(update_id=update_id, seen_at=now)
+        .on_conflict_do_nothing(index_elements=[SEEN.c.update_id])
+        .returning(SEEN.c.update_id)
+    )
+    async with _write(engine) as connection:
+        return (await connection.execute(statement)).first() is not None
+
+
+# --- rate buckets ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A token bucket's shape: ``burst`` requests at once, then ``per_second``."""
+
+    burst: float
+    per_second: float
+
+
+async def take_token(engine: AsyncEngine, key: str, rate: Rate, *, now: float) -> float:
+    """Take one token from the shared bucket ``key`` (``now`` in Unix seconds): 0 when
+    allowed, else the seconds until a token is there (nothing is taken then).
+
+    A bucket is the instant ``full_at`` at which it will be full again; each request moves
+    it one period (``1 / per_second``) later, and a request that would move it more than
+    ``burst`` periods past now is refused. Checked and moved in one upsert, so requests
+    that race through different processes are counted like requests in one."""
+    period = 1 / rate.per_second
+    ahead = (rate.burst - 1) * period  # how far past now full_at may be for one more request
+    statement = _insert(engine, BUCKETS).values(key=key, full_at=now + period)
+    later = case((BUCKETS.c.full_at > now, BUCKETS.c.full_at), else_=now) + period
+    statement = statement.on_conflict_do_update(
+        index_elements=[BUCKETS.c.key],
+        set_={"full_at": later},
+        where=BUCKETS.c.full_at - now <= ahead,
+    ).returning(BUCKETS.c.full_at)
+    async with _write(engine) as connection:
+        if (await connection.execute(statement)).first() is not None:
+            return 0.0
+        full_at = await connection.scalar(select(BUCKETS.c.full_at).where(BUCKETS.c.key == key))
+    return max(float(full_at or now) - ahead - now, 1e-3)
+
+
+# --- housekeeping ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    updates: int
+    buckets: int
+
+
+async def forget_stale(engine: AsyncEngine, *, now: datetime) -> Forgotten:
+    """Delete update ids older than :data:`SEEN_UPDATES_FOR` and buckets that are full
+    again (a missing bucket is a full one)."""
+    async with _write(engine) as connection:
+        updates = await connection.execute(
+            delete(SEEN).where(SEEN.c.seen_at < now - SEEN_UPDATES_FOR)
+        )
+        buckets = await connection.execute(
+            delete(BUCKETS).where(BUCKETS.c.full_at < now.timestamp())
+        )
+    return Forgotten(updates=int(updates.rowcount or 0), buckets=int(buckets.rowcount or 0))
