@@ -40,7 +40,7 @@ from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE
 from slotbot.dialogs.steps.date import DATE
 from slotbot.dialogs.steps.from_chat import REVIEW, out_of_band
 from slotbot.dialogs.steps.handover import HANDOVER, open_handover
-from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM
+from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM, open_at_service
 from slotbot.dialogs.steps.my_bookings import BOOKING, CANCEL, DONE, MY_BOOKINGS
 from slotbot.dialogs.steps.phone import PHONE_CODE, PHONE_PICK, contact_shared
 from slotbot.dialogs.steps.picking import TAKEN
@@ -234,6 +234,8 @@ class Dialogs:
             flow.start_over(COMMANDS.get(event.command, "menu"))
             if event.payload and event.command == "start":
                 await open_handover(ctx, flow, event.payload)
+            elif event.service:
+                open_at_service(ctx, flow, event.service)
         elif isinstance(event, Press):
             action = decode(event.action)
             if action is not None and action.version == 0:  # a notification's button

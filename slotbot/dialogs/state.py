@@ -19,6 +19,7 @@ class Flow:
 
     step: str = "menu"
     page: int = 0
+    category: int | None = None  # the category of services Start shows (None: the top)
     service: int | None = None
     specialist: int | None = None  # None with ``any_specialist`` set: any available
     any_specialist: bool = False
@@ -59,7 +60,10 @@ class Flow:
         return flow
 
     def validate(self) -> None:
-        numbers = ("service", "specialist", "hold", "booking", "moving", "moved_from", "stand_in")
+        numbers = (
+            "category", "service", "specialist", "hold", "booking", "moving", "moved_from",
+            "stand_in",
+        )  # fmt: skip
         for name in numbers:
             value = getattr(self, name)
             if value is not None and not isinstance(value, int):
