@@ -54,6 +54,7 @@ from slotbot.dialogs.steps.time_off import (
     begin,
     parse_span,
 )
+from slotbot.dialogs.typed import ASK, understand
 
 __all__ = ["STEPS", "Dialogs"]
 
@@ -79,6 +80,7 @@ STEPS: dict[str, Step] = {
     "booking": BOOKING,
     "cancel": CANCEL,
     "handover": HANDOVER,
+    "ask": ASK,
     # the specialist's side
     "telegram": TELEGRAM,
     "review": REVIEW,
@@ -271,10 +273,12 @@ class Dialogs:
             step = STEPS[flow.step]
             if not event.text.strip() and step.text is not None:
                 pass  # nothing typed: the screen again, nothing to complain about
-            elif step.text is None:
+            elif step.text is not None:
+                await step.text(ctx, flow, event.text)  # a name, a phone number, a reason...
+            elif flow.step in SPECIALIST_STEPS or flow.step == "handover":
                 flow.note = _("Please choose one of the buttons below.")
             else:
-                await step.text(ctx, flow, event.text)
+                await understand(ctx, flow, event.text)
 
     async def _render(self, ctx: Context, flow: Flow) -> Screen:
         """The screen of the step the flow is at, with the one-off note above it; a step that

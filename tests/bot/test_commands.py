@@ -51,23 +51,28 @@ async def test_chat_in_russian_and_with_commands(engine: AsyncEngine, database_u
     await import_file(engine, DEMO_FILE)
     out = await asyncio.to_thread(_chat, database_url, "hello\n/my\n99\n", "--lang", "ru")
     assert "[1] Клиника" in out
-    assert out.count("Пожалуйста") >= 2  # typed text and a number without a button: a hint
+    assert "Извините, не удалось разобрать сообщение." in out  # typed text: what to type
+    assert "Пожалуйста" in out  # a number without a button: a hint
 
 
 async def test_no_input_ends_the_chat(engine: AsyncEngine, database_url: str) -> None:
-    """Odd digits, a huge number and blank lines are answered with the screen again; weekday
+    """Odd digits, a huge number and blank lines are answered with the screen again and what
+    can be typed there (a huge number is read only in part); weekday
     headers and blank calendar cells do nothing, a grey day says why and keeps the screen's
     numbers; the booking goes on to the end."""
     await import_file(engine, DEMO_FILE)
     odd = "²\n" + "9" * 5000 + "\n\n   \n"
     script = odd + "3\n1\n3\n1\n8\n14\n15\n3\nAnn\n+49 151 23456789\n1\n"
     out = await asyncio.to_thread(_chat, database_url, script, "--as", "Ann")
-    assert out.count("Please choose one of the buttons below.") == 4
+    assert out.count("Sorry, I did not understand that.") == 2
+    assert out.count("Your message was long: I read only its beginning.") == 1
+    assert out.count("Type what you would like, like “GP consultation tomorrow after 5”") == 4
     assert out.count("What would you like to book?") == 5
     assert "> 1\n\n> 8\n\n> 14\n\n! Boris Klein is not working on Sun, Dec 6.\n\n> 15\n" in out
     assert "You are booked: Haircut with Boris Klein on Monday, December 7, 2026" in out
     out = await asyncio.to_thread(_chat, database_url, odd + "3\n1\n", "--lang", "ru")
-    assert out.count("Пожалуйста, выберите одну из кнопок ниже.") == 4
+    assert out.count("Извините, не удалось разобрать сообщение.") == 2
+    assert out.count("Напишите, что вам нужно, например «Консультация терапевта") == 4
     assert "К кому вы хотите записаться?" in out
 
 

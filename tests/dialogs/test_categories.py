@@ -1,6 +1,6 @@
 """Start groups the services by their category when there are more than six (the demo
 clinic has seven): one more press, Back from a category's services returns to the
-categories. SQLite is enough."""
+categories, and a typed service name works from either screen. SQLite is enough."""
 
 from __future__ import annotations
 
@@ -42,8 +42,14 @@ async def test_more_than_six_services_show_their_categories_first(engine: AsyncE
     assert "Who would you like to see?" in chat.text
     await chat.press("‹ Back")  # back to the category it came from
     assert chat.text == "Gym: what would you like to book?"
+    await chat.type("haircut")  # a service typed on a category's screen
+    assert chat.text.startswith("Haircut · 1 hr · €35.00\nWho would you like to see?")
+    await chat.press("‹ Back")  # the haircut's own category
+    assert chat.text == "Hair studio: what would you like to book?"
     await chat.press("‹ Back")
     assert chat.labels()[0] == "Clinic"
+    await chat.type("flu jab")  # and on the categories' screen
+    assert chat.text.startswith("Flu vaccination · 15 min · €25.00\nWho would you like to see?")
 
 
 async def test_categories_in_russian(engine: AsyncEngine) -> None:

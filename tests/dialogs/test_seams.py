@@ -141,7 +141,7 @@ async def test_blank_input_gets_the_screen_again(demo: AsyncEngine) -> None:
     assert chat.text == phone
     await chat.start()
     await chat.type("")
-    assert chat.text.startswith("Please choose one of the buttons below.")
+    assert chat.text.startswith("Type what you would like, like “GP consultation tomorrow")
 
 
 async def test_grey_days_say_why(demo: AsyncEngine) -> None:

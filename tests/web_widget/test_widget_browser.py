@@ -316,3 +316,19 @@ def test_widget_js_is_cached_and_small(site: str) -> None:
     assert again.status_code == 304
     assert len(gzip.compress(response.content)) <= 15 * 1024
     assert "innerHTML" not in response.text and "insertAdjacentHTML" not in response.text
+
+
+def test_typing_what_you_need(browser: Browser, site: str, request: pytest.FixtureRequest) -> None:
+    """The field is there on every screen: a typed request is read as in every channel."""
+    page, shots = open_page(browser, request)
+    page.goto(site)
+    widget = Widget(page, shots)
+    widget.open()
+    expect(widget.input).to_be_visible()
+    expect(widget.input).to_have_attribute("placeholder", "Or type what you need")
+    widget.type("haircut with Anna on Wednesday after 5", "typed")
+    said = widget.last_text().replace("\u202f", " ")  # Babel's narrow no-break space
+    assert said.startswith("Haircut with Anna Petrova\nWed, Dec 2, from 5:00 PM: pick a time.")
+    widget.press("5:00\u202fPM", "held")
+    expect(widget.input).to_be_focused()  # the name, now asked for
+    expect(widget.input).to_have_attribute("placeholder", "Type your answer")

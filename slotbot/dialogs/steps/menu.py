@@ -185,6 +185,13 @@ async def render_help(ctx: Context, flow: Flow) -> Screen:
         "My bookings. Commands: /book to book, /my for your bookings, /language to change "
         "the language, /start to begin again."
     )
+    offered = ctx.directory.offered_services()
+    if offered:
+        typed = _(
+            "You can also type what you need, in English or Russian, like “{service} "
+            "tomorrow after 5”, “my bookings”, “cancel my booking” or “move it to Friday”."
+        )
+        text += "\n\n" + typed.format(service=offered[0].name(ctx.locale))
     return with_business(ctx, Screen(text, (back_row(ctx),)))
 
 
