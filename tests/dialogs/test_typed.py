@@ -326,3 +326,16 @@ async def test_a_reading_never_bypasses_the_notice(demo: AsyncEngine) -> None:
     assert chat.text.startswith("Nothing is free on Wed, Dec 2 at 5:00 PM.")
     assert "Wed, Dec 2, 5:00 PM" not in chat.labels()
     assert chat.now + timedelta(minutes=30) <= datetime(2026, 12, 2, 16, 30, tzinfo=UTC)
+
+
+async def test_a_bare_number_is_a_day_of_the_calendar_or_an_hour(demo: AsyncEngine) -> None:
+    chat = Chat.new(demo, "9119")
+    await chat.start()
+    await chat.type("haircut with Boris")
+    await chat.press("Jan ›")
+    await chat.type("5")  # the 5th of the month on screen
+    assert chat.text.startswith("Haircut with Boris Klein\nTue, Jan 5: pick a time.")
+    await chat.type("10")  # 10:15 is there, 10:00 is not
+    assert chat.text.startswith("Nothing is free on Tue, Jan 5 at 10:00 AM.")
+    await chat.type("9")  # 9:00 is one of the times offered instead: its press
+    assert chat.screen is not None and chat.screen.expects == Expect.PHONE

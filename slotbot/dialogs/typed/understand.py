@@ -20,7 +20,7 @@ from slotbot.core.availability.calendars import shop_timezone
 from slotbot.dialogs.actions import decode
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.state import Flow
-from slotbot.dialogs.steps.common import chosen_ids
+from slotbot.dialogs.steps.common import chosen_ids, soonest
 from slotbot.dialogs.steps.confirm import cancel_summary
 from slotbot.dialogs.steps.picking import pick_time, time_from
 from slotbot.dialogs.typed.bookings import follow_booking_intent
@@ -62,10 +62,8 @@ async def _read(ctx: Context, flow: Flow, text: str) -> Reading:
         return reading
     # a bare number: a day of the calendar on screen, an hour on a screen of times
     if flow.step == "date":
-        day = _day_of_shown_month(flow, int(number))
-        if day is not None:
-            return Reading(intent=Intent.BOOK, dates=(DateRange(day, day),))
-        number = f"the {number}th"
+        day = await _day_of_shown_month(ctx, flow, int(number))
+        return Reading(intent=Intent.BOOK, dates=(DateRange(day, day),)) if day else reading
     elif flow.step in ("time", "taken"):
         number = f"at {number}"
     else:
@@ -73,17 +71,21 @@ async def _read(ctx: Context, flow: Flow, text: str) -> Reading:
     return read(number, locale="en", now=ctx.now, zone=zone, vocabulary=vocabulary)
 
 
-def _day_of_shown_month(flow: Flow, number: int) -> date | None:
-    if not flow.month:
-        return None
+async def _day_of_shown_month(ctx: Context, flow: Flow, number: int) -> date | None:
+    """Day ``number`` of the month the calendar shows (as ``steps.date`` picks it)."""
+    if flow.month:
+        month = date.fromisoformat(flow.month + "-01")
+    else:
+        zone = ctx.directory.zone_of(chosen_ids(ctx, flow))
+        first = await soonest(ctx, flow)
+        month = (first.start if first else ctx.now).astimezone(zone).date()
     try:
-        return date.fromisoformat(flow.month + "-01").replace(day=number)
+        return month.replace(day=number)
     except ValueError:
         return None
 
 
 async def _act(ctx: Context, flow: Flow, reading: Reading) -> None:
-    _ = ctx.texts.gettext
     named = bool(
         reading.services or reading.specialists or reading.anyone or reading.dates or reading.times
     )
