@@ -339,3 +339,13 @@ async def test_a_bare_number_is_a_day_of_the_calendar_or_an_hour(demo: AsyncEngi
     assert chat.text.startswith("Nothing is free on Tue, Jan 5 at 10:00 AM.")
     await chat.type("9")  # 9:00 is one of the times offered instead: its press
     assert chat.screen is not None and chat.screen.expects == Expect.PHONE
+
+
+async def test_two_services_are_asked_about_with_buttons(demo: AsyncEngine) -> None:
+    chat = Chat.new(demo, "9120")
+    await chat.start()
+    await chat.type("haircut or beard with Boris tomorrow")
+    assert chat.text.startswith("Boris Klein · Wed, Dec 2\nWhich service do you mean?")
+    assert chat.labels() == ["Haircut · 1 hr · €35.00", "Beard trim · 30 min · €20.00", "‹ Back"]
+    await chat.press("Beard trim")
+    assert chat.text.startswith("Beard trim with Boris Klein\nWed, Dec 2: pick a time.")

@@ -104,3 +104,16 @@ async def test_a_move_in_words_never_offers_the_clients_own_time(demo: AsyncEngi
     assert chat.text.startswith("11:00 AM on Fri, Dec 4 clashes with your own appointment.")
     assert "Fri, Dec 4, 11:00 AM" not in chat.labels()
     assert await statuses(demo) == [BookingStatus.CONFIRMED, BookingStatus.CONFIRMED]
+
+
+async def test_words_never_reach_another_clients_booking(demo: AsyncEngine) -> None:
+    owner, other = Chat.new(demo, "9304"), Chat.new(demo, "9305", name="Mallory")
+    await owner.start()
+    await book(owner, "haircut with Anna on Thursday at 5pm", "5:00 PM")
+    await other.start()
+    for words in ("cancel my booking", "move it to Friday", "отменить запись на стрижку"):
+        await other.type(words)
+        assert other.text.startswith(("You have no upcoming bookings.", "У вас нет")), words
+    await other.type("cancel the haircut with Anna on Thursday")
+    assert other.text.startswith("You have no upcoming bookings.")
+    assert await statuses(demo) == [BookingStatus.CONFIRMED]
