@@ -80,7 +80,8 @@ async def test_a_link_sent_to_a_telegram_user_never_opens_their_bookings_to_the_
     opens it in Telegram and accepts; the web session gets nothing of the victim's."""
     web = Chat(clinic, Visitor("web", "attacker", language="en"), now=NOW)
     await web.start()
-    for label in ("Beard trim", "Boris Klein", "3"):
+    await web.choose_service("Beard trim")
+    for label in ("Boris Klein", "3"):
         await web.press(label)
     await web.press(web.labels()[0])
     await web.type("Mallory")
