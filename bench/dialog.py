@@ -7,11 +7,11 @@ Run: .venv/bin/python bench/dialog.py [--clients 200] [--rate R] [--loop uvloop|
 The real python-telegram-bot Application long-polls the loopback Bot API stand-in of the
 tests (tests/bot/botapi.py, every request checked against the Bot API spec) over real HTTP;
 the real dialog runs on a SQLite file with the demo clinic. All clients at once go /start ->
-service -> any available -> a day -> a time (the "taken" screen's first offer if it went
-meanwhile) -> share contact -> confirm. Prints updates handled per second and the p50/p95
-latency from an update's arrival in the getUpdates queue to the bot's first reply request
-for that chat, and how much of it the dialog's turns took. Targets: >= 150 updates/s,
-p95 <= 60 ms.
+category -> service -> any available -> a day -> a time (the "taken" screen's first offer if
+it went meanwhile) -> share contact -> confirm. Prints updates handled per second and the
+p50/p95 latency from an update's arrival in the getUpdates queue to the bot's first reply
+request for that chat, and how much of it the dialog's turns took. Targets: >= 150
+updates/s, p95 <= 60 ms.
 
 By default every client sends its next update as soon as it sees the reply (the most the
 bot can handle; latency is then mostly queueing: 200 waiting clients over the throughput).
@@ -66,7 +66,8 @@ from tests.bot.harness import polling
 from tests.webhooks.served import Served
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-SERVICES = 6  # the first six buttons of the menu are services
+CATEGORIES = 4  # Start shows the demo's four categories first (seven services)
+SERVICES = 6  # spreads the clients over days as it did over the six services before
 DOUBLE_BOOKINGS = """
 SELECT count(*) FROM bookings a JOIN bookings b
   ON a.specialist_id = b.specialist_id AND a.id < b.id
@@ -119,8 +120,11 @@ async def client(api: BotApi, n: int, pacer: Pacer, via: Updates, chat: int) -> 
 def choose(shown: str, buttons: list[tuple[str, str]], n: int) -> str:
     """The callback data this client presses on the screen ``shown``."""
     enabled = [(label, data) for label, data in buttons if not label.startswith("·")]
-    if shown.startswith("What would you like to book?"):
-        return enabled[n % SERVICES][1]
+    if shown.startswith("What would you like to book?"):  # the categories
+        return enabled[n % CATEGORIES][1]
+    if ": what would you like to book?" in shown:  # a category's services
+        services = [data for label, data in enabled if " · " in label]
+        return services[(n // CATEGORIES) % len(services)]
     if "pick a day" in shown:
         days = [data for label, data in enabled if label.isdigit()]
         return days[(n // SERVICES) % len(days)]

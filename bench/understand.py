@@ -17,6 +17,12 @@ message, and the resident memory all that adds (VmRSS); medians over ``--rounds`
 
 ``--alternatives`` measures the same for the libraries the reader does not use, where they
 are installed: dateparser (dates) and pymorphy3 with its Russian dictionaries (word forms).
+
+Per typed turn (``--turns N``, default 60): the whole dialog turn for a typed message on a
+SQLite file with the demo clinic (``Dialogs.respond``: session, reading, following it to a
+screen of times, saving the session), new visitors each typing one request at Start, beside
+the turns of the same booking by presses (category, service, specialist, a day); wall-clock
+and CPU time, p50 and p95.
 """
 
 from __future__ import annotations
@@ -149,16 +155,89 @@ def per_message() -> None:
         print(f"  {' ' * len(label)}{' ' * (len(str(len(reads))) + 9)}cpu  {percentiles(cpu)}")
 
 
+TYPED = [
+    ("en", "haircut with Anna tomorrow after 5"),
+    ("ru", "стрижка к Анне в пятницу"),
+    ("en", "beard trim, anyone, Thursday morning"),
+    ("ru", "массаж у Лены на следующей неделе после обеда"),
+    ("en", "GP consultation with Dr Weber on Friday at 11"),
+    ("ru", "хочу к стоматологу 10 декабря до 12"),
+]
+PRESSED = ["Hair studio", "Haircut", "Anna Petrova", "3"]
+
+
+async def _turns(count: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall-clock and CPU seconds of typed turns and of pressed turns."""
+    import tempfile
+    from datetime import UTC, datetime
+
+    from slotbot.core.demo import DEMO_FILE
+    from slotbot.core.importing.importer import import_file
+    from slotbot.core.storage.db import create_engine
+    from slotbot.core.storage.schema import upgrade
+    from slotbot.dialogs.engine import Dialogs
+    from slotbot.dialogs.events import Event, Press, Start, Text, Visitor
+    from slotbot.dialogs.screens import Reply
+
+    wall: dict[str, list[float]] = {"typed": [], "pressed": []}
+    cpu: dict[str, list[float]] = {"typed": [], "pressed": []}
+    with tempfile.TemporaryDirectory() as folder:
+        engine = create_engine(f"sqlite+aiosqlite:///{folder}/bench.db")
+        await upgrade(engine)
+        await import_file(engine, DEMO_FILE)
+        dialogs = Dialogs(engine, clock=lambda: datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
+
+        async def turn(kind: str, visitor: Visitor, event: Event, keep: bool) -> Reply:
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            reply = await dialogs.respond(visitor, event)
+            if keep:
+                wall[kind].append(time.perf_counter() - started)
+                cpu[kind].append(time.thread_time() - started_cpu)
+            return reply
+
+        for n in range(count + 5):  # the first five warm up
+            keep = n >= 5
+            locale, message = TYPED[n % len(TYPED)]
+            visitor = Visitor("terminal", f"typed{n}", language=locale)
+            await dialogs.respond(visitor, Start())
+            await turn("typed", visitor, Text(message), keep)
+            visitor = Visitor("terminal", f"pressed{n}", language="en")
+            reply = await dialogs.respond(visitor, Start())
+            for label in PRESSED:
+                screen = reply.screens[0]
+                action = next(
+                    b.action for row in screen.buttons for b in row
+                    if b.label.startswith(label) and not b.disabled
+                )  # fmt: skip
+                reply = await turn("pressed", visitor, Press(action), keep)
+        await engine.dispose()
+    return wall, cpu
+
+
+def per_turn(count: int) -> None:
+    import asyncio
+
+    wall, cpu = asyncio.run(_turns(count))
+    for kind, what in (("typed", "a typed request at Start"), ("pressed", "a press")):
+        print(f"  {what} ({len(wall[kind])} turns): wall {percentiles(wall[kind])}")
+        print(f"  {' ' * len(what)}{' ' * (len(str(len(wall[kind]))) + 9)}cpu  "
+              f"{percentiles(cpu[kind])}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="processes to start per figure")
     parser.add_argument("--alternatives", action="store_true", help="measure dateparser etc.")
+    parser.add_argument("--turns", type=int, default=60, help="typed turns through the dialog")
     args = parser.parse_args()
     print(
         f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
     )
     print("reading one message, warm:")
     per_message()
+    if args.turns:
+        print("one dialog turn (SQLite, the demo clinic):")
+        per_turn(args.turns)
     print(f"per process (median of {args.rounds}), over a worker's imports:")
     candidates = {"slotbot.dialogs.understand": OURS}
     if args.alternatives:

@@ -42,7 +42,7 @@ from slotbot.dialogs.steps.contact import CONTACT, NAME, PHONE
 from slotbot.dialogs.steps.date import DATE
 from slotbot.dialogs.steps.from_chat import REVIEW, out_of_band
 from slotbot.dialogs.steps.handover import HANDOVER, open_handover
-from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM
+from slotbot.dialogs.steps.menu import HELP, LANGUAGE, MENU, TELEGRAM, open_at_service
 from slotbot.dialogs.steps.my_bookings import BOOKING, CANCEL, DONE, MY_BOOKINGS
 from slotbot.dialogs.steps.phone import PHONE_CODE, PHONE_PICK, contact_shared
 from slotbot.dialogs.steps.picking import TAKEN
@@ -57,6 +57,7 @@ from slotbot.dialogs.steps.time_off import (
     parse_span,
 )
 from slotbot.dialogs.steps.waitlist import WAITING, open_slot_link
+from slotbot.dialogs.typed import ASK, understand
 
 __all__ = ["STEPS", "Dialogs"]
 
@@ -83,6 +84,7 @@ STEPS: dict[str, Step] = {
     "cancel": CANCEL,
     "handover": HANDOVER,
     "waiting": WAITING,
+    "ask": ASK,
     # the specialist's side
     "telegram": TELEGRAM,
     "review": REVIEW,
@@ -249,6 +251,8 @@ class Dialogs:
                 await open_slot_link(ctx, flow, event.payload.removeprefix(SLOT_PREFIX))
             elif event.payload and event.command == "start":
                 await open_handover(ctx, flow, event.payload)
+            elif event.service:
+                open_at_service(ctx, flow, event.service)
         elif isinstance(event, Press):
             action = decode(event.action)
             if action is not None and action.version == 0:  # a notification's button
@@ -284,10 +288,12 @@ class Dialogs:
             step = STEPS[flow.step]
             if not event.text.strip() and step.text is not None:
                 pass  # nothing typed: the screen again, nothing to complain about
-            elif step.text is None:
+            elif step.text is not None:
+                await step.text(ctx, flow, event.text)  # a name, a phone number, a reason...
+            elif flow.step in SPECIALIST_STEPS or flow.step == "handover":
                 flow.note = _("Please choose one of the buttons below.")
             else:
-                await step.text(ctx, flow, event.text)
+                await understand(ctx, flow, event.text)
 
     async def _render(self, ctx: Context, flow: Flow) -> Screen:
         """The screen of the step the flow is at, with the one-off note above it; a step that

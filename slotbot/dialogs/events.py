@@ -12,11 +12,14 @@ class Start:
     """The conversation opens or restarts (/start, /book, /my, /language, /help, widget load).
 
     ``command`` is one of ``start``, ``book``, ``my``, ``language``, ``help``;
-    ``payload`` is a deep-link parameter (``/start TOKEN``), if any.
+    ``payload`` is a deep-link parameter (``/start TOKEN``), if any; ``service`` the key
+    of a service to open at (the widget's ``data-service``), if any: its specialists are
+    shown when it can be booked, else Start.
     """
 
     command: str = "start"
     payload: str = ""
+    service: str = ""
 
 
 @dataclass(frozen=True, slots=True)

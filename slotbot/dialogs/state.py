@@ -19,6 +19,7 @@ class Flow:
 
     step: str = "menu"
     page: int = 0
+    category: int | None = None  # the category of services Start shows (None: the top)
     service: int | None = None
     specialist: int | None = None  # None with ``any_specialist`` set: any available
     any_specialist: bool = False
@@ -45,6 +46,12 @@ class Flow:
     handover_bookings: list[int] = field(default_factory=list)  # what that link offered
     alternatives: list[str] = field(default_factory=list)  # ISO instants offered instead
     phones: list[str] = field(default_factory=list)  # E.164 readings of a typed number
+    #: The times a typed message asked for on ``day``: {"day", "start", "end"} ("HH:MM" or
+    #: "" for an open end); the time step shows only those, with the rest one press away.
+    window: dict[str, str] = field(default_factory=dict)
+    #: What a typed message asked for that a question with buttons must settle first
+    #: (``dialogs.typed.wish``), kept until it is answered.
+    wish: dict[str, Any] = field(default_factory=dict)
     code_phone: str = ""  # the number an SMS code was sent to, awaiting it (never the code)
     note: str = ""  # one line shown above the next screen
     offered: list[str] = field(default_factory=list)  # the actions the last screen offered
@@ -62,8 +69,8 @@ class Flow:
 
     def validate(self) -> None:
         numbers = (
-            "service", "specialist", "hold", "booking", "moving", "moved_from", "stand_in",
-            "waiting",
+            "category", "service", "specialist", "hold", "booking", "moving", "moved_from",
+            "stand_in", "waiting",
         )  # fmt: skip
         for name in numbers:
             value = getattr(self, name)
@@ -75,6 +82,10 @@ class Flow:
             raise ValueError("lists")
         if not all(isinstance(n, int) for n in self.span_cancel):
             raise ValueError("span_cancel")
+        if not isinstance(self.wish, dict) or not isinstance(self.window, dict):
+            raise ValueError("wish")
+        if not all(isinstance(v, str) for v in self.window.values()):
+            raise ValueError("window")
         self.picked_day()
         self.picked_start()
 

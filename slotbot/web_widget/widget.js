@@ -12,13 +12,13 @@
   var store = "slotbot:" + api;
   var T = {
     en: {open: "Book an appointment", title: "Book an appointment", close: "Close chat",
-      send: "Send", text: "Type your answer", phone: "Phone number",
+      send: "Send", text: "Type your answer", phone: "Phone number", ask: "Or type what you need",
       badPhone: "Please enter a phone number with 7 to 15 digits, e.g. +49 151 23456789",
       typing: "Typing…", offline: "Connection lost. Reconnecting…", file: "Download",
       chat: "Booking chat", retry: "Could not send. Try again.", free: "free", none: "no free time",
       yours: "your time", yourTime: "Your time"},
     ru: {open: "Записаться на приём", title: "Запись на приём", close: "Закрыть чат",
-      send: "Отправить", text: "Введите ответ", phone: "Номер телефона",
+      send: "Отправить", text: "Введите ответ", phone: "Номер телефона", ask: "Или напишите, что нужно",
       badPhone: "Введите номер телефона из 7–15 цифр, например +7 912 345-67-89",
       typing: "Печатает…", offline: "Нет связи. Переподключаемся…", file: "Скачать",
       chat: "Чат записи", retry: "Не удалось отправить. Попробуйте ещё раз.", free: "есть время",
@@ -302,7 +302,9 @@
   }
 
   function showInput() {
-    form.hidden = expects === "none";
+    // typed text is read on every screen ("haircut tomorrow after 5"): the field stays, and
+    // takes the focus only where the screen asks for an answer
+    form.hidden = false;
     err.textContent = "";
     input.removeAttribute("aria-invalid");
     input.removeAttribute("aria-describedby");
@@ -314,11 +316,12 @@
       input.placeholder = "+49 151 23456789";
       inputLabel.textContent = t("phone");
     } else {
+      var asked = expects !== "none";
       input.type = "text";
-      input.autocomplete = "name";
+      input.autocomplete = asked ? "name" : "off";
       input.inputMode = "text";
-      input.placeholder = t("text");
-      inputLabel.textContent = t("text");
+      input.placeholder = asked ? t("text") : t("ask");
+      inputLabel.textContent = asked ? t("text") : t("ask");
     }
   }
 

@@ -47,11 +47,13 @@ class Client:
         return self.api.screen(self.chat).text
 
 
-async def _book(client: Client, service: str, doctor: str, day: str, time: str) -> str:
+async def _book(
+    client: Client, category: str, service: str, doctor: str, day: str, time: str
+) -> str:
     """Book from /start to confirmed; the menu's first button (out of date by then)."""
     await client.api.send_text(client.chat, "/start")
     menu_button = client.api.screen(client.chat).buttons()[0][1]
-    for label in (service, doctor, day, time):
+    for label in (category, service, doctor, day, time):
         await client.tap(label)
     assert client.api.keyboards[client.chat] is not None  # "share my phone" offered
     await client.api.send_contact(client.chat, "+49 151 2345 6789")
@@ -74,12 +76,12 @@ async def test_a_booking_in_english(
     ann = Client(botapi, 701)
     botapi.person(701, first_name="Ann", language_code="en")
     async with run_bot(clinic):
-        stale = await _book(ann, "GP consultation", "Dr. Klaus Weber", "2", "9:00 AM")
+        stale = await _book(ann, "Clinic", "GP consultation", "Dr. Klaus Weber", "2", "9:00 AM")
         assert ann.says.startswith("You are booked")
         await ann.tap("Add to calendar")
         assert botapi.last(701).document.endswith(".ics")
         await botapi.press(701, ann.api.screen(701).message_id, stale)
-    assert ann.presses == 6  # service, doctor, day, time, confirm + add to calendar
+    assert ann.presses == 7  # category, service, doctor, day, time, confirm + add to calendar
     assert "out of date" in botapi.sent("answerCallbackQuery")[-1]["text"]
     assert await _live(engine) == [("confirmed", "telegram")]
 
@@ -90,8 +92,8 @@ async def test_a_booking_in_russian(
     vera = Client(botapi, 702)
     botapi.person(702, first_name="Вера", language_code="ru")
     async with run_bot(clinic):
-        await _book(vera, "Консультация терапевта", "Dr. Maria Sokolova", "2", "14:00")
-    assert vera.presses == 5
+        await _book(vera, "Клиника", "Консультация терапевта", "Dr. Maria Sokolova", "2", "14:00")
+    assert vera.presses == 6
     assert vera.says.startswith("Вы записаны: Консультация терапевта, Dr. Maria Sokolova")
     assert await _live(engine) == [("confirmed", "telegram")]
 
@@ -103,7 +105,7 @@ async def test_two_clients_racing_for_one_slot(
     async with run_bot(clinic):
         for client in (ann, bob):
             await botapi.send_text(client.chat, "/start")
-            for label in ("GP consultation", "Dr. Klaus Weber", "2"):
+            for label in ("Clinic", "GP consultation", "Dr. Klaus Weber", "2"):
                 await client.tap(label)
         racing = [await c.tap("9:00 AM", wait=False) for c in (ann, bob)]
         await asyncio.gather(*(botapi.handled(u) for u in racing))
@@ -123,14 +125,14 @@ async def test_calendar_headers_are_inert_and_grey_days_say_why(
     edited or sent. A grey day: the answer says why, in the client's language, and the
     calendar stays as it is."""
     for chat, language, service, why in (
-        (731, "en", "Haircut", "Anna Petrova is not working on Sun, Dec 6."),
-        (732, "ru", "Стрижка · 1 ч", "Вс, 6 дек.: Anna Petrova не работает."),
+        (731, "en", ("Hair studio", "Haircut"), "Anna Petrova is not working on Sun, Dec 6."),
+        (732, "ru", ("Парикмахерская", "Стрижка · 1 ч"), "Вс, 6 дек.: Anna Petrova не работает."),
     ):
         client = Client(botapi, chat)
         botapi.person(chat, first_name="Ann", language_code=language)
         async with run_bot(clinic):
             await botapi.send_text(chat, "/start")
-            for label in (service, "Anna Petrova"):
+            for label in (*service, "Anna Petrova"):
                 await client.tap(label)
             shown = botapi.screen(chat)
             monday = shown.buttons()[0][0]  # the first weekday header: "·Mo·", "·пн·"
@@ -151,7 +153,7 @@ async def test_the_contact_keyboard_goes_whichever_process_showed_it(
     ann = Client(botapi, 721)
     async with run_bot(clinic):
         await botapi.send_text(ann.chat, "/start")
-        for label in ("GP consultation", "Dr. Klaus Weber", "2", "9:00 AM"):
+        for label in ("Clinic", "GP consultation", "Dr. Klaus Weber", "2", "9:00 AM"):
             await ann.tap(label)
     assert botapi.keyboards[ann.chat] is not None
     async with run_bot(clinic):  # another process: a bot of its own

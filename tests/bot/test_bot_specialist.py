@@ -78,7 +78,7 @@ async def test_a_specialist_cancels_and_the_client_is_told(
     botapi.person(BORIS, first_name="Boris")
     async with run_bot(Dialogs(demo, clock=lambda: NOW)):
         await botapi.send_text(901, "/start")
-        for label in ("Haircut", "Boris Klein", "2", "10:15 AM"):
+        for label in ("Hair studio", "Haircut", "Boris Klein", "2", "10:15 AM"):
             await tap(botapi, 901, label)
         await botapi.send_contact(901, "+49 151 2345 6789")
         await tap(botapi, 901, "✅ Confirm")
@@ -111,7 +111,7 @@ async def test_a_day_off_over_two_bookings_through_telegram(
     async with run_bot(Dialogs(demo, clock=lambda: NOW)):
         for chat, day in ((911, "3"), (912, "4")):
             await botapi.send_text(chat, "/start")
-            for label in ("Haircut", "Boris Klein", day, "9:00 AM"):
+            for label in ("Hair studio", "Haircut", "Boris Klein", day, "9:00 AM"):
                 await tap(botapi, chat, label)
             await botapi.send_contact(chat, f"+49 151 2345 6{chat % 1000:03d}")
             await tap(botapi, chat, "✅ Confirm")

@@ -39,11 +39,11 @@ async def clinic(engine: AsyncEngine) -> AsyncIterator[Dialogs]:
 @pytest.mark.parametrize(
     ("language", "service", "join", "joined", "offer", "booked"),
     [
-        ("en", "Haircut", "🔔 Tell me if Wed, Dec 2 frees up",
+        ("en", ("Hair studio", "Haircut"), "🔔 Tell me if Wed, Dec 2 frees up",
          "You are on the waiting list:\nHaircut with Anna Petrova · Wed, Dec 2 · any time",
          "A time has freed up\nYou are on the waiting list for Haircut.",
          "You are booked: Haircut with Anna Petrova"),
-        ("ru", "Стрижка · 1 ч", "🔔 Сообщить, если на ср, 2 дек. освободится время",
+        ("ru", ("Парикмахерская", "Стрижка · 1 ч"), "🔔 Сообщить, если на ср, 2 дек. освободится время",
          "Вы в листе ожидания:\nСтрижка, Anna Petrova · Ср, 2 дек. · в любое время",
          "Освободилось время\nВы в листе ожидания: Стрижка.",
          "Вы записаны: Стрижка, Anna Petrova"),
@@ -51,14 +51,14 @@ async def clinic(engine: AsyncEngine) -> AsyncIterator[Dialogs]:
 )  # fmt: skip
 async def test_join_a_cancellation_the_offer_the_hold_the_confirm(
     botapi: BotApi, run_bot: Run, clinic: Dialogs, engine: AsyncEngine,
-    language: str, service: str, join: str, joined: str, offer: str, booked: str,
+    language: str, service: tuple[str, str], join: str, joined: str, offer: str, booked: str,
 ) -> None:  # fmt: skip
     chat = 751
     botapi.person(chat, first_name="Ann", language_code=language)
     walk_ins = await fill(engine, now=NOW)
     async with run_bot(clinic) as application:
         await botapi.send_text(chat, "/start")
-        for label in (service, "Anna Petrova"):
+        for label in (*service, "Anna Petrova"):
             shown = botapi.screen(chat)
             await botapi.press(chat, shown.message_id, shown.data(label))
         shown = botapi.screen(chat)

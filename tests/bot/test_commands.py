@@ -37,8 +37,9 @@ def _chat(database_url: str, script: str, *args: str) -> str:
 
 async def test_chat_books_from_a_script(engine: AsyncEngine, database_url: str) -> None:
     await import_file(engine, DEMO_FILE)
-    script = "1\n2\n10\n1\nAnn\n+49 151 23456789\n1\n1\n"
+    script = "1\n1\n2\n10\n1\nAnn\n+49 151 23456789\n1\n1\n"
     out = await asyncio.to_thread(_chat, database_url, script, "--as", "Ann")
+    assert "[1] Clinic\n" in out  # seven services: their categories first
     assert "[1] GP consultation · 30 min · €60.00" in out
     assert "> 1\n" in out  # piped input is echoed
     assert "Thank you, Ann. What phone number can we reach you on?" in out
@@ -49,24 +50,30 @@ async def test_chat_books_from_a_script(engine: AsyncEngine, database_url: str) 
 async def test_chat_in_russian_and_with_commands(engine: AsyncEngine, database_url: str) -> None:
     await import_file(engine, DEMO_FILE)
     out = await asyncio.to_thread(_chat, database_url, "hello\n/my\n99\n", "--lang", "ru")
-    assert "[1] Консультация терапевта" in out
-    assert out.count("Пожалуйста") >= 2  # typed text and a number without a button: a hint
+    assert "[1] Клиника" in out
+    # typed text, and a number without a button, get what can be typed on that screen
+    assert out.count("Извините, не удалось разобрать сообщение.") == 2
+    assert "Напишите «отменить запись», «перенести на пятницу»" in out  # under My bookings
 
 
 async def test_no_input_ends_the_chat(engine: AsyncEngine, database_url: str) -> None:
-    """Odd digits, a huge number and blank lines are answered with the screen again; weekday
+    """Odd digits, a huge number and blank lines are answered with the screen again and what
+    can be typed there (a huge number is read only in part); weekday
     headers and blank calendar cells do nothing, a grey day says why and keeps the screen's
     numbers; the booking goes on to the end."""
     await import_file(engine, DEMO_FILE)
     odd = "²\n" + "9" * 5000 + "\n\n   \n"
-    script = odd + "4\n3\n1\n8\n14\n15\n3\nAnn\n+49 151 23456789\n1\n"
+    script = odd + "3\n1\n3\n1\n8\n14\n15\n3\nAnn\n+49 151 23456789\n1\n"
     out = await asyncio.to_thread(_chat, database_url, script, "--as", "Ann")
-    assert out.count("Please choose one of the buttons below.") == 4
+    assert out.count("Sorry, I did not understand that.") == 2
+    assert out.count("Your message was long: I read only its beginning.") == 1
+    assert out.count("Type what you would like, like “GP consultation tomorrow after 5”") == 4
     assert out.count("What would you like to book?") == 5
     assert "> 1\n\n> 8\n\n> 14\n\n! Boris Klein is not working on Sun, Dec 6.\n\n> 15\n" in out
     assert "You are booked: Haircut with Boris Klein on Monday, December 7, 2026" in out
-    out = await asyncio.to_thread(_chat, database_url, odd + "4\n", "--lang", "ru")
-    assert out.count("Пожалуйста, выберите одну из кнопок ниже.") == 4
+    out = await asyncio.to_thread(_chat, database_url, odd + "3\n1\n", "--lang", "ru")
+    assert out.count("Извините, не удалось разобрать сообщение.") == 2
+    assert out.count("Напишите, что вам нужно, например «Консультация терапевта") == 4
     assert "К кому вы хотите записаться?" in out
 
 

@@ -86,6 +86,13 @@ class Chat:
         self.presses += 1
         return await self.send(Press(self.button(label).action))
 
+    async def choose_service(self, label: str) -> Reply:
+        """Press the service ``label`` at Start: its category first when Start shows the
+        categories (the demo clinic has more than six services)."""
+        if not any(shown.startswith(label) for shown in self.labels()):
+            await self.press(demo_category(label))
+        return await self.press(label)
+
     async def press_action(self, action: str) -> Reply:
         self.presses += 1
         return await self.send(Press(action))
@@ -105,6 +112,22 @@ class Chat:
         return plain(self.screen.text)
 
 
+#: The demo clinic's services and their categories, in English and Russian.
+DEMO_CATEGORIES = {
+    "GP consultation": "Clinic", "Flu vaccination": "Clinic", "Dental check-up": "Dentistry",
+    "Haircut": "Hair studio", "Beard trim": "Hair studio", "Personal training": "Gym",
+    "Sports massage": "Gym", "Консультация терапевта": "Клиника",
+    "Прививка от гриппа": "Клиника", "Осмотр у стоматолога": "Стоматология",
+    "Стрижка бороды": "Парикмахерская", "Стрижка": "Парикмахерская",
+    "Персональная тренировка": "Спортзал", "Спортивный массаж": "Спортзал",
+}  # fmt: skip
+
+
+def demo_category(service: str) -> str:
+    """The category of the demo service whose button starts with ``service``."""
+    return next(c for name, c in DEMO_CATEGORIES.items() if service.startswith(name))
+
+
 def plain(text: str) -> str:
     """Text as a reader sees it: Babel's no-break spaces read as spaces."""
     return text.replace("\u202f", " ").replace("\xa0", " ")
@@ -116,10 +139,10 @@ def describe(screen: Screen) -> str:
 
 
 async def book_haircut(chat: Chat, *, phone: str = "+49 151 23456789") -> None:
-    """A new client books the soonest haircut with Anna: service, specialist, soonest,
-    (contact), confirm."""
+    """A new client books the soonest haircut with Anna: category, service, specialist,
+    soonest, (contact), confirm."""
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     await chat.press("Soonest")
     if chat.screen and chat.screen.expects == Expect.PHONE:

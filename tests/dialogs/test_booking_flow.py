@@ -31,10 +31,13 @@ async def bookings(engine: AsyncEngine, *statuses: str) -> list[Booking]:
         return list(await session.scalars(query))
 
 
-async def test_new_client_books_in_five_presses_and_a_contact(demo: AsyncEngine) -> None:
+async def test_new_client_books_in_six_presses_and_a_contact(demo: AsyncEngine) -> None:
+    """The demo clinic has seven services: Start shows their categories first."""
     chat = Chat.new(demo)
     await chat.start()
     assert "What would you like to book?" in chat.text
+    assert chat.labels()[:4] == ["Clinic", "Dentistry", "Hair studio", "Gym"]
+    await chat.press("Hair studio")
     assert any(label.startswith("Haircut · 1 hr · €35.00") for label in chat.labels())
     await chat.press("Haircut")
     assert chat.labels()[0].startswith("Any available · Tue, Dec 1")
@@ -52,7 +55,7 @@ async def test_new_client_books_in_five_presses_and_a_contact(demo: AsyncEngine)
     assert "Central European" in chat.text and "€35.00" in chat.text
     await chat.press("✅")
     assert "You are booked: Haircut with Anna Petrova" in chat.text
-    assert chat.presses == 5
+    assert chat.presses == 6
     [booked] = await bookings(demo)
     assert booked.status == BookingStatus.CONFIRMED and booked.channel == "telegram"
     async with session_factory(demo)() as session:
@@ -73,7 +76,7 @@ async def test_soonest_makes_it_fewer_and_russian_reads_russian(demo: AsyncEngin
     chat = Chat.new(demo, "9002", language="ru", name="Иван")
     await chat.start()
     assert "На что вы хотите записаться?" in chat.text
-    await chat.press("Стрижка · 1 ч")
+    await chat.choose_service("Стрижка · 1 ч")
     await chat.press("Любой свободный")
     assert "Декабрь 2026" in chat.text
     await chat.press("Ближайшее")
@@ -83,7 +86,7 @@ async def test_soonest_makes_it_fewer_and_russian_reads_russian(demo: AsyncEngin
     assert "35,00 €" in chat.text and "вторник, 1 декабря 2026" in chat.text
     await chat.press("✅ Подтвердить")
     assert chat.text.startswith("Вы записаны")
-    assert chat.presses == 4
+    assert chat.presses == 5  # category, service, anyone, soonest, confirm
     [booked] = await bookings(demo, BookingStatus.CONFIRMED)
     assert booked.starts_at.hour == 8  # 09:00 in Berlin, the soonest haircut
 
@@ -91,7 +94,7 @@ async def test_soonest_makes_it_fewer_and_russian_reads_russian(demo: AsyncEngin
 async def test_back_works_at_every_step_and_lets_the_hold_go(demo: AsyncEngine) -> None:
     chat = Chat.new(demo, "9003", name="")
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Boris")
     await chat.press("2")
     await chat.press("11:30")
@@ -105,7 +108,10 @@ async def test_back_works_at_every_step_and_lets_the_hold_go(demo: AsyncEngine) 
     await chat.press("‹ Back")
     assert "Who would you like to see?" in chat.text
     await chat.press("‹ Back")
-    assert "What would you like to book?" in chat.text
+    assert chat.text.startswith("Hair studio: what would you like to book?")
+    await chat.press("‹ Back")
+    assert chat.text.startswith("What would you like to book?")
+    assert "Hair studio" in chat.labels()
     for side in ("My bookings", "Language", "Help"):
         await chat.press(side)
         await chat.press("‹ Back")
@@ -115,7 +121,7 @@ async def test_back_works_at_every_step_and_lets_the_hold_go(demo: AsyncEngine) 
 async def test_web_visitor_gives_name_then_phone(demo: AsyncEngine) -> None:
     chat = Chat.new(demo, "2001", name="")
     await chat.start()
-    await chat.press("Beard trim")
+    await chat.choose_service("Beard trim")
     await chat.press("Any available")
     await chat.press("Soonest")
     await chat.type("x" * 10_000)
@@ -190,7 +196,7 @@ async def test_slot_taken_between_pick_and_confirm(demo: AsyncEngine) -> None:
     first, second = Chat.new(demo, "9007"), Chat.new(demo, "9008")
     for chat in (first, second):
         await chat.start()
-        await chat.press("Haircut")
+        await chat.choose_service("Haircut")
         await chat.press("Anna Petrova")
         await chat.press("3")
     await first.press("10:00")
@@ -207,7 +213,7 @@ async def test_slot_taken_between_pick_and_confirm(demo: AsyncEngine) -> None:
 async def test_hold_that_ran_out_offers_the_next_times(demo: AsyncEngine) -> None:
     chat = Chat.new(demo, "9009")
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     await chat.press("3")
     await chat.press("10:00")
@@ -225,9 +231,9 @@ async def test_stale_forged_and_double_tapped_buttons(demo: AsyncEngine) -> None
     await chat.start()
     menu = chat.screen
     assert menu is not None
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     current = describe(chat.screen) if chat.screen else ""
-    old = chat.button("Flu vaccination", screen=menu).action
+    old = chat.button("Clinic", screen=menu).action
     reply = await chat.press_action(old)
     assert reply.notice == "This menu is out of date. Here is the current one."
     assert (
@@ -251,7 +257,7 @@ async def test_stale_forged_and_double_tapped_buttons(demo: AsyncEngine) -> None
 async def test_calendar_grey_days_say_so_and_months_move(demo: AsyncEngine) -> None:
     chat = Chat.new(demo, "9011")
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     assert chat.screen is not None
     grey = next(b for row in chat.screen.buttons for b in row if b.label == "6")
@@ -270,7 +276,7 @@ async def test_far_first_slot_offers_the_named_substitute_first(demo: AsyncEngin
     chat = Chat.new(demo, "9012")
     chat.later(int(timedelta(days=26).total_seconds() // 60))  # Sunday 27 December
     await chat.start()
-    await chat.press("GP consultation")
+    await chat.choose_service("GP consultation")
     await chat.press("Dr. Klaus Weber")
     assert "Dr. Klaus Weber's first free time is" in chat.text
     assert "These colleagues can see you sooner:" in chat.text
@@ -309,7 +315,7 @@ async def test_typed_text_where_buttons_are_expected_gets_a_hint(demo: AsyncEngi
     chat = Chat.new(demo, "9015")
     await chat.start()
     await chat.type("hello?")
-    assert chat.text.startswith("Please choose one of the buttons below.")
+    assert chat.text.startswith("Sorry, I did not understand that. Type what you would like")
     await chat.share("+49 151 23456789")
     assert "do not need a phone number" in chat.text
 
@@ -319,7 +325,7 @@ async def test_continue_in_telegram_brings_the_web_bookings_once(demo: AsyncEngi
     web = Chat(dialogs, Visitor("web", "visitor-session-1", language="en"))
     await web.start()
     assert "Continue in Telegram" in web.labels()
-    await web.press("Haircut")
+    await web.choose_service("Haircut")
     await web.press("Anna Petrova")
     await web.press("Soonest")
     await web.type("Jane Web")

@@ -73,7 +73,7 @@ async def client_of(engine: AsyncEngine, chat: Chat) -> Client:
 async def web_books(web: Chat, service: str = "Beard trim") -> None:
     """A booking with Boris on Thursday, December 3, at his first free time."""
     await web.start()
-    await web.press(service)
+    await web.choose_service(service)
     await web.press("Boris Klein")
     await web.press("3")
     await web.press(web.labels()[0])
@@ -156,7 +156,7 @@ async def test_a_link_sent_to_someone_else_never_opens_their_bookings(
     )
     # what the victim books in Telegram from now on never shows in that web session
     await victim.start()
-    await victim.press("Flu vaccination")
+    await victim.choose_service("Flu vaccination")
     await victim.press("Any available")
     await victim.press("Soonest")
     await victim.press("✅")

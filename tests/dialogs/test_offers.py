@@ -46,7 +46,7 @@ async def test_own_live_bookings_are_left_out_of_every_offer(demo: AsyncEngine) 
     await take(demo, me, "haircut", "boris", at(TUE, 10, 15), NOW, confirm=False)
     await chat.start()
     assert chat.labels()[0] == "Book again: Haircut with Anna Petrova, Tue, Dec 1, 11:30 AM"
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     assert "Anna Petrova (Barber) · Tue, Dec 1, 11:30 AM" in chat.labels()
     assert "Any available · Tue, Dec 1, 9:00 AM" in chat.labels()  # Boris before the hold
     await chat.press("Anna Petrova")
@@ -70,7 +70,7 @@ async def test_a_clash_offers_only_times_the_client_can_take(demo: AsyncEngine) 
     10:00 is refused once, and the times offered instead can all be taken (no loop)."""
     chat = Chat.new(demo, "9102")
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     await chat.press("1")
     await take(demo, await client_of(demo, chat), "haircut", "boris", at(TUE, 10, 15), NOW)
@@ -92,7 +92,7 @@ async def test_a_day_whose_free_times_clash_is_grey_and_says_why(demo: AsyncEngi
     # Boris's last time on New Year's Eve is 13:00, and the client has Anna then
     eve = at(date(2026, 12, 31), 13)
     await take(demo, await client_of(demo, chat), "haircut", "anna", eve, chat.now)
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     assert "Boris Klein (Senior barber) · Mon, Jan 4, 9:00 AM" in chat.labels()
     await chat.press("Boris Klein")
     await chat.press("‹ Dec")
@@ -141,7 +141,7 @@ async def test_a_move_onto_a_clash_is_refused_before_its_summary(demo: AsyncEngi
 async def test_a_time_let_go_is_offered_again_at_once(demo: AsyncEngine) -> None:
     chat = Chat.new(demo, "9106")
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     await chat.press("3")
     await chat.press("10:00 AM")  # held; the phone is asked for
@@ -166,7 +166,7 @@ async def test_a_time_let_go_is_offered_again_while_others_look(demo: AsyncEngin
     chat, other = Chat.new(demo, "9109"), Chat.new(demo, "9110")
     for visitor in (chat, other):
         await visitor.start()
-        await visitor.press("Haircut")
+        await visitor.choose_service("Haircut")
         await visitor.press("Anna Petrova")
     await chat.press("3")
     await chat.press("10:00 AM")  # held; the phone is asked for
@@ -186,7 +186,7 @@ async def test_a_button_whose_time_is_gone_says_so_in_one_line(demo: AsyncEngine
     rival = await new_client(demo, 1)
     chat = Chat.new(demo, "9107")
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     assert "Anna Petrova (Barber) · Tue, Dec 1, 10:00 AM" in chat.labels()
     await take(demo, rival, "haircut", "anna", at(TUE, 10), NOW)
     await chat.press("Anna Petrova")

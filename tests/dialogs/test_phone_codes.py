@@ -57,7 +57,7 @@ async def web(demo: AsyncEngine) -> AsyncIterator[Chat]:
     """A widget visitor at the phone question with a time held."""
     chat = Chat(Dialogs(demo, sms_ready=True), Visitor("web", "coded", language="en"))
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     await chat.press("Soonest")
     await chat.type("Wanda Web")
@@ -122,7 +122,7 @@ async def test_a_typed_number_is_stored_once_its_sms_code_is_typed(
     await assert_code_unreadable(demo, web, code)
     await web.press("✅")
     await web.start()  # the next booking of this visitor needs no new code
-    await web.press("Haircut")
+    await web.choose_service("Haircut")
     await web.press("Anna Petrova")
     await web.press("Soonest")
     assert "Please check your booking" in web.text
@@ -195,7 +195,7 @@ async def test_resending_waits_and_is_capped(
 async def test_without_sms_the_widget_says_so_and_sends_nothing(demo: AsyncEngine) -> None:
     web = Chat(Dialogs(demo, sms_ready=False), Visitor("web", "coded", language="en"))
     await web.start()
-    await web.press("Haircut")
+    await web.choose_service("Haircut")
     await web.press("Anna Petrova")
     await web.press("Soonest")
     await web.type("Wanda Web")
@@ -212,7 +212,7 @@ async def test_telegram_contacts_need_no_code(demo: AsyncEngine) -> None:
     chat = Chat.new(demo)
     chat.dialogs.sms_ready = True
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     await chat.press("Soonest")
     await chat.share("4915123456789")

@@ -37,7 +37,7 @@ async def stored_phone(engine: AsyncEngine, chat: Chat) -> str | None:
 async def to_phone_screen(chat: Chat) -> None:
     russian = chat.visitor.language == "ru"
     await chat.start()
-    await chat.press("Стрижка · " if russian else "Haircut")
+    await chat.choose_service("Стрижка · " if russian else "Haircut")
     await chat.press("Anna Petrova")
     await chat.press("Ближайшее" if russian else "Soonest")
     if chat.visitor.channel == "web":

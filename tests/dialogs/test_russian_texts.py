@@ -41,7 +41,7 @@ async def haircut_with_anna(chat: Chat) -> None:
     await chat.start()
     if not any(label.startswith("Стрижка ·") for label in chat.labels()):
         await chat.press("Парикмахерская")
-    await chat.press("Стрижка ·")
+    await chat.choose_service("Стрижка ·")
     await chat.press("Anna Petrova")
 
 

@@ -39,7 +39,7 @@ def cell(chat: Chat, label: str) -> Button:
 
 async def to_confirm(chat: Chat, day: str = "3", time: str = "10:00 AM") -> None:
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     await chat.press(day)
     await chat.press(time)
@@ -79,7 +79,8 @@ async def test_cancel_on_the_summary_says_what_happened(demo: AsyncEngine) -> No
     ):
         chat = Chat.new(demo, key, language=language)
         await chat.start()
-        await chat.press(chat.labels()[3])  # Haircut
+        await chat.press(chat.labels()[2])  # Hair studio
+        await chat.press(chat.labels()[0])  # Haircut
         await chat.press("Anna Petrova")
         await chat.press("Ближайшее" if language == "ru" else "Soonest")
         await chat.share("+49 151 23456789")
@@ -127,7 +128,7 @@ async def test_a_move_keeps_its_contact_and_cancel_keeps_the_booking(demo: Async
 async def test_blank_input_gets_the_screen_again(demo: AsyncEngine) -> None:
     chat = Chat.new(demo, "9205", name="")
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     await chat.press("Soonest")
     asked = chat.text
@@ -140,13 +141,13 @@ async def test_blank_input_gets_the_screen_again(demo: AsyncEngine) -> None:
     assert chat.text == phone
     await chat.start()
     await chat.type("")
-    assert chat.text.startswith("Please choose one of the buttons below.")
+    assert chat.text.startswith("Type what you would like, like “GP consultation tomorrow")
 
 
 async def test_grey_days_say_why(demo: AsyncEngine) -> None:
     chat = Chat.new(demo, "9206")
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     header, blank = cell(chat, "Mo"), cell(chat, " ")
     assert header.disabled and blank.disabled and not header.action and not blank.action
@@ -173,7 +174,7 @@ async def test_grey_days_say_why(demo: AsyncEngine) -> None:
     )
     chat.now = datetime(2026, 12, 10, 9, tzinfo=UTC)
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
     assert (await chat.press_action(cell(chat, "2").action)).notice == "Wed, Dec 2 has passed."
 
@@ -181,7 +182,7 @@ async def test_grey_days_say_why(demo: AsyncEngine) -> None:
 async def test_grey_days_say_why_in_russian(demo: AsyncEngine) -> None:
     chat = Chat.new(demo, "9207", language="ru")
     await chat.start()
-    await chat.press("Стрижка · 1 ч")
+    await chat.choose_service("Стрижка · 1 ч")
     await chat.press("Anna Petrova")
     said = [(await chat.press_action(cell(chat, "6").action)).notice]
     await chat.press("Янв. ›")

@@ -57,7 +57,7 @@ def assert_shop_shown(chat: Chat, locale: str) -> None:
 async def book_with_anna(chat: Chat, locale: str, day: str, time: str) -> None:
     words = WORDS[locale]
     await chat.start()
-    await chat.press(words["haircut"])
+    await chat.choose_service(words["haircut"])
     await chat.press("Anna Petrova")
     await chat.press(day)
     await chat.press(time)

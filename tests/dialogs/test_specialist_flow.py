@@ -38,7 +38,7 @@ async def demo(engine: AsyncEngine) -> AsyncEngine:
 async def booked_with_anna(demo: AsyncEngine, key: str, day: str, time: str) -> None:
     client = Chat.new(demo, key, name=f"Client {key}")
     await client.start()
-    await client.press("Haircut")
+    await client.choose_service("Haircut")
     await client.press("Anna Petrova")
     await client.press(day)
     await client.press(time)
@@ -129,7 +129,7 @@ async def test_day_off_over_two_bookings_keep_one_path_cancel_the_other(
     assert sources == {Source.STAFF}
     client = Chat.new(demo, "9104")
     await client.start()
-    await client.press("Haircut")
+    await client.choose_service("Haircut")
     await client.press("Anna Petrova")
     grey = [b for row in client.screen.buttons for b in row if b.label in ("3", "4")]  # type: ignore[union-attr]
     assert all(b.disabled for b in grey)
@@ -158,7 +158,7 @@ async def test_vacation_and_block_picked_from_the_calendar(demo: AsyncEngine) ->
     assert block.ends_at - block.starts_at == timedelta(hours=1)
     client = Chat.new(demo, "9105")
     await client.start()
-    await client.press("Haircut")
+    await client.choose_service("Haircut")
     await client.press("Anna Petrova")
     await client.press("2")
     assert "1:00 PM" not in client.labels()
@@ -185,7 +185,7 @@ async def test_block_racing_a_clients_hold_exactly_one_wins(database_url: str) -
         await load_demo(engines[0])
         client = Chat.new(engines[0], "9106")
         await client.start()
-        await client.press("Haircut")
+        await client.choose_service("Haircut")
         await client.press("Anna Petrova")
         await client.press("3")
         action = client.button("10:00").action

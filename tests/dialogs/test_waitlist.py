@@ -94,7 +94,7 @@ def grey_day(chat: Chat, label: str) -> str:
 
 async def to_anna_on_the_day(chat: Chat) -> None:
     await chat.start()
-    await chat.press("Haircut")
+    await chat.choose_service("Haircut")
     await chat.press("Anna Petrova")
 
 
@@ -111,7 +111,7 @@ async def test_a_booked_up_day_then_a_cancellation_then_the_offer(demo: AsyncEng
         "Haircut with Anna Petrova · Wed, Dec 2 · any time",
         "When a time frees up, I will send it here. Whoever takes it first gets it.",
     ]
-    assert chat.presses == 4  # service, specialist, the grey day, and one press to wait
+    assert chat.presses == 5  # category, service, specialist, the grey day, one press to wait
     await chat.press("Afternoon")
     assert "Haircut with Anna Petrova · Wed, Dec 2 · afternoons" in chat.text
 

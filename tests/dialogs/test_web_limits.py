@@ -56,7 +56,7 @@ async def count(engine: AsyncEngine, *statuses: str) -> int:
 
 async def pick_a_time(web: Chat, day: str) -> None:
     await web.start()
-    await web.press("Haircut")
+    await web.choose_service("Haircut")
     await web.press("Anna Petrova")
     await web.press(day)
     await web.press(web.labels()[0])
@@ -102,7 +102,7 @@ async def test_the_limit_is_a_business_setting_and_speaks_russian(demo: AsyncEng
     await set_settings(demo, max_upcoming_per_client=1)
     web = Chat(Dialogs(demo), Visitor("web", "ru-visitor", language="ru"))
     await web.start()
-    await web.press("Стрижка · ")
+    await web.choose_service("Стрижка · ")
     await web.press("Anna Petrova")
     await web.press("2")
     await web.press(web.labels()[0])
@@ -110,7 +110,7 @@ async def test_the_limit_is_a_business_setting_and_speaks_russian(demo: AsyncEng
     await web.type(PHONE)
     await web.press("✅")
     await web.start()
-    await web.press("Стрижка · ")
+    await web.choose_service("Стрижка · ")
     await web.press("Anna Petrova")
     await web.press("3")
     await web.press(web.labels()[0])

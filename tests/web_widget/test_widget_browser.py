@@ -63,8 +63,11 @@ class Widget:
         return self.log.locator(".msg.bot").last.locator(".txt").inner_text()
 
 
-def book(widget: Widget, *, service: str, specialist: str, soonest: str, confirm: str,
-         name: str = "Jane Doe", phone: str = "+49 151 23456789") -> None:  # fmt: skip
+def book(
+    widget: Widget, *, category: str, service: str, specialist: str, soonest: str, confirm: str,
+    name: str = "Jane Doe", phone: str = "+49 151 23456789",
+) -> None:  # fmt: skip
+    widget.press(category, "category")
     widget.press(service, "service")
     widget.press(specialist, "specialist")
     widget.press(soonest, "soonest")
@@ -84,10 +87,10 @@ def test_booking_on_a_desktop(browser: Browser, site: str, request: pytest.Fixtu
     expect(widget.launcher()).to_have_accessible_name("Book an appointment")
     widget.open()
     shots("menu")
-    book(widget, service="Haircut", specialist="Anna Petrova", soonest="Soonest",
-         confirm="✅ Confirm")  # fmt: skip
+    book(widget, category="Hair studio", service="Haircut", specialist="Anna Petrova",
+         soonest="Soonest", confirm="✅ Confirm")  # fmt: skip
     assert widget.last_text().startswith("You are booked: Haircut with Anna Petrova")
-    assert widget.presses == 4  # service, specialist, soonest, confirm (+ name and phone typed)
+    assert widget.presses == 5  # category, service, specialist, soonest, confirm (+ typed)
     events = page.evaluate("window.__slotbot_events")
     assert [kind for kind, _ in events] == ["held", "booked"]
     expect(page.locator("#news")).to_contain_text("Booked: booking #")
@@ -114,10 +117,11 @@ def test_booking_on_a_phone_in_russian(
     assert box and (box["x"], box["y"], box["width"], box["height"]) == (0, 0, 390, 844)
     expect(widget.log.locator(".msg.bot").first).to_contain_text("На что вы хотите записаться")
     shots("menu")
-    book(widget, service="Стрижка", specialist="Anna", soonest="Ближайшее",
-         confirm="✅ Подтвердить", name="Анна Иванова", phone="+7 912 345-67-89")  # fmt: skip
+    book(widget, category="Парикмахерская", service="Стрижка", specialist="Anna",
+         soonest="Ближайшее", confirm="✅ Подтвердить", name="Анна Иванова",
+         phone="+7 912 345-67-89")  # fmt: skip
     assert widget.last_text().startswith("Вы записаны")
-    assert widget.presses == 4
+    assert widget.presses == 5
 
 
 def test_a_reload_mid_flow_continues(
@@ -127,6 +131,7 @@ def test_a_reload_mid_flow_continues(
     page.goto(site)
     widget = Widget(page, shots)
     widget.open()
+    widget.press("Hair studio", "category")
     widget.press("Haircut", "service")
     widget.press("Boris", "specialist")
     widget.press("Soonest", "soonest")
@@ -158,6 +163,7 @@ def test_a_name_with_markup_is_shown_as_text(
     widget = Widget(page, shots)
     widget.open()
     name = "<script>window.__pwned = 1</script><img src=x onerror=window.__pwned=2>"
+    widget.press("Hair studio", "category")
     widget.press("Haircut", "service")
     widget.press("Anna", "specialist")
     widget.press("Soonest", "soonest")
@@ -174,6 +180,7 @@ def test_grey_days_say_why_and_cannot_be_picked(
     page.goto(site)
     widget = Widget(page, shots)
     widget.open()
+    widget.press("Hair studio", "category")
     widget.press("Haircut", "service")
     widget.press("Anna", "specialist")
     calendar = widget.log.locator(".cal").last
@@ -228,6 +235,7 @@ def test_booking_with_the_keyboard_only(
         widget.wait_idle()
         shots(step)
 
+    choose("Hair studio", "category")
     choose("Haircut", "service")
     choose("Anna", "specialist")
     choose("Soonest", "soonest")
@@ -308,3 +316,19 @@ def test_widget_js_is_cached_and_small(site: str) -> None:
     assert again.status_code == 304
     assert len(gzip.compress(response.content)) <= 15 * 1024
     assert "innerHTML" not in response.text and "insertAdjacentHTML" not in response.text
+
+
+def test_typing_what_you_need(browser: Browser, site: str, request: pytest.FixtureRequest) -> None:
+    """The field is there on every screen: a typed request is read as in every channel."""
+    page, shots = open_page(browser, request)
+    page.goto(site)
+    widget = Widget(page, shots)
+    widget.open()
+    expect(widget.input).to_be_visible()
+    expect(widget.input).to_have_attribute("placeholder", "Or type what you need")
+    widget.type("haircut with Anna on Wednesday after 5", "typed")
+    said = widget.last_text().replace("\u202f", " ")  # Babel's narrow no-break space
+    assert said.startswith("Haircut with Anna Petrova\nWed, Dec 2, from 5:00 PM: pick a time.")
+    widget.press("5:00\u202fPM", "held")
+    expect(widget.input).to_be_focused()  # the name, now asked for
+    expect(widget.input).to_have_attribute("placeholder", "Type your answer")

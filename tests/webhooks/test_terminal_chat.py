@@ -60,11 +60,12 @@ async def talk(engine: AsyncEngine, language: str, steps: list[str]) -> str:
 async def test_the_terminals_hints_are_in_the_chats_language(
     engine: AsyncEngine, language: str, words: list[str]
 ) -> None:
+    category = {"en": "Clinic", "ru": "Клиника"}[language]
     service = {"en": "GP consultation", "ru": "Консультация терапевта"}[language]
     time = {"en": "9:00", "ru": "09:00"}[language]
     out = await talk(engine, language, [
-        f"[{service}]", "[Dr. Klaus Weber]", "[2]", f"[{time}]", "Ann", "+49 151 23456789",
-        "[✅]", "[📅]", "[Map]" if language == "en" else "[Карта]",
+        f"[{category}]", f"[{service}]", "[Dr. Klaus Weber]", "[2]", f"[{time}]", "Ann",
+        "+49 151 23456789", "[✅]", "[📅]", "[Map]" if language == "en" else "[Карта]",
     ])  # fmt: skip
     for word in words:
         assert word in out, out
@@ -72,6 +73,7 @@ async def test_the_terminals_hints_are_in_the_chats_language(
 
 
 async def test_the_hints_follow_a_change_of_language(engine: AsyncEngine) -> None:
-    out = await talk(engine, "en", ["[Language]", "[Русский]", "[Консультация терапевта]",
-                                    "[Dr. Klaus Weber]", "[2]", "[09:00]"])  # fmt: skip
+    out = await talk(engine, "en", ["[Language]", "[Русский]", "[Клиника]",
+                                    "[Консультация терапевта]", "[Dr. Klaus Weber]", "[2]",
+                                    "[09:00]"])  # fmt: skip
     assert "(введите ответ)" in out and "(type your answer)" not in out

@@ -57,7 +57,8 @@ async def test_a_whole_booking_and_my_bookings(http: httpx.AsyncClient) -> None:
     ]
     # the visitor's own messages are in the log, as they pressed or typed them
     mine = [m["text"] for m in visitor.messages if m["from"] == "visitor"]
-    assert mine[0].startswith("Haircut") and "Jane Doe" in mine and mine[-1] == "✅ Confirm"
+    assert mine[:2] == ["Hair studio", mine[1]] and mine[1].startswith("Haircut")
+    assert "Jane Doe" in mine and mine[-1] == "✅ Confirm"
     await visitor.press("📅")
     ics = visitor.screen["attachments"][0]
     assert ics["mime_type"] == "text/calendar" and ics["filename"].endswith(".ics")
@@ -75,6 +76,7 @@ async def test_the_calendar_is_marked_and_grey_days_say_why(http: httpx.AsyncCli
     visitor = Visitor(http)
     await visitor.open()
     await visitor.start()
+    await visitor.press("Hair studio")
     await visitor.press("Haircut")
     await visitor.press("Anna Petrova")
     calendar = visitor.screen
@@ -95,6 +97,7 @@ async def test_a_reload_mid_flow_restores_the_conversation(http: httpx.AsyncClie
     visitor = Visitor(http)
     await visitor.open()
     await visitor.start()
+    await visitor.press("Hair studio")
     await visitor.press("Haircut")
     await visitor.press("Anna Petrova")
     await visitor.press("Soonest")
@@ -121,8 +124,8 @@ async def test_stale_and_forged_buttons_get_a_notice(http: httpx.AsyncClient) ->
     visitor = Visitor(http)
     await visitor.open()
     await visitor.start()
-    old = visitor.action("Haircut")
-    await visitor.press("Haircut")
+    old = visitor.action("Hair studio")
+    await visitor.press("Hair studio")
     for action in (old, "zz.svc.1", "not an action"):
         response = await visitor.send({"type": "press", "action": action})
         assert response.status_code == 200
@@ -133,6 +136,7 @@ async def test_the_push_stream_resumes_after_the_last_id(http: httpx.AsyncClient
     visitor = Visitor(http)
     await visitor.open()
     await visitor.start()
+    await visitor.press("Hair studio")
     await visitor.press("Haircut")
     auth = {"Authorization": f"Bearer {visitor.token}"}
 

@@ -66,6 +66,7 @@ class Visitor:
 
 async def book_haircut(visitor: Visitor, name: str = "Jane Doe") -> None:
     await visitor.start()
+    await visitor.press("Hair studio")  # seven services: their categories first
     await visitor.press("Haircut")
     await visitor.press("Anna Petrova")
     await visitor.press("Soonest")

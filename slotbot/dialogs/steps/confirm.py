@@ -25,7 +25,10 @@ from slotbot.dialogs.steps.menu import telegram_row
 from slotbot.dialogs.steps.picking import offer_instead, refusal_line
 from slotbot.dialogs.widgets import back_row
 
-__all__ = ["CONFIRM", "calendar_file", "describe", "render_done", "service_name", "zone_note"]
+__all__ = [
+    "CONFIRM", "calendar_file", "cancel_summary", "describe", "render_done", "service_name",
+    "zone_note",
+]  # fmt: skip
 
 
 def service_name(ctx: Context, entry: ClientBooking) -> str:
@@ -160,10 +163,10 @@ async def press_confirm(ctx: Context, flow: Flow, action: Action) -> None:
     elif action.code == "ok" and start is not None:
         await _confirm(ctx, flow, start)
     elif action.code == "drop":
-        await _drop(ctx, flow)
+        await cancel_summary(ctx, flow)
 
 
-async def _drop(ctx: Context, flow: Flow) -> None:
+async def cancel_summary(ctx: Context, flow: Flow) -> None:
     """Cancel on the summary: nothing is booked (the held time is let go), or a move is given
     up and the booking stays as it was."""
     _ = ctx.texts.gettext

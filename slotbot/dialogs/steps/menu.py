@@ -15,7 +15,13 @@ from slotbot.dialogs.steps.offers import firsts
 from slotbot.dialogs.steps.picking import pick_time, time_from
 from slotbot.dialogs.widgets import back_row, minutes_of, paged
 
-__all__ = ["HELP", "LANGUAGE", "MENU", "TELEGRAM", "footer", "telegram_row"]
+__all__ = [
+    "GROUP_PAST", "HELP", "LANGUAGE", "MENU", "TELEGRAM", "categories", "choose_service", "footer",
+    "open_at_service", "telegram_row",
+]  # fmt: skip
+
+#: Start shows the services' categories first when more services than this can be booked.
+GROUP_PAST = 6
 
 
 def footer(ctx: Context) -> tuple[Button, ...]:
@@ -62,11 +68,41 @@ async def _again(ctx: Context, flow: Flow) -> tuple[int, int, Slot] | None:
     return (service_id, specialist_id, slot) if slot else None
 
 
+def categories(ctx: Context) -> list[str]:
+    """The categories Start shows first (in the client's language, in import order): those
+    of the bookable services when there are more than :data:`GROUP_PAST` of them, else none."""
+    services = ctx.directory.offered_services()
+    if len(services) <= GROUP_PAST:
+        return []
+    return list(dict.fromkeys(c for s in services if (c := s.category(ctx.locale))))
+
+
+def _category(ctx: Context, flow: Flow) -> str:
+    """The category whose services are shown (``""``: the top of Start)."""
+    named = categories(ctx)
+    index = flow.category
+    return named[index] if index is not None and 0 <= index < len(named) else ""
+
+
 async def render_menu(ctx: Context, flow: Flow) -> Screen:
-    """Services at once, paged when long; Book again for a returning client."""
+    """Services at once, paged when long, or their categories first when there are many;
+    Book again for a returning client."""
     _ = ctx.texts.gettext
     services = ctx.directory.offered_services()
-    items = [Button(service_line(ctx, s), ctx.act("svc", s.id)) for s in services]
+    named, category = categories(ctx), _category(ctx, flow)
+    if category:  # one category's services, with Back to the categories
+        shown = [s for s in services if s.category(ctx.locale) == category]
+        items = [Button(service_line(ctx, s), ctx.act("svc", s.id)) for s in shown]
+        rows, flow.page = paged(ctx, items, flow.page)
+        text = _("{category}: what would you like to book?").format(category=category)
+        return Screen(text, (*rows, back_row(ctx), footer(ctx)))
+    flow.category = None
+    items = [Button(name, ctx.act("cat", index)) for index, name in enumerate(named)]
+    items += [
+        Button(service_line(ctx, s), ctx.act("svc", s.id))
+        for s in services
+        if not named or not s.category(ctx.locale)
+    ]
     rows, flow.page = paged(ctx, items, flow.page)
     again = await _again(ctx, flow)
     if again:
@@ -86,14 +122,36 @@ async def render_menu(ctx: Context, flow: Flow) -> Screen:
     return Screen(text, (*rows, footer(ctx), *telegram_row(ctx)))
 
 
+def choose_service(ctx: Context, flow: Flow, service_id: int) -> bool:
+    """Begin booking ``service_id`` at the specialist step (Back from there shows the
+    services of its category, when Start shows categories); False, with a line saying so,
+    when it cannot be booked."""
+    if service_id not in ctx.directory.services or not ctx.directory.providers(service_id):
+        flow.note = ctx.texts.gettext("This service is no longer available.")
+        return False
+    named = categories(ctx)
+    category = ctx.directory.services[service_id].category(ctx.locale)
+    flow.start_over("specialist")
+    flow.service = service_id
+    flow.category = named.index(category) if category in named else None
+    return True
+
+
+def open_at_service(ctx: Context, flow: Flow, key: str) -> None:
+    """Open at the service with this key (a host page's ``data-service``) if it can be
+    booked; Start stays otherwise."""
+    found = next((s for s in ctx.directory.offered_services() if s.key == key), None)
+    if found is not None:
+        choose_service(ctx, flow, found.id)
+
+
 async def press_menu(ctx: Context, flow: Flow, action: Action) -> None:
     if action.code == "svc":
-        service_id = action.number()
-        if service_id not in ctx.directory.services or not ctx.directory.providers(service_id):
-            flow.note = ctx.texts.gettext("This service is no longer available.")
-            return
-        flow.start_over("specialist")
-        flow.service = service_id
+        choose_service(ctx, flow, action.number())
+    elif action.code == "cat":
+        flow.category, flow.page = action.number(), 0
+    elif action.code == "back":
+        flow.category, flow.page = None, 0
     elif action.code == "pg":
         flow.page = action.number()
     elif action.code == "again":
@@ -127,6 +185,13 @@ async def render_help(ctx: Context, flow: Flow) -> Screen:
         "My bookings. Commands: /book to book, /my for your bookings, /language to change "
         "the language, /start to begin again."
     )
+    offered = ctx.directory.offered_services()
+    if offered:
+        typed = _(
+            "You can also type what you need, in English or Russian, like “{service} "
+            "tomorrow after 5”, “my bookings”, “cancel my booking” or “move it to Friday”."
+        )
+        text += "\n\n" + typed.format(service=offered[0].name(ctx.locale))
     return with_business(ctx, Screen(text, (back_row(ctx),)))
 
 

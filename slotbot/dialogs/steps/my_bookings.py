@@ -22,7 +22,12 @@ from slotbot.dialogs.steps.confirm import (
 from slotbot.dialogs.steps.waitlist import waiting_press, waiting_rows
 from slotbot.dialogs.widgets import back_row
 
-__all__ = ["BOOKING", "CANCEL", "DONE", "MY_BOOKINGS", "booking_action"]
+__all__ = [
+    "BOOKING", "BOOKING_CODES", "CANCEL", "DONE", "MY_BOOKINGS", "booking_action", "open_booking",
+]  # fmt: skip
+
+#: What the buttons about one booking do (:func:`open_booking`).
+BOOKING_CODES = ("bk", "ics", "rs", "cx", "cy")
 
 
 async def render_my(ctx: Context, flow: Flow) -> Screen:
@@ -58,26 +63,32 @@ async def press_my(ctx: Context, flow: Flow, action: Action) -> None:
 
 async def booking_action(ctx: Context, flow: Flow, action: Action) -> None:
     """What the buttons about one booking do, on whichever screen they are."""
+    if action.code in BOOKING_CODES:
+        await open_booking(ctx, flow, action.code, action.number())
+
+
+async def open_booking(ctx: Context, flow: Flow, code: str, booking_id: int) -> None:
+    """Do ``code`` to the client's booking ``booking_id``: show it (``bk``), its calendar
+    file (``ics``), move it (``rs``), ask before cancelling it (``cx``), cancel it (``cy``).
+    Another client's booking, or one no longer active, is "no longer active"."""
     _ = ctx.texts.gettext
-    if action.code not in ("bk", "ics", "rs", "cx", "cy"):
-        return
-    entry = await client_booking(ctx.session, ctx.client_id, action.number())
+    entry = await client_booking(ctx.session, ctx.client_id, booking_id)
     if entry is None or entry.status != BookingStatus.CONFIRMED:
         flow.note = _("This booking is no longer active.")
         flow.step = "my"
         return
     flow.booking = entry.id
-    if action.code == "bk":
+    if code == "bk":
         flow.step = "booking"
-    elif action.code == "ics":
+    elif code == "ics":
         ctx.extra.append(calendar_file(ctx, entry))
-    elif action.code == "rs":
+    elif code == "rs":
         flow.start_over("date")
         flow.moving = flow.booking = entry.id
         flow.service, flow.specialist = entry.service_id, entry.specialist_id
-    elif action.code == "cx":
+    elif code == "cx":
         flow.step = "cancel"
-    elif action.code == "cy":
+    elif code == "cy":
         await ctx.refresh()
         try:
             await booking.cancel(

@@ -19,7 +19,7 @@ from slotbot.dialogs.steps.picking import gone_line, time_from
 from slotbot.dialogs.steps.waitlist import JOIN, join_button, press_join
 from slotbot.dialogs.widgets import back_row, minutes_of
 
-__all__ = ["SPECIALIST", "SUBSTITUTES"]
+__all__ = ["SPECIALIST", "SUBSTITUTES", "choose_specialist"]
 
 
 async def render_specialist(ctx: Context, flow: Flow) -> Screen:
@@ -56,10 +56,12 @@ async def render_specialist(ctx: Context, flow: Flow) -> Screen:
 
 
 async def press_specialist(ctx: Context, flow: Flow, action: Action) -> None:
-    _ = ctx.texts.gettext
     if action.code == "back":
+        category = flow.category  # back to the services of the category it came from
         flow.start_over()
+        flow.category = category
     elif action.code == "spx":  # booked up: their calendar, with the waiting list
+        _ = ctx.texts.gettext
         if flow.service is None or action.number() not in ctx.directory.providers(flow.service):
             flow.note = _("This specialist is not available any more.")
             return
@@ -69,27 +71,38 @@ async def press_specialist(ctx: Context, flow: Flow, action: Action) -> None:
     elif action.code == JOIN:
         await press_join(ctx, flow, action)
     elif action.code == "sp":
-        named = time_from(action, 1)
-        if action.args[0] == "a":
-            flow.any_specialist, flow.specialist = True, None
-        elif flow.service is None or action.number() not in ctx.directory.providers(flow.service):
-            flow.note = _("This specialist is not available any more.")
-            return
-        else:
-            flow.any_specialist, flow.specialist = False, action.number()
-        flow.month = ""
-        first = await _still_first(ctx, flow, named)
-        far = first is None or first.start - ctx.now > ctx.directory.catalog.rules.substitute_after
-        flow.step = "substitutes" if far and not flow.any_specialist else "date"
+        chosen = None if action.args[0] == "a" else action.number()
+        await choose_specialist(ctx, flow, chosen, time_from(action, 1))
 
 
-async def _still_first(ctx: Context, flow: Flow, named: datetime) -> Slot | None:
-    """The soonest time of the chosen specialist(s); a button that named an earlier one that
-    is gone meanwhile gets one line saying so."""
+async def choose_specialist(
+    ctx: Context, flow: Flow, specialist_id: int | None, named: datetime | None = None
+) -> bool:
+    """Book the flow's service with ``specialist_id`` (``None``: any available): on to the
+    calendar, or to colleagues free sooner when the one chosen is booked up for long. A
+    button ``named`` the soonest time it showed: when that is gone, one line says so.
+    False, with a line saying so, when the specialist does not offer the service now."""
+    if specialist_id is None:
+        flow.any_specialist, flow.specialist = True, None
+    elif flow.service is None or specialist_id not in ctx.directory.providers(flow.service):
+        flow.note = ctx.texts.gettext("This specialist is not available any more.")
+        return False
+    else:
+        flow.any_specialist, flow.specialist = False, specialist_id
+    flow.month = ""
     first = await soonest(ctx, flow)
+    if named is not None:
+        await _still_first(ctx, flow, first, named)
+    far = first is None or first.start - ctx.now > ctx.directory.catalog.rules.substitute_after
+    flow.step = "substitutes" if far and not flow.any_specialist else "date"
+    return True
+
+
+async def _still_first(ctx: Context, flow: Flow, first: Slot | None, named: datetime) -> None:
+    """A button that named an earlier time than the soonest ``first`` now (gone meanwhile)
+    gets one line saying so."""
     if first is None or first.start > named:
         flow.note = await gone_line(ctx, flow, named, Refusal.SLOT_TAKEN)
-    return first
 
 
 async def render_substitutes(ctx: Context, flow: Flow) -> Screen:
@@ -136,7 +149,7 @@ async def press_substitutes(ctx: Context, flow: Flow, action: Action) -> None:
         if flow.service is not None and sid in ctx.directory.providers(flow.service):
             flow.specialist, flow.month = sid, ""
             flow.step = "date"
-            await _still_first(ctx, flow, named)
+            await _still_first(ctx, flow, await soonest(ctx, flow), named)
 
 
 SPECIALIST = Step(render_specialist, press_specialist)

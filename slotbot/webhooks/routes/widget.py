@@ -21,13 +21,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from slotbot.core.limits import ACTION_MAX, LOCALE_MAX, MESSAGE_MAX, PHONE_INPUT_MAX
-from slotbot.core.storage.models import Booking, BookingStatus, Service
+from slotbot.core.storage.models import Booking, BookingStatus
 from slotbot.core.storage.sessions import load_session
 from slotbot.core.waitlist.links import SLOT_PREFIX
-from slotbot.dialogs.actions import decode
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Event, Press, Start, Text, Visitor
-from slotbot.dialogs.screens import Reply
 from slotbot.webhooks import widget_log
 from slotbot.webhooks.deps import NowDep
 from slotbot.webhooks.guards import check_origin, take_or_429
@@ -221,32 +219,14 @@ def _changes(before: dict[int, str], after: dict[int, str]) -> list[BookingEvent
 
 def _event(body: EventIn) -> Event:
     if isinstance(body, StartIn):
-        return Start(body.command, SLOT_PREFIX + body.slot if body.slot else "")
+        if body.slot:  # a waiting-list offer's link: the chat opens at its time
+            return Start(body.command, SLOT_PREFIX + body.slot)
+        return Start(body.command, service=body.service or "")
     if isinstance(body, PressIn):
         return Press(body.action)
     if isinstance(body, TextIn):
         return Text(body.text)
     return Text(body.phone)
-
-
-async def _open_at_service(
-    request: Request,
-    dialogs: Dialogs,
-    visitor: Visitor,
-    reply: Reply,
-    service_key: str,
-    now: datetime,
-) -> Reply:
-    """Press the menu's button of the service the host page asked to open at, if shown."""
-    async with request.app.state.sessions() as session:
-        service_id = await session.scalar(select(Service.id).where(Service.key == service_key))
-    if service_id is None or not reply.screens:
-        return reply
-    for action in reply.screens[0].actions():
-        decoded = decode(action)
-        if decoded and decoded.code == "svc" and decoded.args and decoded.number() == service_id:
-            return await dialogs.respond(visitor, Press(action), now=now)
-    return reply
 
 
 @router.post("/events")
@@ -268,8 +248,6 @@ async def event(request: Request, body: EventIn, session: SessionToken, now: Now
             echo = (await widget_log.last_bot_buttons(engine, session.key)).get(body.action)
         before, _ = await _bookings(request, session.key, now)
         reply = await dialogs.respond(visitor, _event(body), now=now)
-        if isinstance(body, StartIn) and body.service and not body.slot:
-            reply = await _open_at_service(request, dialogs, visitor, reply, body.service, now)
         after, language = await _bookings(request, session.key, now)
         log: list[tuple[str, dict[str, Any]]] = []
         if echo is not None and not reply.notice:
