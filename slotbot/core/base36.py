@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["from36", "to36"]
+__all__ = ["NUMBER_MAX", "from36", "to36"]
 
 _BASE36 = re.compile(r"^[0-9a-z]{1,13}$")
+#: The largest number an action carries: ids, minutes since 1970 and versions all fit the
+#: 32-bit integer columns they are looked up in (a forged larger one is refused here, never
+#: passed to the database, which would fail on it).
+NUMBER_MAX = 2**31 - 1
 
 
 def to36(number: int) -> str:
@@ -23,7 +27,11 @@ def to36(number: int) -> str:
 
 
 def from36(text: str) -> int:
-    """The integer a base-36 argument stands for; ``ValueError`` when it is not one."""
+    """The integer a base-36 argument stands for; ``ValueError`` when it is not one or is
+    larger than :data:`NUMBER_MAX`."""
     if not _BASE36.fullmatch(text):
         raise ValueError(f"not a base-36 number: {text!r}")
-    return int(text, 36)
+    number = int(text, 36)
+    if number > NUMBER_MAX:
+        raise ValueError(f"base-36 number out of range: {text!r}")
+    return number

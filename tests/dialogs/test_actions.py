@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from slotbot.core.base36 import NUMBER_MAX
 from slotbot.dialogs.actions import MAX_BYTES, decode, encode, from36, to36
 
 
@@ -34,9 +35,15 @@ def test_anything_decodes_or_is_refused(data: str) -> None:
         assert len(data.encode()) <= MAX_BYTES
 
 
-@given(st.integers(min_value=0, max_value=2**62))
+@given(st.integers(min_value=0, max_value=NUMBER_MAX))
 def test_base36(number: int) -> None:
     assert from36(to36(number)) == number
+
+
+@given(st.integers(min_value=NUMBER_MAX + 1, max_value=36**13 - 1))
+def test_base36_refuses_what_no_id_column_holds(number: int) -> None:
+    with pytest.raises(ValueError):
+        from36(to36(number))
 
 
 def test_base36_refuses_junk() -> None:

@@ -96,3 +96,19 @@ async def test_a_specialist_opens_and_cancels_from_the_new_booking_message(
     boris = Chat.new(demo, "1005")
     reply = await boris.press_action(chat_actions.specialist_cancel(theirs.id))
     assert reply.notice and "Why is the appointment cancelled?" not in boris.text
+
+
+async def test_forged_numbers_too_big_for_an_id_change_nothing(demo: AsyncEngine) -> None:
+    """Base-36 arguments beyond a 32-bit id (PostgreSQL's integer columns refuse them) or a
+    time no calendar holds: the button does not work here, and the dialog goes on."""
+    chat = Chat.new(demo, "9309")
+    await chat.start()
+    huge = "zzzzzzzzzzzzz"  # 13 base-36 digits: about 1.7e20
+    for action in (
+        f"0.ok.{huge}", f"0.cx.{huge}", f"0.rs.{huge}", f"0.rv.{huge}.5", f"0.sb.{huge}",
+        f"0.wo.{huge}", f"0.os.1.1.{huge}", "0.ok.zik0zk",  # 2**31, one past the largest id
+    ):  # fmt: skip
+        reply = await chat.press_action(action)
+        assert reply.notice == "That button does not work here. Here is the current menu."
+    await chat.choose_service("Haircut")  # the conversation carries on
+    assert "Who would you like to see?" in chat.text

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core.availability import catalog as catalogs
+from slotbot.core.base36 import NUMBER_MAX
 from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import (
     BusinessSetting,
@@ -58,7 +59,7 @@ __all__ = [
 
 W = WaitlistEntry
 #: The largest id a row can have (a 32-bit integer column): a button's larger number is no id.
-ID_MAX = 2**31 - 1
+ID_MAX = NUMBER_MAX
 #: The longest range an entry may cover (a week).
 MAX_DAYS = 7
 #: The named parts of the day a client can wait for: local start times [from, to).
