@@ -39,7 +39,7 @@ async def test_the_offer_reaches_the_widget_and_its_button_holds(
     visitor = Visitor(http)
     await visitor.open()
     await visitor.start()
-    for label in ("Haircut", "Anna Petrova"):
+    for label in ("Hair studio", "Haircut", "Anna Petrova"):
         await visitor.press(label)
     day = next(b for row in visitor.screen["buttons"] for b in row if b["label"] == "2")
     await visitor.send({"type": "press", "action": day["action"]})  # booked up: why, and wait
