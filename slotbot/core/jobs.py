@@ -63,9 +63,18 @@ class JobLeases:
     """Runs each job only in the process that holds its lease (see the module's docstring),
     and hands this process's leases back when it stops (:meth:`stop`)."""
 
-    def __init__(self, engine: AsyncEngine, holder: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        holder: str | None = None,
+        *,
+        lease: timedelta | None = None,
+    ) -> None:
+        """``lease``: how long a lease lasts without renewal; by default
+        :data:`LEASE_INTERVALS` of the job's interval."""
         self.engine = engine
         self.holder = holder or process_identity()
+        self.lease = lease
         self._held: set[str] = set()
         self._running: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -74,7 +83,7 @@ class JobLeases:
         self, name: str, interval_seconds: float, job: Callable[[], Awaitable[None]]
     ) -> Callable[[], Awaitable[None]]:
         """``job`` as a scheduler's job that runs only while this process holds its lease."""
-        ttl = timedelta(seconds=interval_seconds * LEASE_INTERVALS)
+        ttl = self.lease or timedelta(seconds=interval_seconds * LEASE_INTERVALS)
 
         async def run() -> None:
             if self._stopping or not await self._take(name, ttl):

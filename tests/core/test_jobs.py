@@ -87,7 +87,11 @@ async def test_two_processes_run_housekeeping_in_one_of_them(
     database_url: str, engine: AsyncEngine, shop: Shop
 ) -> None:
     """Two schedulers on two engines (two processes): each tick runs in the lease holder
-    alone; when it stops and hands its lease back, the other takes the job over."""
+    alone; when it stops and hands its lease back, the other takes the job over.
+
+    The lease lasts a minute here, not three 50 ms ticks: on a loaded machine a renewal
+    that waits behind the other process's write lock must not hand the job over (that is
+    what a process that died does, and ``test_shared_state`` covers it)."""
     runs: list[str] = []
 
     def clock_of(name: str) -> Callable[[], datetime]:
@@ -98,7 +102,7 @@ async def test_two_processes_run_housekeeping_in_one_of_them(
         return clock
 
     engines = {name: create_engine(database_url) for name in ("a", "b")}
-    leases = {name: JobLeases(e, name) for name, e in engines.items()}
+    leases = {name: JobLeases(e, name, lease=timedelta(minutes=1)) for name, e in engines.items()}
     schedulers = {
         name: build_scheduler(e, clock=clock_of(name), interval_seconds=0.05, leases=leases[name])
         for name, e in engines.items()
