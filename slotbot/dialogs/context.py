@@ -12,7 +12,7 @@ from slotbot.core.availability.busy import Versions
 from slotbot.core.availability.directory import Directory
 from slotbot.core.availability.free import FreeTime
 from slotbot.dialogs.actions import encode
-from slotbot.dialogs.events import Visitor
+from slotbot.dialogs.events import Outcome, Visitor
 from slotbot.dialogs.i18n import Texts, texts
 from slotbot.dialogs.screens import Screen
 
@@ -40,6 +40,8 @@ class Context:
     redraw: bool = True
     extra: list[Screen] = field(default_factory=list)  # sent after the main screen
     placed: list[int] = field(default_factory=list)  # holds placed during this event
+    #: What this event did to the client's bookings (the reply reports it).
+    happened: list[Outcome] = field(default_factory=list)
     #: The catalog and bookings versions read with the session (see :attr:`free`).
     versions: Versions | None = None
     _free: FreeTime | None = field(default=None, init=False, repr=False)
@@ -73,6 +75,12 @@ class Context:
         """The time zone of the specialist who is talking (their side of the dialog)."""
         assert self.specialist_id is not None
         return self.directory.specialists[self.specialist_id].timezone
+
+    def keys(self, service_id: int, specialist_id: int) -> tuple[str, str]:
+        """The keys of a booking's service and specialist (withdrawn ones included), as an
+        :data:`Outcome` names them."""
+        catalog = self.directory.catalog
+        return catalog.services[service_id].key, catalog.specialists[specialist_id].key
 
     def act(self, code: str, *args: int | str) -> str:
         """A button action for the screen being made."""

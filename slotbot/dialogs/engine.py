@@ -215,7 +215,7 @@ class Dialogs:
                 ctx.locale = chosen
                 flow.note = ctx.texts.gettext("The shop has set your language.")
             if not ctx.redraw and not ctx.placed and not link_note:
-                return Reply([], ctx.notice, ctx.locale)  # the screen and the state stay
+                return Reply([], ctx.notice, ctx.locale, ctx.happened)  # the screen stays
             flow.note = link_note or flow.note
             # a hold the client left is let go before the screen, which offers its time again
             left = held_before if held_before not in (None, flow.hold, flow.booking) else None
@@ -235,7 +235,7 @@ class Dialogs:
             await set_contact(self.engine, client_id=client_id, locale=ctx.locale)
         if specialist_id is not None and not chosen and recorded != ctx.locale:
             await record_chat_locale(self.engine, specialist_id=specialist_id, locale=ctx.locale)
-        return Reply([screen, *ctx.extra], ctx.notice, ctx.locale)
+        return Reply([screen, *ctx.extra], ctx.notice, ctx.locale, ctx.happened)
 
     async def _handle(self, ctx: Context, flow: Flow, event: Event, loaded: SessionState) -> None:
         _ = ctx.texts.gettext
@@ -247,7 +247,9 @@ class Dialogs:
             flow.side_trip(COMMANDS[event.command])
         elif isinstance(event, Start):
             flow.start_over(COMMANDS.get(event.command, "menu"))
-            if event.payload.startswith(SLOT_PREFIX) and event.command == "start":
+            if event.slot and event.command == "start":  # the widget's ?slot=
+                await open_slot_link(ctx, flow, event.slot)
+            elif event.payload.startswith(SLOT_PREFIX) and event.command == "start":
                 await open_slot_link(ctx, flow, event.payload.removeprefix(SLOT_PREFIX))
             elif event.payload and event.command == "start":
                 await open_handover(ctx, flow, event.payload)

@@ -1,10 +1,24 @@
-"""What a client does, whatever the channel: the dialog's input events."""
+"""What a client does, whatever the channel: the dialog's input events; and what happened to
+their bookings in a turn (:data:`Outcome`), which the dialog's reply reports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-__all__ = ["Contact", "Event", "Press", "Start", "Text", "Visitor"]
+__all__ = [
+    "Booked",
+    "Cancelled",
+    "Contact",
+    "Event",
+    "Held",
+    "Moved",
+    "Outcome",
+    "Press",
+    "Start",
+    "Text",
+    "Visitor",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,12 +28,14 @@ class Start:
     ``command`` is one of ``start``, ``book``, ``my``, ``language``, ``help``;
     ``payload`` is a deep-link parameter (``/start TOKEN``), if any; ``service`` the key
     of a service to open at (the widget's ``data-service``), if any: its specialists are
-    shown when it can be booked, else Start.
+    shown when it can be booked, else Start; ``slot`` a waiting-list offer's signed link
+    token (the widget's ``?slot=``): the time it names is held.
     """
 
     command: str = "start"
     payload: str = ""
     service: str = ""
+    slot: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +82,53 @@ class Visitor:
     chat_id: int | None = None
     name: str = ""
     language: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A time was held for the client in this turn (``booking`` is the hold).
+
+    ``starts`` is the instant (UTC); ``service`` and ``specialist`` are their keys."""
+
+    booking: int
+    starts: datetime
+    service: str
+    specialist: str
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """The client's booking was confirmed in this turn."""
+
+    booking: int
+    starts: datetime
+    service: str
+    specialist: str
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """The client's booking ``was_booking`` at ``was`` was moved in this turn: ``booking`` is
+    the confirmed booking that replaces it, at ``starts``."""
+
+    booking: int
+    starts: datetime
+    service: str
+    specialist: str
+    was_booking: int
+    was: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """The client cancelled their confirmed booking in this turn."""
+
+    booking: int
+    starts: datetime
+    service: str
+    specialist: str
+
+
+#: What happened to the client's bookings in one turn, as the turn itself did it (never
+#: learnt by looking at the database afterwards: another channel's changes are not in it).
+Outcome = Held | Booked | Moved | Cancelled

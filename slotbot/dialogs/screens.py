@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from slotbot.dialogs.events import Outcome
+
 __all__ = ["Attachment", "Button", "Expect", "Reply", "Screen"]
 
 
@@ -77,8 +79,11 @@ class Reply:
     first screen and sends the rest as new messages; typed input gets new messages. No
     screens (a grey day's reason, say) means the current screen stays as it is.
     ``locale`` is the language the screens are in, for a channel's own words around them.
+    ``events`` say what the event did to the client's bookings (held, booked, moved,
+    cancelled), in order: a channel reports them without looking at the database.
     """
 
     screens: list[Screen] = field(default_factory=list)
     notice: str = ""
     locale: str = "en"
+    events: list[Outcome] = field(default_factory=list)

@@ -347,9 +347,14 @@
     if (text) toastTimer = setTimeout(function () { toast.textContent = ""; }, 5000);
   }
 
+  // What the visitor's event did to their bookings, for the host page: slotbot:held,
+  // slotbot:booked, slotbot:moved, slotbot:cancelled; the detail is the API's event (booking,
+  // starts, service, specialist; a move's was and was_booking too).
   function fire(events) {
     (events || []).forEach(function (e) {
-      document.dispatchEvent(new CustomEvent("slotbot:" + e.type, {detail: {booking: e.booking}}));
+      var detail = {};
+      Object.keys(e).forEach(function (k) { if (k !== "type") detail[k] = e[k]; });
+      document.dispatchEvent(new CustomEvent("slotbot:" + e.type, {detail: detail}));
     });
   }
 

@@ -12,9 +12,9 @@ from tests.web_widget.conftest import Shots, open_page
 
 BOOKED_EVENTS = """
 window.__slotbot_events = [];
-for (const kind of ["held", "booked", "cancelled"]) {
+for (const kind of ["held", "booked", "moved", "cancelled"]) {
   document.addEventListener("slotbot:" + kind, (e) =>
-    window.__slotbot_events.push([kind, e.detail.booking]));
+    window.__slotbot_events.push([kind, e.detail]));
 }
 """
 
@@ -93,6 +93,10 @@ def test_booking_on_a_desktop(browser: Browser, site: str, request: pytest.Fixtu
     assert widget.presses == 5  # category, service, specialist, soonest, confirm (+ typed)
     events = page.evaluate("window.__slotbot_events")
     assert [kind for kind, _ in events] == ["held", "booked"]
+    booked = events[1][1]
+    assert booked["booking"] == events[0][1]["booking"]
+    assert (booked["service"], booked["specialist"]) == ("haircut", "anna")
+    assert booked["starts"].endswith("Z") and "type" not in booked
     expect(page.locator("#news")).to_contain_text("Booked: booking #")
     # My bookings shows it, in the widget
     widget.press("My bookings", "my-bookings")

@@ -51,9 +51,9 @@ async def test_a_whole_booking_and_my_bookings(http: httpx.AsyncClient) -> None:
     await book_haircut(visitor)
     assert visitor.screen["text"].startswith("You are booked: Haircut with Anna Petrova")
     booking = visitor.events[-1]["booking"]
-    assert visitor.events == [
-        {"type": "held", "booking": booking},
-        {"type": "booked", "booking": booking},
+    assert [(e["type"], e["booking"]) for e in visitor.events] == [
+        ("held", booking),
+        ("booked", booking),
     ]
     # the visitor's own messages are in the log, as they pressed or typed them
     mine = [m["text"] for m in visitor.messages if m["from"] == "visitor"]
@@ -69,7 +69,7 @@ async def test_a_whole_booking_and_my_bookings(http: httpx.AsyncClient) -> None:
     await visitor.press("Tue")
     await visitor.press("Cancel booking")
     await visitor.press("Yes")
-    assert visitor.events[-1] == {"type": "cancelled", "booking": booking}
+    assert (visitor.events[-1]["type"], visitor.events[-1]["booking"]) == ("cancelled", booking)
 
 
 async def test_the_calendar_is_marked_and_grey_days_say_why(http: httpx.AsyncClient) -> None:

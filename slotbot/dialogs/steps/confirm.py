@@ -12,6 +12,7 @@ from slotbot.core.notify.ics import booking_ics
 from slotbot.core.storage.models import Booking, BookingStatus, Client
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
+from slotbot.dialogs.events import Booked, Moved
 from slotbot.dialogs.screens import Attachment, Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
@@ -126,6 +127,9 @@ async def render_confirm(ctx: Context, flow: Flow) -> Screen:
 
 
 async def _confirm(ctx: Context, flow: Flow, start: datetime) -> None:
+    moving = None  # a move's booking as it is before the move, for the reply's Moved
+    if flow.moving is not None:
+        moving = await client_booking(ctx.session, ctx.client_id, flow.moving)
     await ctx.refresh()
     try:
         if flow.moving is not None:
@@ -146,6 +150,11 @@ async def _confirm(ctx: Context, flow: Flow, start: datetime) -> None:
         found = tuple(s.start for s in refusal.next_slots)
         await offer_instead(ctx, flow, refusal_line(ctx, refusal), start, found)
         return
+    keys = ctx.keys(done.service_id, done.specialist_id)
+    if moving is not None:
+        ctx.happened.append(Moved(done.id, done.starts_at, *keys, moving.id, moving.starts_at))
+    else:
+        ctx.happened.append(Booked(done.id, done.starts_at, *keys))
     flow.hold, flow.moved_from, flow.moving = None, flow.moving, None
     flow.booking = done.id
     flow.step = "done"

@@ -9,6 +9,7 @@ from slotbot.core.booking.service import BookingRefused
 from slotbot.core.storage.models import BookingStatus
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
+from slotbot.dialogs.events import Cancelled
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
@@ -98,6 +99,8 @@ async def open_booking(ctx: Context, flow: Flow, code: str, booking_id: int) -> 
             flow.note = _("This booking can no longer be cancelled.")
         else:
             flow.note = _("Your booking is cancelled: {what}.").format(what=describe(ctx, entry))
+            keys = ctx.keys(entry.service_id, entry.specialist_id)
+            ctx.happened.append(Cancelled(entry.id, entry.starts_at, *keys))
         flow.step = "my"
 
 

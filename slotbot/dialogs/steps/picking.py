@@ -13,6 +13,7 @@ from slotbot.core.storage.models import Client
 from slotbot.core.web_limits import QuotaReached, hold_guard, web_limits
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
+from slotbot.dialogs.events import Held
 from slotbot.dialogs.screens import Button, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
@@ -137,6 +138,8 @@ async def pick_time(
             _picked(ctx, flow, start)
             flow.hold = held.id
             ctx.placed.append(held.id)
+            keys = ctx.keys(held.service_id, held.specialist_id)
+            ctx.happened.append(Held(held.id, held.starts_at, *keys))
             flow.step = "confirm" if await _client_ready(ctx) else "contact"
             return
     if named:

@@ -18,14 +18,21 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from slotbot.core.limits import ACTION_MAX, LOCALE_MAX, MESSAGE_MAX, PHONE_INPUT_MAX
-from slotbot.core.storage.models import Booking, BookingStatus
-from slotbot.core.storage.sessions import load_session
-from slotbot.core.waitlist.links import SLOT_PREFIX
 from slotbot.dialogs.engine import Dialogs
-from slotbot.dialogs.events import Event, Press, Start, Text, Visitor
+from slotbot.dialogs.events import (
+    Booked,
+    Cancelled,
+    Event,
+    Held,
+    Moved,
+    Outcome,
+    Press,
+    Start,
+    Text,
+    Visitor,
+)
 from slotbot.webhooks import widget_log
 from slotbot.webhooks.deps import NowDep
 from slotbot.webhooks.guards import check_origin, take_or_429
@@ -118,8 +125,21 @@ EventIn = Annotated[StartIn | PressIn | TextIn | ContactIn, Field(discriminator=
 
 
 class BookingEvent(BaseModel):
-    type: Literal["held", "booked", "cancelled"]
-    booking: int
+    """What the visitor's event did to one of their bookings (the widget fires it on the
+    host page as ``slotbot:<type>``, with these fields as the detail)."""
+
+    type: Literal["held", "booked", "moved", "cancelled"]
+    booking: int = Field(description="the booking (for `moved`, the one that replaces it)")
+    starts: str = Field(description="when it starts (UTC, ISO 8601)")
+    service: str = Field(description="the service's key")
+    specialist: str = Field(description="the specialist's key")
+    was_booking: int | None = Field(None, description="`moved`: the booking moved away from")
+    was: str | None = Field(None, description="`moved`: its old start (UTC, ISO 8601)")
+
+
+_KINDS: dict[type[Outcome], Literal["held", "booked", "moved", "cancelled"]] = {
+    Held: "held", Booked: "booked", Moved: "moved", Cancelled: "cancelled",
+}  # fmt: skip
 
 
 class EventOut(BaseModel):
@@ -185,43 +205,19 @@ async def _turn(request: Request, key: str) -> AsyncIterator[None]:
             locks[key] = (lock, users - 1)
 
 
-async def _bookings(request: Request, key: str, now: datetime) -> tuple[dict[int, str], str]:
-    """The statuses of the visitor's bookings that have not ended (to see what changed), and
-    the conversation's language."""
-    engine = request.app.state.engine
-    loaded = await load_session(engine, channel="web", conversation_id=key)
-    client_id = loaded.state.get("client")
-    if not isinstance(client_id, int):
-        return {}, loaded.locale
-    async with engine.connect() as connection:
-        rows = await connection.execute(
-            select(Booking.id, Booking.status).where(
-                Booking.client_id == client_id, Booking.ends_at > now
-            )
-        )
-        return {row.id: row.status for row in rows}, loaded.locale
-
-
-def _changes(before: dict[int, str], after: dict[int, str]) -> list[BookingEvent]:
-    events = []
-    for booking_id, status in sorted(after.items()):
-        was = before.get(booking_id)
-        if status == was:
-            continue
-        if status == BookingStatus.HELD:
-            events.append(BookingEvent(type="held", booking=booking_id))
-        elif status == BookingStatus.CONFIRMED:
-            events.append(BookingEvent(type="booked", booking=booking_id))
-        elif status == BookingStatus.CANCELLED and was == BookingStatus.CONFIRMED:
-            events.append(BookingEvent(type="cancelled", booking=booking_id))
-    return events
+def _happened(outcome: Outcome) -> BookingEvent:
+    moved = outcome if isinstance(outcome, Moved) else None
+    return BookingEvent(
+        type=_KINDS[type(outcome)], booking=outcome.booking,
+        starts=widget_log.iso_utc(outcome.starts), service=outcome.service,
+        specialist=outcome.specialist, was_booking=moved.was_booking if moved else None,
+        was=widget_log.iso_utc(moved.was) if moved else None,
+    )  # fmt: skip
 
 
 def _event(body: EventIn) -> Event:
     if isinstance(body, StartIn):
-        if body.slot:  # a waiting-list offer's link: the chat opens at its time
-            return Start(body.command, SLOT_PREFIX + body.slot)
-        return Start(body.command, service=body.service or "")
+        return Start(body.command, service=body.service or "", slot=body.slot or "")
     if isinstance(body, PressIn):
         return Press(body.action)
     if isinstance(body, TextIn):
@@ -246,21 +242,20 @@ async def event(request: Request, body: EventIn, session: SessionToken, now: Now
             echo = body.phone
         elif isinstance(body, PressIn):
             echo = (await widget_log.last_bot_buttons(engine, session.key)).get(body.action)
-        before, _ = await _bookings(request, session.key, now)
         reply = await dialogs.respond(visitor, _event(body), now=now)
-        after, language = await _bookings(request, session.key, now)
         log: list[tuple[str, dict[str, Any]]] = []
         if echo is not None and not reply.notice:
             log.append(("visitor", {"text": echo}))
         turn = secrets.token_hex(4)  # the screens of one reply: only the newest turn is live
         log += [
-            ("bot", {**widget_log.screen_body(s), "turn": turn, "lang": language})
+            ("bot", {**widget_log.screen_body(s), "turn": turn, "lang": reply.locale})
             for s in reply.screens
         ]
         stored = await widget_log.append(
             engine, session.key, log, now=now, hub=request.app.state.widget_hub
         )
-    return EventOut(messages=stored, notice=reply.notice, events=_changes(before, after))
+    events = [_happened(outcome) for outcome in reply.events]
+    return EventOut(messages=stored, notice=reply.notice, events=events)
 
 
 @router.get(
