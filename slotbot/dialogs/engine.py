@@ -28,7 +28,7 @@ from slotbot.core.specialists import LINK_PREFIX, record_chat_locale, redeem_spe
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
 from slotbot.core.waitlist.links import SLOT_PREFIX
-from slotbot.dialogs.actions import decode
+from slotbot.dialogs.actions import OUT_OF_BAND, decode
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor
 from slotbot.dialogs.i18n import pick_locale, texts
@@ -257,7 +257,7 @@ class Dialogs:
                 open_at_service(ctx, flow, event.service)
         elif isinstance(event, Press):
             action = decode(event.action)
-            if action is not None and action.version == 0:  # a notification's button
+            if action is not None and action.version == OUT_OF_BAND:  # a notification's button
                 try:
                     await out_of_band(ctx, flow, action)
                 except ValueError:

@@ -1,12 +1,16 @@
-"""The action codec: compact, at most 64 bytes, and nothing malformed gets through."""
+"""The action codec (the one button format, dialog and notifications alike): compact, at most
+64 bytes, and nothing malformed gets through."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slotbot.core.base36 import NUMBER_MAX
+from slotbot.core.actions import NUMBER_MAX, OUT_OF_BAND
+from slotbot.core.notify import chat_actions
 from slotbot.dialogs.actions import MAX_BYTES, decode, encode, from36, to36
 
 
@@ -52,3 +56,44 @@ def test_base36_refuses_junk() -> None:
             from36(junk)
     with pytest.raises(ValueError):
         encode(1, "t", "x" * 40)
+
+
+@given(
+    st.integers(min_value=0, max_value=NUMBER_MAX),
+    st.integers(min_value=1, max_value=5),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2999, 12, 31)),
+)
+def test_notification_buttons_are_read_by_the_same_codec(
+    number: int, stars: int, start: datetime
+) -> None:
+    """The buttons notifications carry are made by the one format the dialog reads."""
+    minute = int(start.replace(tzinfo=UTC).timestamp()) // 60
+    made = {
+        chat_actions.come(number): ("ok", [number]),
+        chat_actions.reschedule(number): ("rs", [number]),
+        chat_actions.cancel(number): ("cx", [number]),
+        chat_actions.rate(number, stars): ("rv", [number, stars]),
+        chat_actions.book_slot(number, 7, start.replace(tzinfo=UTC)): ("os", [number, 7, minute]),
+        chat_actions.specialist_booking(number): ("sb", [number]),
+        chat_actions.specialist_cancel(number): ("sc", [number]),
+        chat_actions.waitlist_offer(number): ("wo", [number]),
+    }
+    for data, (code, numbers) in made.items():
+        action = decode(data)
+        assert action is not None and len(data.encode()) <= MAX_BYTES
+        assert (action.version, action.code) == (OUT_OF_BAND, code)
+        assert [action.number(i) for i in range(len(numbers))] == numbers
+
+
+def test_no_button_carries_a_number_the_codec_refuses() -> None:
+    for make in (
+        lambda: encode(1, "bk", NUMBER_MAX + 1),
+        lambda: encode(NUMBER_MAX + 1, "bk", 1),
+        lambda: chat_actions.cancel(NUMBER_MAX + 1),
+    ):
+        with pytest.raises(ValueError):
+            make()
+    forged = decode(f"0.cx.{to36(NUMBER_MAX + 1)}")
+    assert forged is not None  # well-formed, but its number is refused when read
+    with pytest.raises(ValueError):
+        forged.number()

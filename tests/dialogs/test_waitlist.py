@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core.base36 import to36
+from slotbot.core.actions import to36
 from slotbot.core.notify import chat_actions
 from slotbot.core.storage.db import create_engine, session_factory, writer
 from slotbot.core.storage.models import (

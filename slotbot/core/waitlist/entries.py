@@ -25,8 +25,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from slotbot.core.actions import NUMBER_MAX
 from slotbot.core.availability import catalog as catalogs
-from slotbot.core.base36 import NUMBER_MAX
 from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import (
     BusinessSetting,
