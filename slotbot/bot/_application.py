@@ -14,6 +14,7 @@ from slotbot.bot._calls import deliver
 from slotbot.bot._handlers import AnyApplication, ChatHandlers, Conversation
 from slotbot.bot._show import Presenter
 from slotbot.core.settings import Settings
+from slotbot.dialogs.commands import command_menu
 
 __all__ = ["MENU", "build_application", "register_commands", "running"]
 
@@ -24,20 +25,7 @@ CONCURRENT_UPDATES = 7
 
 #: The command menu per language ("" is every language without its own menu).
 MENU: dict[str, tuple[tuple[str, str], ...]] = {
-    "": (
-        ("start", "Start over: book a visit"),
-        ("book", "Book a visit"),
-        ("my", "My bookings"),
-        ("language", "Change the language"),
-        ("help", "How this bot works"),
-    ),
-    "ru": (
-        ("start", "Начать заново: записаться"),
-        ("book", "Записаться"),
-        ("my", "Мои записи"),
-        ("language", "Сменить язык"),
-        ("help", "Как пользоваться ботом"),
-    ),
+    language: tuple(entries) for language, entries in command_menu().items()
 }
 
 

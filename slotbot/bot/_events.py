@@ -5,15 +5,15 @@ from __future__ import annotations
 from telegram import Contact as TelegramContact
 from telegram import User
 
+from slotbot.dialogs import commands
 from slotbot.dialogs.events import Contact, Event, Start, Text, Visitor
 
 __all__ = ["COMMANDS", "SPECIALIST_COMMANDS", "contact_event", "text_event", "visitor"]
 
-#: The commands the dialog starts from, in menu order.
-COMMANDS = ("start", "book", "my", "language", "help")
+#: The commands the dialog starts from, in menu order (``dialogs.commands``).
+COMMANDS = tuple(c.name for c in commands.CLIENT_COMMANDS)
 #: The specialists' commands (answered politely for anyone else); the last three take dates.
-SPECIALIST_COMMANDS = ("today", "tomorrow", "week", "dayoff", "vacation", "block")
-_WITH_ARGUMENTS = ("start", "dayoff", "vacation", "block")
+SPECIALIST_COMMANDS = tuple(c.name for c in commands.SPECIALIST_COMMANDS)
 
 
 def visitor(user: User, chat_id: int) -> Visitor:
@@ -31,10 +31,10 @@ def text_event(text: str) -> Event:
     """A typed message: one of our commands (``/start@bot PAYLOAD``) or plain text."""
     if text.startswith("/"):
         head, _, rest = text.partition(" ")
-        command = head[1:].split("@", 1)[0].lower()
-        if command in COMMANDS or command in SPECIALIST_COMMANDS:
-            payload = rest.strip()[:200] if command in _WITH_ARGUMENTS else ""
-            return Start(command=command, payload=payload)
+        command = commands.find(head[1:].split("@", 1)[0].lower())
+        if command is not None:
+            payload = rest.strip()[:200] if command.takes_text else ""
+            return Start(command=command.name, payload=payload)
     return Text(text)
 
 

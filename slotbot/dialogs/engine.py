@@ -28,6 +28,7 @@ from slotbot.core.specialists import LINK_PREFIX, record_chat_locale, redeem_spe
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
 from slotbot.core.waitlist.links import SLOT_PREFIX
+from slotbot.dialogs import commands
 from slotbot.dialogs.actions import OUT_OF_BAND, decode
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Contact, Event, Press, Start, Text, Visitor
@@ -103,13 +104,13 @@ SPECIALIST_STEPS = frozenset(
      "block_length", "off_confirm")
 )  # fmt: skip
 #: The specialist's commands: /today, /tomorrow, /week, /dayoff, /vacation, /block.
-SPECIALIST_COMMANDS = frozenset(("today", "tomorrow", "week", "dayoff", "vacation", "block"))
+SPECIALIST_COMMANDS = frozenset(c.name for c in commands.SPECIALIST_COMMANDS)
 #: Buttons that mean the same on every screen: where they lead (a booking in progress ends).
 EVERYWHERE = {"home": "menu", "my": "my", "agenda": "agenda"}
 #: Buttons and commands that open a side trip over the current step, which they come back to.
 SIDE_BUTTONS = {"lang": "language", "help": "help"}
 #: Commands (/start, /book, ...) and the step each opens.
-COMMANDS = {"start": "menu", "book": "menu", "my": "my", "language": "language", "help": "help"}
+COMMANDS = {c.name: c.opens for c in commands.CLIENT_COMMANDS}
 
 
 def _specialist_of(visitor: Visitor, directory: Directory) -> int | None:

@@ -2,9 +2,10 @@
 
 Each screen prints its text and its buttons as ``[1] Label``, numbered across the reply.
 A line with a button's number presses it (an inert one, like a weekday header, does nothing);
-``/start``, ``/book``, ``/my``, ``/language`` and ``/help`` are the bot's commands; anything
-else is typed text (a name, a phone number), and an empty line shows the screen again. No
-input ends the chat but EOF: what the dialog cannot use it answers like any typed text.
+a command (``dialogs.commands``: ``/start``, ``/book``, ...) is read as the bot reads it;
+anything else is typed text (a name, a phone number), and an empty line shows the screen
+again. No input ends the chat but EOF: what the dialog cannot use it answers like any typed
+text.
 """
 
 from __future__ import annotations

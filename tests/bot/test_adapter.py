@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from slotbot.bot import COMMANDS
+from slotbot.bot import COMMANDS, text_event
+from slotbot.bot._events import SPECIALIST_COMMANDS
+from slotbot.dialogs.commands import CLIENT_COMMANDS
 from slotbot.dialogs.events import Contact, Press, Start, Text, Visitor
+from slotbot.dialogs.i18n import texts
 from slotbot.dialogs.screens import Attachment, Button, Expect, Reply, Screen
 from tests.bot.botapi import BotApi
 from tests.bot.conftest import Run
@@ -13,12 +16,20 @@ CHAT = 501
 
 
 async def test_commands_are_registered_in_english_and_russian(botapi: BotApi, run_bot: Run) -> None:
+    """The bot registers exactly the client's commands of ``dialogs.commands``, described in
+    English (the default menu) and Russian, and reads each of them."""
     async with run_bot(Scripted()):
         pass
     assert set(botapi.commands) == {"", "ru"}
-    for language in ("", "ru"):
-        assert [c["command"] for c in botapi.commands[language]] == list(COMMANDS)
+    for language, locale in (("", "en"), ("ru", "ru")):
+        registered = [(c["command"], c["description"]) for c in botapi.commands[language]]
+        assert registered == [(c.name, c.description(texts(locale))) for c in CLIENT_COMMANDS]
+        assert [name for name, _ in registered] == list(COMMANDS)
+    assert botapi.commands[""][0]["description"] == "Start over: book a visit"
     assert botapi.commands["ru"][2]["description"] == "Мои записи"
+    assert botapi.commands["ru"][4]["description"] == "Как пользоваться ботом"
+    for command in COMMANDS + SPECIALIST_COMMANDS:
+        assert text_event(f"/{command}") == Start(command)
     assert botapi.sent("deleteWebhook") and botapi.sent("getMe")
 
 

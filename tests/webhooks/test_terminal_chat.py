@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slotbot.dialogs.commands import CLIENT_COMMANDS
 from slotbot.dialogs.engine import Dialogs
-from slotbot.dialogs.events import Visitor
+from slotbot.dialogs.events import Start, Visitor
+from slotbot.dialogs.i18n import texts
 from slotbot.webhooks.terminal_chat import TerminalChat
 from tests.dialogs.chat import NOW, load_demo
 
@@ -77,3 +79,17 @@ async def test_the_hints_follow_a_change_of_language(engine: AsyncEngine) -> Non
                                     "[Консультация терапевта]", "[Dr. Klaus Weber]", "[2]",
                                     "[09:00]"])  # fmt: skip
     assert "(введите ответ)" in out and "(type your answer)" not in out
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_help_shows_the_command_list(engine: AsyncEngine, language: str) -> None:
+    """/help in the terminal shows every client command of ``dialogs.commands`` with its
+    description, in the chat's language; and each of them is read as that command."""
+    out = await talk(engine, language, ["/help"])
+    listed = re.findall(r"^/(\w+) — (.+)$", out, re.MULTILINE)
+    t = texts(language)
+    assert listed == [(c.name, c.description(t)) for c in CLIENT_COMMANDS]
+    assert [c.name for c in CLIENT_COMMANDS] == ["start", "book", "my", "language", "help"]
+    chat = TerminalChat(Dialogs(engine), Visitor("terminal", "t"), out=io.StringIO())
+    for command in CLIENT_COMMANDS:
+        assert chat.event(f"/{command.name}") == Start(command.name)

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.settings import Settings
+from slotbot.dialogs.commands import CLIENT_COMMANDS
 from slotbot.webhooks.app import create_app
 from slotbot.webhooks.guards import Rate, WidgetLimits
 from tests.dialogs.chat import NOW, load_demo
@@ -111,6 +112,19 @@ async def test_a_reload_mid_flow_restores_the_conversation(http: httpx.AsyncClie
     await reloaded.send({"type": "contact", "phone": "+49 151 23456789"})
     await reloaded.press("✅")
     assert reloaded.screen["text"].startswith("You are booked")
+
+
+async def test_the_widget_opens_with_a_client_command_only(http: httpx.AsyncClient) -> None:
+    """The widget's start takes the client's commands (``dialogs.commands``); its Help names
+    none, since nothing typed in the widget is a command (its buttons do what they do)."""
+    visitor = Visitor(http)
+    await visitor.open()
+    for command in CLIENT_COMMANDS:
+        response = await visitor.start(command=command.name)
+        assert response.status_code == 200, response.text
+    assert visitor.screen["text"].startswith("I book appointments for you.")
+    assert not any(f"/{c.name} " in visitor.screen["text"] for c in CLIENT_COMMANDS)
+    assert (await visitor.start(command="today")).status_code == 422
 
 
 async def test_the_host_page_can_open_at_a_service(http: httpx.AsyncClient) -> None:

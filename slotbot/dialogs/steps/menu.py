@@ -5,6 +5,7 @@ from __future__ import annotations
 from slotbot.core.availability.directory import last_booked_pair
 from slotbot.core.availability.engine import Slot
 from slotbot.dialogs.actions import Action
+from slotbot.dialogs.commands import CLIENT_COMMANDS
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.i18n import LANGUAGES
 from slotbot.dialogs.screens import Button, Screen
@@ -182,9 +183,11 @@ async def render_help(ctx: Context, flow: Flow) -> Screen:
     text = _(
         "I book appointments for you. Pick a service, a specialist (or anyone available), "
         "a day and a time, and confirm. You can cancel or move a booking under "
-        "My bookings. Commands: /book to book, /my for your bookings, /language to change "
-        "the language, /start to begin again."
+        "My bookings."
     )
+    if ctx.visitor.channel != "web":  # the widget has buttons for these, and no commands
+        lines = [f"/{c.name} — {c.description(ctx.texts)}" for c in CLIENT_COMMANDS]
+        text += "\n\n" + "\n".join([_("Commands:"), *lines])
     offered = ctx.directory.offered_services()
     if offered:
         typed = _(

@@ -8,6 +8,7 @@ from the session's and the address's rate limits; bodies are capped by ``guards.
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from slotbot.core.limits import ACTION_MAX, LOCALE_MAX, MESSAGE_MAX, PHONE_INPUT_MAX
+from slotbot.dialogs.commands import CLIENT_COMMANDS
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import (
     Booked,
@@ -91,9 +93,13 @@ class SessionOut(BaseModel):
     messages: list[dict[str, Any]] = Field(description="the conversation so far, oldest first")
 
 
+#: The client's commands (``dialogs.commands``): the widget opens with one of them.
+ClientCommand = enum.StrEnum("ClientCommand", [(c.name, c.name) for c in CLIENT_COMMANDS])
+
+
 class StartIn(BaseModel):
     type: Literal["start"]
-    command: Literal["start", "book", "my", "language", "help"] = "start"
+    command: ClientCommand = ClientCommand("start")
     service: str | None = Field(
         None, max_length=64, pattern=r"^[a-z0-9_-]+$", description="open at this service"
     )
@@ -217,7 +223,7 @@ def _happened(outcome: Outcome) -> BookingEvent:
 
 def _event(body: EventIn) -> Event:
     if isinstance(body, StartIn):
-        return Start(body.command, service=body.service or "", slot=body.slot or "")
+        return Start(str(body.command), service=body.service or "", slot=body.slot or "")
     if isinstance(body, PressIn):
         return Press(body.action)
     if isinstance(body, TextIn):
