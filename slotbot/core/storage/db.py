@@ -168,12 +168,37 @@ def _sqlite_write_lock(engine: AsyncEngine) -> asyncio.Lock:
     return lock
 
 
+_sqlite_writers: weakref.WeakKeyDictionary[object, asyncio.Task[Any]] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def sqlite_write_turn(engine: AsyncEngine) -> AsyncIterator[None]:
+    """This process's turn to write to a SQLite database (nothing on PostgreSQL).
+
+    A task that already holds the turn and asks again would wait for itself forever (a
+    write through the engine inside a unit of work that is writing): that is refused with
+    a ``RuntimeError`` saying so, instead."""
+    if not is_sqlite(engine):
+        yield
+        return
+    pool = engine.sync_engine.pool
+    task = asyncio.current_task()
+    if task is not None and _sqlite_writers.get(pool) is task:
+        raise RuntimeError("this task is writing in a unit of work already: pass uow= to the write")
+    async with _sqlite_write_lock(engine):
+        if task is not None:
+            _sqlite_writers[pool] = task
+        try:
+            yield
+        finally:
+            _sqlite_writers.pop(pool, None)
+
+
 @asynccontextmanager
 async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """Like :func:`writer`, for Core statements: a connection in one write transaction."""
     async with AsyncExitStack() as stack:
-        if is_sqlite(engine):
-            await stack.enter_async_context(_sqlite_write_lock(engine))
+        await stack.enter_async_context(sqlite_write_turn(engine))
         yield await stack.enter_async_context(writer_engine(engine).begin())
 
 
@@ -185,8 +210,7 @@ async def writer(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     in-process lock. Other processes are still kept out by SQLite's own lock.
     """
     async with AsyncExitStack() as stack:
-        if is_sqlite(engine):
-            await stack.enter_async_context(_sqlite_write_lock(engine))
+        await stack.enter_async_context(sqlite_write_turn(engine))
         session = await stack.enter_async_context(session_factory(writer_engine(engine))())
         await stack.enter_async_context(session.begin())
         yield session
