@@ -29,6 +29,7 @@ from slotbot.core.booking.service import BookingRefused
 from slotbot.core.clients import LinkTokenRefused, set_contact
 from slotbot.core.handover import issue_link_token
 from slotbot.core.specialists import LINK_PREFIX, record_chat_locale, redeem_specialist_link
+from slotbot.core.storage.db import turn_capacity
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
 from slotbot.core.storage.unit_of_work import UnitOfWork
 from slotbot.core.waitlist.links import SLOT_PREFIX
@@ -153,6 +154,8 @@ class Dialogs:
         self.sms_ready = sms_ready
         #: ``SLOTBOT_SECRET_KEY``: checks the signed slot links of waiting-list offers.
         self.link_secret = link_secret
+        #: Turns that may run at once: one pooled connection each, as the pool allows.
+        self.turns_at_once = turn_capacity(engine)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager

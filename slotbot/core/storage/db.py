@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -26,11 +27,15 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
 #: Connections a process keeps open to PostgreSQL (SQLAlchemy's default overflow of 10 more
 #: come and go in a burst). As many as a serve process uses at once when busy: the bot's
-#: concurrent updates with up to two connections each, and the web requests beside them.
-#: Fewer, and connections are opened and closed all the time under load, each costing far
-#: more CPU than the queries it carries (measured: 94 opened for 430 Telegram updates with
-#: the default 5, 20 ms of CPU per update against 15.6 ms with 15; bench/dialog.py).
+#: concurrent updates with one connection each (:func:`turn_capacity`), and the web
+#: requests and jobs beside them. Fewer, and connections are opened and closed all the time
+#: under load, each costing far more CPU than the queries it carries (measured: 94 opened
+#: for 430 Telegram updates with the default 5, 20 ms of CPU per update against 15.6 ms with
+#: 15; bench/dialog.py).
 POSTGRES_POOL_SIZE = 15
+#: Pooled connections a process leaves to what runs beside its dialog turns (the
+#: notification dispatcher, periodic jobs, a web request).
+POOL_HEADROOM = 2
 
 
 class DatabaseUnavailable(ConfigError):
@@ -137,6 +142,19 @@ def _unavailable(url: URL, error: Exception) -> str:
             " is the server running, and are host and port right?"
         )
     return f"{where}: cannot open the database at {server}: {reason}"
+
+
+def turn_capacity(engine: AsyncEngine) -> int:
+    """How many dialog turns may run at once on ``engine`` (the bot's concurrent updates).
+
+    A turn's unit of work holds one pooled connection at a time, so: the pool's size less
+    :data:`POOL_HEADROOM`, and at least one. The pool's overflow is not counted on: it
+    opens and closes a connection per use, which costs more than the turn's queries. A
+    pool without a size (one shared connection, or none kept) allows one turn at a time.
+    """
+    pool = engine.sync_engine.pool
+    size = pool.size() if isinstance(pool, QueuePool) else 1
+    return max(1, size - POOL_HEADROOM)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
