@@ -118,9 +118,11 @@ async def test_a_hold_goes_when_the_session_was_saved_meanwhile(
     assert await rows(demo) == ([], 0)  # not even an expired row: the hold never was
 
 
-async def refuse(engine: AsyncEngine, table: str) -> None:
+@asynccontextmanager
+async def refusing(engine: AsyncEngine, table: str) -> AsyncIterator[None]:
     """A real constraint that makes the database refuse new rows (and new row versions) of
-    ``table``: a trigger on SQLite, a CHECK on PostgreSQL (NOT VALID: rows there stay)."""
+    ``table`` within the block: a trigger on SQLite, a CHECK on PostgreSQL (NOT VALID: rows
+    there stay)."""
     async with engine.begin() as connection:
         if is_sqlite(engine):
             for event in ("INSERT", "UPDATE"):
@@ -134,15 +136,15 @@ async def refuse(engine: AsyncEngine, table: str) -> None:
             await connection.execute(
                 text(f"ALTER TABLE {table} ADD CONSTRAINT refused CHECK (false) NOT VALID")
             )
-
-
-async def allow(engine: AsyncEngine, table: str) -> None:
-    async with engine.begin() as connection:
-        if is_sqlite(engine):
-            for event in ("insert", "update"):
-                await connection.execute(text(f"DROP TRIGGER refuse_{table}_{event}"))
-        else:
-            await connection.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT refused"))
+    try:
+        yield
+    finally:
+        async with engine.begin() as connection:
+            if is_sqlite(engine):
+                for event in ("insert", "update"):
+                    await connection.execute(text(f"DROP TRIGGER refuse_{table}_{event}"))
+            else:
+                await connection.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT refused"))
 
 
 async def test_an_outbox_that_refuses_its_rows_leaves_the_booking_held_and_the_screen_as_it_was(
@@ -152,12 +154,11 @@ async def test_an_outbox_that_refuses_its_rows_leaves_the_booking_held_and_the_s
     await at_the_summary(chat)
     [(held, _)], _ = await rows(demo)
     saved = await version(demo, chat)
-    await refuse(demo, "notifications")
-    with pytest.raises(IntegrityError):
-        await chat.press("✅")
-    assert await rows(demo) == ([(held, BookingStatus.HELD)], 0)
-    assert await version(demo, chat) == saved
-    await allow(demo, "notifications")
+    async with refusing(demo, "notifications"):
+        with pytest.raises(IntegrityError):
+            await chat.press("✅")
+        assert await rows(demo) == ([(held, BookingStatus.HELD)], 0)
+        assert await version(demo, chat) == saved
     await chat.press("✅")  # the same screen's button: nothing of the failed turn stayed
     assert "You are booked" in chat.text
     bookings, outbox = await rows(demo)
@@ -170,12 +171,11 @@ async def test_a_session_that_cannot_be_saved_takes_the_turns_hold_with_it(
     chat = Chat.new(demo)
     await at_the_calendar(chat)
     saved = await version(demo, chat)
-    await refuse(demo, "dialog_sessions")
-    with pytest.raises(IntegrityError):
-        await chat.press("Soonest")
-    assert await rows(demo) == ([], 0)
-    assert await version(demo, chat) == saved
-    await allow(demo, "dialog_sessions")
+    async with refusing(demo, "dialog_sessions"):
+        with pytest.raises(IntegrityError):
+            await chat.press("Soonest")
+        assert await rows(demo) == ([], 0)
+        assert await version(demo, chat) == saved
     await chat.press("Soonest")
     [(_, status)], _ = await rows(demo)
     assert status == BookingStatus.HELD
