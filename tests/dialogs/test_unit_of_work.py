@@ -19,7 +19,7 @@ from slotbot.core.storage.sessions import load_session
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.screens import Expect
 from tests.core.overlaps import assert_no_overlapping_live_bookings
-from tests.dialogs.chat import Chat, load_demo
+from tests.dialogs.chat import Chat, book_haircut, load_demo
 
 
 @pytest.fixture
@@ -163,6 +163,31 @@ async def test_an_outbox_that_refuses_its_rows_leaves_the_booking_held_and_the_s
     assert "You are booked" in chat.text
     bookings, outbox = await rows(demo)
     assert bookings == [(held, BookingStatus.CONFIRMED)] and outbox > 0
+
+
+async def test_a_move_whose_outbox_rows_are_refused_leaves_no_new_booking(
+    demo: AsyncEngine,
+) -> None:
+    """A move holds the new time, confirms it and cancels the old booking in the turn's
+    write; when the outbox refuses the messages, the new booking goes too."""
+    chat = Chat.new(demo)
+    await book_haircut(chat)
+    [(old, status)], outbox = await rows(demo)
+    assert status == BookingStatus.CONFIRMED
+    await chat.press("Reschedule")
+    await chat.press("4")
+    await chat.press("3:00")
+    assert chat.text.startswith("Move your appointment from Haircut with Anna Petrova")
+    saved = await version(demo, chat)
+    async with refusing(demo, "notifications"):
+        with pytest.raises(IntegrityError):
+            await chat.press("✅")
+        assert await rows(demo) == ([(old, BookingStatus.CONFIRMED)], outbox)
+        assert await version(demo, chat) == saved
+    await chat.press("✅")
+    assert chat.text.startswith("Moved to Friday, December 4, 2026 at 3:00 PM")
+    (_, cancelled), (_, confirmed) = (await rows(demo))[0]
+    assert (cancelled, confirmed) == (BookingStatus.CANCELLED, BookingStatus.CONFIRMED)
 
 
 async def test_a_session_that_cannot_be_saved_takes_the_turns_hold_with_it(
