@@ -10,6 +10,11 @@ BEGIN/COMMIT/ROLLBACK of a transaction are not statements there) and the transac
 begun (SQLAlchemy's ``begin`` events), for the walk as a whole and for the turn that holds
 (the "Soonest" press) and the one that confirms. PostgreSQL runs with ``--postgres`` (the
 server's URL, or SLOTBOT_TEST_POSTGRES_URL); it creates a database of its own and drops it.
+
+Measured on a loaded 2-core machine (60 walks; issue 18, one unit of work per turn), per
+turn on SQLite / PostgreSQL: before, 7.1 / 5.5-6.5 ms CPU, 5.6 / 5.8 statements, 3.64
+transactions (5.47 on the turn that holds); after, 6.5-6.8 / 4.7-5.0 ms CPU, 6.7 / 7.0
+statements (a savepoint around each write), 2 / 1 transactions on every turn.
 """
 
 from __future__ import annotations
