@@ -142,6 +142,7 @@ class TimedDialogs:
     def __init__(self, dialogs: Dialogs) -> None:
         self.dialogs = dialogs
         self.turns: list[float] = []
+        self.turns_at_once = dialogs.turns_at_once
 
     async def respond(
         self, visitor: Visitor, event: Event, *, now: datetime | None = None

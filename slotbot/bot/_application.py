@@ -18,11 +18,6 @@ from slotbot.dialogs.commands import command_menu
 
 __all__ = ["MENU", "build_application", "register_commands", "running"]
 
-#: Updates handled at once. A dialog turn may hold two pooled database connections at a time
-#: (its session, and a booking write beside it); SQLAlchemy's default pool has 15, so more
-#: turns at once could all wait for a second connection that never frees up.
-CONCURRENT_UPDATES = 7
-
 #: The command menu per language ("" is every language without its own menu).
 MENU: dict[str, tuple[tuple[str, str], ...]] = {
     language: tuple(entries) for language, entries in command_menu().items()
@@ -51,7 +46,7 @@ def build_application(
         Application.builder()
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_url)
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(dialogs.turns_at_once)  # a turn holds one pooled connection
     )
     if not polling:
         builder = builder.updater(None)

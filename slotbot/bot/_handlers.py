@@ -40,6 +40,11 @@ PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
 class Conversation(Protocol):
     """What the bot needs of the dialog (:class:`slotbot.dialogs.engine.Dialogs`)."""
 
+    @property
+    def turns_at_once(self) -> int:
+        """How many events it can take at once (its database pool's share)."""
+        ...
+
     async def respond(
         self, visitor: Visitor, event: Event, *, now: datetime | None = None
     ) -> Reply: ...

@@ -42,6 +42,7 @@ from slotbot.core.storage.models import (
     SpecialistLinkToken,
 )
 from slotbot.core.storage.shop import shop_timezone
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_session
 
 DEFAULT_REGION = "DE"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -235,12 +236,18 @@ def _profile_name(name: str | None) -> str | None:
 
 
 async def client_for_telegram(
-    engine: AsyncEngine, *, user_id: int, chat_id: int, name: str | None, locale: str
+    engine: AsyncEngine,
+    *,
+    user_id: int,
+    chat_id: int,
+    name: str | None,
+    locale: str,
+    uow: UnitOfWork | None = None,
 ) -> Client:
     """The client of this Telegram user, created on first contact; the chat id is kept
     current. ``name`` (the profile's) is used only while the client has none."""
     name, locale = _profile_name(name), check_locale(locale)
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         identity = {"telegram_user_id": user_id, "telegram_chat_id": chat_id}
         values = {**identity, "name": name, "locale": locale}
         await session.execute(_insert_ignoring(engine, "telegram_user_id", values))
@@ -251,12 +258,14 @@ async def client_for_telegram(
         return client
 
 
-async def client_for_web(engine: AsyncEngine, *, session_id: str, locale: str) -> Client:
+async def client_for_web(
+    engine: AsyncEngine, *, session_id: str, locale: str, uow: UnitOfWork | None = None
+) -> Client:
     """The client of this widget session, created on first contact."""
     if not _WEB_SESSION.match(session_id):
         raise InvalidInput(f"not a web session id (1 to {WEB_SESSION_ID_MAX} of A-Z a-z 0-9 _.:-)")
     locale = check_locale(locale)
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         await session.execute(
             _insert_ignoring(
                 engine, "web_session_id", {"web_session_id": session_id, "locale": locale}
@@ -324,13 +333,14 @@ async def set_contact(
     phone: str | None = None,
     email: str | None = None,
     locale: str | None = None,
+    uow: UnitOfWork | None = None,
 ) -> Client:
     """Store the contact details given (``None`` leaves one as it is) on this client only;
     raises :class:`~slotbot.core.limits.InvalidInput` or :class:`ClientNotFound`."""
     name = check_name(name) if name is not None else None
     email = check_email(email) if email is not None else None
     locale = check_locale(locale) if locale is not None else None
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         client = await session.get(Client, client_id, with_for_update=True)
         if client is None:
             raise ClientNotFound(f"no client #{client_id}")

@@ -36,7 +36,6 @@ from slotbot.core.clients import (
     token_hash,
 )
 from slotbot.core.notify.outbox import NOTIFICATIONS, Kind, plan_confirmed, write
-from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import (
     Booking,
     BookingStatus,
@@ -45,6 +44,7 @@ from slotbot.core.storage.models import (
     NotificationStatus,
     Specialist,
 )
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_session
 
 __all__ = [
     "LINK_TOKEN_TTL",
@@ -70,7 +70,12 @@ class Offer:
 
 
 async def issue_link_token(
-    engine: AsyncEngine, *, client_id: int, now: datetime, ttl: timedelta = LINK_TOKEN_TTL
+    engine: AsyncEngine,
+    *,
+    client_id: int,
+    now: datetime,
+    ttl: timedelta = LINK_TOKEN_TTL,
+    uow: UnitOfWork | None = None,
 ) -> str:
     """A one-time token that hands this (web) client's bookings to a Telegram account.
 
@@ -78,7 +83,7 @@ async def issue_link_token(
     ``/start`` deep-link payload (at most 64). Only its SHA-256 is stored.
     """
     token = secrets.token_urlsafe(32)
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         if await session.get(Client, client_id) is None:
             raise ClientNotFound(f"no client #{client_id}")
         session.add(LinkToken(token_hash=token_hash(token), client_id=client_id,
@@ -114,14 +119,19 @@ async def _bookings(session: AsyncSession, client_id: int, now: datetime) -> lis
 
 
 async def open_link(
-    engine: AsyncEngine, *, token: str, telegram_user_id: int, now: datetime
+    engine: AsyncEngine,
+    *,
+    token: str,
+    telegram_user_id: int,
+    now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> Offer:
     """Open a link in a Telegram account: the first account to open it is the only one it
     serves; that account may open it again until it answers. Returns what it brings.
     Raises a :class:`~slotbot.core.clients.LinkTokenRefused` for anyone else, and for an
     unknown, used or expired link."""
     stored = token_hash(token)
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         client_id = await session.scalar(
             update(LinkToken)
             .where(
@@ -164,12 +174,13 @@ async def accept(
     client_id: int,
     booking_ids: Sequence[int],
     now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> list[int]:
     """Move the listed bookings that are still the web client's and still ahead to
     ``client_id`` (the Telegram account's own client) and spend the link, in one
     transaction; the ids moved. Raises a :class:`~slotbot.core.clients.LinkTokenRefused`
     when the link no longer serves this account."""
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         web_client = await session.scalar(
             update(LinkToken)
             .where(_serves(token_hash, telegram_user_id, now))
@@ -202,11 +213,16 @@ async def accept(
 
 
 async def decline(
-    engine: AsyncEngine, *, token_hash: str, telegram_user_id: int, now: datetime
+    engine: AsyncEngine,
+    *,
+    token_hash: str,
+    telegram_user_id: int,
+    now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> None:
     """Spend the link without moving anything (a link that no longer serves this account
     is left as it is)."""
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         await session.execute(
             update(LinkToken).where(_serves(token_hash, telegram_user_id, now)).values(used_at=now)
         )

@@ -29,13 +29,13 @@ from slotbot.core.clients import display_phone
 from slotbot.core.notify.message import Message
 from slotbot.core.notify.outbox import Kind, write
 from slotbot.core.notify.texts import notify_texts
-from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import (
     Notification,
     NotificationChannel,
     NotificationStatus,
     PhoneCode,
 )
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_session
 
 __all__ = [
     "CODE_TTL",
@@ -129,11 +129,17 @@ async def _row(session: AsyncSession, client_id: int, phone: str, now: datetime)
 
 
 async def send_code(
-    engine: AsyncEngine, *, client_id: int, phone: str, locale: str, now: datetime
+    engine: AsyncEngine,
+    *,
+    client_id: int,
+    phone: str,
+    locale: str,
+    now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> None:
     """Make a new code for this client and number (the previous one stops working) and put
     the SMS carrying it into the outbox, in one transaction. Raises :class:`CodeRefused`."""
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         row = await _row(session, client_id, phone, now)
         if row.window_start <= now - DAY:
             row.sends, row.window_start = 0, now
@@ -173,11 +179,17 @@ def looks_like_a_code(text: str) -> bool:
 
 
 async def check_code(
-    engine: AsyncEngine, *, client_id: int, phone: str, code: str, now: datetime
+    engine: AsyncEngine,
+    *,
+    client_id: int,
+    phone: str,
+    code: str,
+    now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> Checked:
     """Check a typed code for this client and number; a right one confirms the number
     and can never be used again."""
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         row = await session.scalar(
             select(PhoneCode)
             .where(PhoneCode.client_id == client_id, PhoneCode.phone == phone)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from slotbot.core.clients import spend_token, token_hash
 from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import Specialist, SpecialistLinkToken
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_session
 
 __all__ = [
     "LINK_PREFIX", "LINK_TTL", "issue_specialist_link", "record_chat_locale",
@@ -48,6 +49,7 @@ async def issue_specialist_link(
 async def redeem_specialist_link(
     engine: AsyncEngine, *, payload: str, telegram_user_id: int, now: datetime,
     chat_locale: str | None = None,
+    uow: UnitOfWork | None = None,
 ) -> Specialist:  # fmt: skip
     """Link the Telegram user to the specialist the payload was issued for, once, and
     record the chat's language (``chat_locale``) as theirs.
@@ -73,11 +75,13 @@ async def redeem_specialist_link(
         return specialist
 
 
-async def record_chat_locale(engine: AsyncEngine, *, specialist_id: int, locale: str) -> None:
+async def record_chat_locale(
+    engine: AsyncEngine, *, specialist_id: int, locale: str, uow: UnitOfWork | None = None
+) -> None:
     """Remember the language of a specialist's Telegram chat: their notices, agenda and
     time-off screens follow it unless the import file sets their ``locale``. Writes only
     when it changed (a change moves the catalog version, as every specialist's does)."""
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         await session.execute(
             update(Specialist)
             .where(

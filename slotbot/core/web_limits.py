@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from slotbot.core.storage.db import write_transaction
 from slotbot.core.storage.models import Booking, BookingStatus, BusinessSetting, Client
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_connection
 
 __all__ = [
     "Limit",
@@ -184,12 +184,18 @@ async def check_phone_day(
 
 
 async def store_web_phone(
-    engine: AsyncEngine, *, client_id: int, phone: str, limits: WebLimits, now: datetime
+    engine: AsyncEngine,
+    *,
+    client_id: int,
+    phone: str,
+    limits: WebLimits,
+    now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> None:
     """Store an E.164 number on a widget client, unless the bookings that client already
     holds would take the number over its day's limit (:class:`QuotaReached`: nothing is
     stored)."""
-    async with write_transaction(engine) as connection:
+    async with write_connection(engine, uow) as connection:
         await _lock_phone(connection, phone)
         await connection.execute(update(Client).where(Client.id == client_id).values(phone=phone))
         await check_phone_day(connection, limits, phone, now, client_id=client_id)

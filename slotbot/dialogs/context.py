@@ -1,4 +1,5 @@
-"""What a step needs while handling one event: the database, the clock, the client, texts."""
+"""What a step needs while handling one event: the turn's unit of work, the clock, the
+client, texts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from slotbot.core.availability.busy import Versions
 from slotbot.core.availability.directory import Directory
 from slotbot.core.availability.free import FreeTime
+from slotbot.core.storage.unit_of_work import UnitOfWork
 from slotbot.dialogs.actions import encode
 from slotbot.dialogs.events import Outcome, Visitor
 from slotbot.dialogs.i18n import Texts, texts
@@ -24,7 +26,9 @@ class Context:
     """One event's world. ``version`` is the session version the new screens belong to."""
 
     engine: AsyncEngine
-    session: AsyncSession  # for reads; writes go through core's services
+    #: The turn's unit of work: steps read through :attr:`session` and pass ``uow=`` to
+    #: core's writes, which commit together with the saved session at the end of the turn.
+    uow: UnitOfWork
     now: datetime
     visitor: Visitor
     client_id: int
@@ -39,35 +43,34 @@ class Context:
     #: False when a press changed nothing: the channel keeps its screen and shows the notice.
     redraw: bool = True
     extra: list[Screen] = field(default_factory=list)  # sent after the main screen
-    placed: list[int] = field(default_factory=list)  # holds placed during this event
     #: What this event did to the client's bookings (the reply reports it).
     happened: list[Outcome] = field(default_factory=list)
     #: The catalog and bookings versions read with the session (see :attr:`free`).
     versions: Versions | None = None
     _free: FreeTime | None = field(default=None, init=False, repr=False)
+    _free_writes: int = field(default=0, init=False, repr=False)
 
     @property
     def texts(self) -> Texts:
         return texts(self.locale)
 
-    async def refresh(self, *, writing: bool = True) -> None:
-        """End the read transaction: what core just wrote is seen next (SQLite's WAL keeps a
-        read transaction on the snapshot it began with), and its connection goes back to the
-        pool. Called before every write through core, so a dialog turn never holds two
-        pooled connections at once (many concurrent turns could otherwise exhaust the pool
-        waiting for a second one). Free time is asked afresh after a write (:attr:`free`);
-        ``writing=False`` says nothing was written since the turn's versions were read."""
-        if writing:
-            self.versions = self._free = None
-        await self.session.rollback()
+    @property
+    def session(self) -> AsyncSession:
+        """The unit of work's session: reads see what the turn wrote before them."""
+        return self.uow.session
 
     @property
     def free(self) -> FreeTime:
         """Questions about free time at this event's moment, at the versions read with the
-        session until :meth:`refresh` (before a write through core) drops them: after a
-        write, the next question reads them again and sees what was written."""
-        if self._free is None:
-            self._free = FreeTime(self.session, now=self.now, versions=self.versions)
+        session until the turn writes: after a write the next question reads them again and
+        sees what was written."""
+        if self._free is None or self._free_writes != self.uow.writes:
+            if self.uow.writing:
+                self.versions = None  # the turn's writes may have moved them
+            self._free = FreeTime(
+                self.session, now=self.now, versions=self.versions, committed=not self.uow.writing
+            )
+            self._free_writes = self.uow.writes
         return self._free
 
     @property

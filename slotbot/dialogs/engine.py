@@ -1,10 +1,14 @@
 """The entry point every channel calls: one event in, one :class:`Reply` out.
 
-Per event: load the conversation's session, check a pressed button against the screen the
-session last showed (its version and its exact actions: a stale or forged button changes
-nothing), let the current step handle the event, let go of a held time the flow no longer
-needs (before rendering, so the time is offered again at once), render the step the flow is
-now at, and save the session with a version check.
+Per event, in one unit of work (:mod:`slotbot.core.storage.unit_of_work`): load the
+conversation's session, check a pressed button against the screen the session last showed
+(its version and its exact actions: a stale or forged button changes nothing), let the
+current step handle the event, let go of a held time the flow no longer needs (before
+rendering, so the time is offered again at once), render the step the flow is now at, and
+save the session with a version check. What the turn wrote (a hold, a confirmation and its
+outbox rows, a cancellation...) commits together with the saved session, or not at all: when
+another process saved the session in between, the whole turn is rolled back and the event is
+answered again on that newer state, as any stale button is.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from slotbot.core.booking.service import BookingRefused
 from slotbot.core.clients import LinkTokenRefused, set_contact
 from slotbot.core.handover import issue_link_token
 from slotbot.core.specialists import LINK_PREFIX, record_chat_locale, redeem_specialist_link
-from slotbot.core.storage.db import session_factory
+from slotbot.core.storage.db import turn_capacity
 from slotbot.core.storage.sessions import SessionState, StaleSession, load_session, save_session
+from slotbot.core.storage.unit_of_work import UnitOfWork
 from slotbot.core.waitlist.links import SLOT_PREFIX
 from slotbot.dialogs import commands
 from slotbot.dialogs.actions import OUT_OF_BAND, decode
@@ -150,6 +155,8 @@ class Dialogs:
         self.sms_ready = sms_ready
         #: ``SLOTBOT_SECRET_KEY``: checks the signed slot links of waiting-list offers.
         self.link_secret = link_secret
+        #: Turns that may run at once: one pooled connection each, as the pool allows.
+        self.turns_at_once = turn_capacity(engine)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
@@ -180,62 +187,66 @@ class Dialogs:
             raise RuntimeError("the session kept changing under us")
 
     async def _respond(self, visitor: Visitor, event: Event, now: datetime) -> Reply:
+        async with UnitOfWork(self.engine) as uow:
+            return await self._turn_in(uow, visitor, event, now)
+
+    async def _turn_in(
+        self, uow: UnitOfWork, visitor: Visitor, event: Event, now: datetime
+    ) -> Reply:
         loaded = await load_session(
             self.engine, channel=visitor.channel, conversation_id=visitor.key,
-            locale=pick_locale(visitor.language),
+            locale=pick_locale(visitor.language), uow=uow,
         )  # fmt: skip
         flow = Flow.load(loaded.state)
         locale = loaded.locale
         client_id = loaded.state.get("client")
         link_note = ""
         if isinstance(event, Start) and event.payload.startswith(LINK_PREFIX):
-            link_note = await self._link_specialist(visitor, event.payload, now, locale)
+            link_note = await self._link_specialist(uow, visitor, event.payload, now, locale)
         if not isinstance(client_id, int):
-            client = await client_for(self.engine, visitor, locale)
+            client = await client_for(self.engine, visitor, locale, uow=uow)
             client_id = client.id
             if loaded.version == 0 and client.locale and client.locale != locale:
                 locale = pick_locale(client.locale)
         held_before = flow.hold
-        async with session_factory(self.engine)() as session:
-            directory = await load_directory(session, loaded.catalog_version)
-            specialist_id = _specialist_of(visitor, directory)
-            # a specialist's language: the import file's choice wins over the chat's
-            entry = directory.specialists[specialist_id] if specialist_id else None
-            chosen, recorded = (entry.locale, entry.chat_locale) if entry else (None, None)
-            ctx = Context(
-                self.engine, session, now, visitor, client_id, chosen or locale,
-                loaded.version + 1, directory, specialist_id=specialist_id,
-                telegram_username=self.telegram_username, sms_ready=self.sms_ready,
-                link_secret=self.link_secret,
-                versions=None if link_note else Versions(
-                    loaded.catalog_version, loaded.bookings_version
-                ),  # a link may have moved bookings since they were read
-            )  # fmt: skip
-            await self._handle(ctx, flow, event, loaded)
-            if chosen and ctx.locale != chosen:  # pressed another language
-                ctx.locale = chosen
-                flow.note = ctx.texts.gettext("The shop has set your language.")
-            if not ctx.redraw and not ctx.placed and not link_note:
-                return Reply([], ctx.notice, ctx.locale, ctx.happened)  # the screen stays
-            flow.note = link_note or flow.note
-            # a hold the client left is let go before the screen, which offers its time again
-            left = held_before if held_before not in (None, flow.hold, flow.booking) else None
-            await ctx.refresh(writing=left is not None)  # a write in the turn refreshed before it
-            if left is not None:
-                await self._release(left, client_id, now)
-            screen = await self._render(ctx, flow)
+        directory = await load_directory(uow.session, loaded.catalog_version)
+        specialist_id = _specialist_of(visitor, directory)
+        # a specialist's language: the import file's choice wins over the chat's
+        entry = directory.specialists[specialist_id] if specialist_id else None
+        chosen, recorded = (entry.locale, entry.chat_locale) if entry else (None, None)
+        ctx = Context(
+            self.engine, uow, now, visitor, client_id, chosen or locale, loaded.version + 1,
+            directory, specialist_id=specialist_id, telegram_username=self.telegram_username,
+            sms_ready=self.sms_ready, link_secret=self.link_secret,
+            versions=None if link_note else Versions(
+                loaded.catalog_version, loaded.bookings_version
+            ),  # a link may have moved bookings since they were read
+        )  # fmt: skip
+        await self._handle(ctx, flow, event, loaded)
+        if chosen and ctx.locale != chosen:  # pressed another language
+            ctx.locale = chosen
+            flow.note = ctx.texts.gettext("The shop has set your language.")
+        if not ctx.redraw and flow.hold == held_before and not link_note:
+            return Reply([], ctx.notice, ctx.locale, ctx.happened)  # the screen and the state stay
+        flow.note = link_note or flow.note
+        # a hold the client left is let go before the screen, which offers its time again
+        left = held_before if held_before not in (None, flow.hold, flow.booking) else None
+        if left is not None:
+            with suppress(BookingRefused):  # confirmed or gone meanwhile: nothing to let go
+                await booking.release(
+                    self.engine, booking_id=left, now=now, client_id=client_id, uow=uow
+                )
+        screen = await self._render(ctx, flow)
         flow.offered = [*screen.actions(), *(a for s in ctx.extra for a in s.actions())]
         state = {**flow.dump(), "client": client_id}
-        try:
-            await save_session(self.engine, loaded, state=state, locale=ctx.locale, now=now)
-        except StaleSession:  # another process answered first: nothing of this turn stays
-            for held in ctx.placed:
-                await self._release(held, client_id, now)
-            raise
+        # another process answered first: StaleSession rolls the whole turn back
+        await save_session(self.engine, loaded, state=state, locale=ctx.locale, now=now, uow=uow)
         if ctx.locale != loaded.locale:
-            await set_contact(self.engine, client_id=client_id, locale=ctx.locale)
+            await set_contact(self.engine, client_id=client_id, locale=ctx.locale, uow=uow)
         if specialist_id is not None and not chosen and recorded != ctx.locale:
-            await record_chat_locale(self.engine, specialist_id=specialist_id, locale=ctx.locale)
+            await record_chat_locale(
+                self.engine, specialist_id=specialist_id, locale=ctx.locale, uow=uow
+            )
         return Reply([screen, *ctx.extra], ctx.notice, ctx.locale, ctx.happened)
 
     async def _handle(self, ctx: Context, flow: Flow, event: Event, loaded: SessionState) -> None:
@@ -272,9 +283,8 @@ class Dialogs:
             elif action.code == "tg":
                 flow.start_over("telegram")
                 if ctx.telegram_username and ctx.visitor.channel == "web":
-                    await ctx.refresh()
                     flow.link = await issue_link_token(
-                        ctx.engine, client_id=ctx.client_id, now=ctx.now
+                        ctx.engine, client_id=ctx.client_id, now=ctx.now, uow=ctx.uow
                     )
             elif action.code in EVERYWHERE and (
                 action.code != "agenda" or ctx.specialist_id is not None
@@ -344,7 +354,7 @@ class Dialogs:
             begin(flow, kind, *(span or ("", "")))
 
     async def _link_specialist(
-        self, visitor: Visitor, payload: str, now: datetime, locale: str
+        self, uow: UnitOfWork, visitor: Visitor, payload: str, now: datetime, locale: str
     ) -> str:
         """Redeem a specialist's deep link; the line to say about it."""
         _ = texts(locale).gettext
@@ -353,14 +363,10 @@ class Dialogs:
         try:
             specialist = await redeem_specialist_link(
                 self.engine, payload=payload[:128], telegram_user_id=int(visitor.key), now=now,
-                chat_locale=locale,
+                chat_locale=locale, uow=uow,
             )  # fmt: skip
         except LinkTokenRefused:
             return _("This link has expired or was already used.")
         return _("Hello, {name}! Your Telegram is linked. /today shows your day.").format(
             name=specialist.name
         )
-
-    async def _release(self, booking_id: int, client_id: int, now: datetime) -> None:
-        with suppress(BookingRefused):  # confirmed or gone meanwhile: nothing to let go
-            await booking.release(self.engine, booking_id=booking_id, now=now, client_id=client_id)

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import clients
 from slotbot.core.storage.models import Client
+from slotbot.core.storage.unit_of_work import UnitOfWork
 from slotbot.dialogs.events import Visitor
 
 __all__ = ["client_for", "web_session_key"]
@@ -16,8 +17,10 @@ def web_session_key(visitor: Visitor) -> str:
     return f"{visitor.channel}:{visitor.key}"
 
 
-async def client_for(engine: AsyncEngine, visitor: Visitor, locale: str) -> Client:
-    """The client behind a channel identity, created on first contact."""
+async def client_for(
+    engine: AsyncEngine, visitor: Visitor, locale: str, *, uow: UnitOfWork | None = None
+) -> Client:
+    """The client behind a channel identity, created on first contact (in ``uow``)."""
     if visitor.channel == "telegram":
         return await clients.client_for_telegram(
             engine,
@@ -25,5 +28,8 @@ async def client_for(engine: AsyncEngine, visitor: Visitor, locale: str) -> Clie
             chat_id=visitor.chat_id if visitor.chat_id is not None else int(visitor.key),
             name=visitor.name or None,
             locale=locale,
+            uow=uow,
         )
-    return await clients.client_for_web(engine, session_id=web_session_key(visitor), locale=locale)
+    return await clients.client_for_web(
+        engine, session_id=web_session_key(visitor), locale=locale, uow=uow
+    )

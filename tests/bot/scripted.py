@@ -16,6 +16,7 @@ class Scripted:
     replies: list[Reply] = field(default_factory=list)
     heard: list[tuple[Visitor, Event]] = field(default_factory=list)
     failing: bool = False
+    turns_at_once: int = 4
 
     async def respond(
         self, visitor: Visitor, event: Event, *, now: datetime | None = None

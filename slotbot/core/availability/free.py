@@ -30,6 +30,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core.availability import catalog as catalogs
@@ -63,6 +64,7 @@ from slotbot.core.availability.question import (
     upcoming_days,
     walk,
 )
+from slotbot.core.storage.versions import BOOKINGS_VERSION, CATALOG_VERSION
 
 __all__ = ["FreeTime"]
 
@@ -88,9 +90,16 @@ class FreeTime:
     (the dialog reads them with its session); otherwise the first question reads them, in
     one small statement. A caller that writes busy time through another connection asks
     a new :class:`FreeTime` afterwards.
+
+    ``committed=False`` says the session holds writes not committed yet (a unit of work
+    that wrote): its answers are computed afresh and nothing it reads reaches the process
+    cache, which must hold committed states only (a version read inside a transaction that
+    rolls back is taken again by the next writer, with other bookings behind it).
     """
 
-    __slots__ = ("_kept", "_moment", "_session", "cached", "client_id", "ignore_booking", "now")
+    __slots__ = (
+        "_kept", "_moment", "_session", "cached", "client_id", "committed", "ignore_booking", "now"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -101,12 +110,14 @@ class FreeTime:
         ignore_booking: int | None = None,
         versions: Versions | None = None,
         cached: bool = True,
+        committed: bool = True,
     ) -> None:
         self._session = session
         self.now = now
         self.client_id = client_id
         self.ignore_booking = ignore_booking
         self.cached = cached
+        self.committed = committed
         self._moment = _Moment(versions)
         self._moment.views[client_id, ignore_booking] = self
         self._kept: KeptAnswers | None = None
@@ -123,7 +134,7 @@ class FreeTime:
         if other is None:
             other = FreeTime(
                 self._session, now=self.now, client_id=client_id, ignore_booking=ignore_booking,
-                cached=self.cached,
+                cached=self.cached, committed=self.committed,
             )  # fmt: skip
             other._moment = moment
             moment.views[client_id, ignore_booking] = other
@@ -231,6 +242,15 @@ class FreeTime:
             return moment
         cache = cache_of(self._engine)
         versions = moment.versions
+        if not self.committed:  # the versions as this transaction sees them; nothing kept
+            row = (await self._session.execute(select(CATALOG_VERSION, BOOKINGS_VERSION))).one()
+            versions = Versions(int(row[0] or 0), int(row[1] or 0))
+            moment.usable, moment.versions = False, versions
+            catalog = catalogs.cached(self._engine)
+            if catalog is None or catalog.version != versions.catalog:
+                catalog = await catalogs.load_catalog(self._session)  # not kept either
+            moment.catalog = catalog
+            return moment
         if versions is None or versions.bookings != cache.known:
             # the versions, who changed since, and their busy time read again
             known = catalogs.cached(self._engine)

@@ -38,7 +38,8 @@ error. A taken slot comes with the next free slots.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -61,13 +62,14 @@ from slotbot.core.notify.outbox import (
     withdraw_upcoming,
     write,
 )
-from slotbot.core.storage.db import session_factory, write_transaction, writer
+from slotbot.core.storage.db import session_factory, write_transaction
 from slotbot.core.storage.models import (
     Booking,
     BookingStatus,
     Client,
     Specialist,
 )
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_connection, write_session
 from slotbot.core.waitlist.ending import end_booked
 
 __all__ = [
@@ -179,17 +181,33 @@ def _plan_hold(
 
 
 async def _fresh_plan(
-    engine: AsyncEngine, service_id: int, specialist_id: int | None, start: datetime, now: datetime
+    engine: AsyncEngine,
+    service_id: int,
+    specialist_id: int | None,
+    start: datetime,
+    now: datetime,
+    uow: UnitOfWork | None,
 ) -> _HoldPlan:
     """Plan with the cached catalog; a refusal is only trusted from a current catalog."""
     catalog = await catalogs.current(engine)
     try:
         return _plan_hold(catalog, service_id, specialist_id, start, now)
     except BookingRefused:
-        async with session_factory(engine)() as session:
+        async with _reading(engine, uow) as session:
             if await session.scalar(select(VERSION)) == catalog.version:
                 raise
-        return _plan_hold(await catalogs.refresh(engine), service_id, specialist_id, start, now)
+            fresh = await catalogs.refresh(engine, session)
+        return _plan_hold(fresh, service_id, specialist_id, start, now)
+
+
+@asynccontextmanager
+async def _reading(engine: AsyncEngine, uow: UnitOfWork | None) -> AsyncIterator[AsyncSession]:
+    """A session to read in: the unit's (seeing what it wrote) or a short one of its own."""
+    if uow is not None:
+        yield uow.session
+        return
+    async with session_factory(engine)() as session:
+        yield session
 
 
 async def _least_booked_first(
@@ -286,14 +304,18 @@ async def _with_alternatives(
     *,
     client_id: int | None,
     moving: int | None = None,
+    uow: UnitOfWork | None = None,
 ) -> BookingRefused:
     """A taken slot's refusal with the next free slots from ``start`` that the client can
     take (none overlapping their own bookings but ``moving``, the one being moved)."""
     if refusal.reason != Refusal.SLOT_TAKEN:
         return refusal
     ids = [specialist_id] if specialist_id else None
-    async with session_factory(engine)() as session:
-        free = FreeTime(session, now=now, client_id=client_id, ignore_booking=moving)
+    async with _reading(engine, uow) as session:
+        free = FreeTime(
+            session, now=now, client_id=client_id, ignore_booking=moving,
+            committed=uow is None or not uow.writing,
+        )  # fmt: skip
         alternatives = await free.upcoming(service_id, ids, after=start)
     return BookingRefused(refusal.reason, str(refusal), alternatives)
 
@@ -311,6 +333,7 @@ async def hold(
     channel: str,
     now: datetime,
     within: Callable[[AsyncConnection, Booking], Awaitable[object]] | None = None,
+    uow: UnitOfWork | None = None,
 ) -> Booking:
     """Hold ``start`` for a client; ``specialist_id`` ``None`` means any available.
 
@@ -318,18 +341,23 @@ async def hold(
     :class:`BookingRefused`; a taken slot comes with the next free slots.
 
     ``within`` runs in the hold's own transaction once the hold is placed (for example
-    saving the dialog session that points at it): if it raises, the hold is rolled back
-    with it and the exception propagates.
+    checking a quota that counts it): if it raises, the hold is rolled back with it and the
+    exception propagates. With ``uow`` the hold is written in that unit of work (in a
+    savepoint: a refused hold leaves the unit as it was) and commits with it.
     """
     try:
         for _ in range(3):
-            plan = await _fresh_plan(engine, service_id, specialist_id, start, now)
+            plan = await _fresh_plan(engine, service_id, specialist_id, start, now, uow)
             candidates = plan.candidates
             if len(candidates) > 1:
-                async with engine.connect() as connection:
+                if uow is not None:
+                    connection = await uow.session.connection()
                     candidates = await _least_booked_first(connection, plan, now)
+                else:
+                    async with engine.connect() as connection:
+                        candidates = await _least_booked_first(connection, plan, now)
             try:
-                async with write_transaction(engine) as connection:
+                async with write_connection(engine, uow) as connection:
                     held = await _insert_hold(
                         connection, plan, candidates, client_id=client_id, channel=channel,
                         now=now,
@@ -338,11 +366,11 @@ async def hold(
                         await within(connection, held)
                     return held
             except _Stale:
-                await catalogs.refresh(engine)
+                await catalogs.refresh(engine, uow.session if uow else None)
         raise _taken()  # the catalog kept changing under us: let the client try again
     except BookingRefused as refusal:
         raise await _with_alternatives(
-            engine, refusal, service_id, specialist_id, start, now, client_id=client_id
+            engine, refusal, service_id, specialist_id, start, now, client_id=client_id, uow=uow
         ) from None
 
 
@@ -432,17 +460,23 @@ async def _expire(connection: AsyncConnection, booking_id: int, now: datetime) -
 
 
 async def confirm(
-    engine: AsyncEngine, *, booking_id: int, now: datetime, client_id: int | None = None
+    engine: AsyncEngine,
+    *,
+    booking_id: int,
+    now: datetime,
+    client_id: int | None = None,
+    uow: UnitOfWork | None = None,
 ) -> Booking:
     """Confirm a hold. Idempotent: confirming a confirmed booking returns it unchanged.
 
     A hold that ran out, or whose time can no longer be booked, is expired and refused.
+    With ``uow`` the confirmation and its outbox rows are written in that unit of work.
     """
     catalog = await catalogs.current(engine)
     for _ in range(3):
         refusal: BookingRefused | None = None
         try:
-            async with write_transaction(engine) as connection:
+            async with write_connection(engine, uow) as connection:
                 try:
                     return await _confirm_in(
                         connection, catalog, booking_id, now, client_id=client_id
@@ -452,7 +486,7 @@ async def confirm(
                         raise
                     refusal = error  # keep the expiry: leave the block normally to commit
         except _Stale:
-            catalog = await catalogs.refresh(engine)
+            catalog = await catalogs.refresh(engine, uow.session if uow else None)
             continue
         raise refusal
     raise _taken()  # the catalog kept changing under us: let the client try again
@@ -486,10 +520,15 @@ async def _parties(session: AsyncSession, booking: Booking) -> tuple[Client, Spe
 
 
 async def release(
-    engine: AsyncEngine, *, booking_id: int, now: datetime, client_id: int | None = None
+    engine: AsyncEngine,
+    *,
+    booking_id: int,
+    now: datetime,
+    client_id: int | None = None,
+    uow: UnitOfWork | None = None,
 ) -> Booking:
     """Let a hold go (the client went back). Releasing a released hold is a no-op."""
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         booking = await _locked_booking(session, booking_id, client_id)
         if booking.status == BookingStatus.HELD:
             booking.status = BookingStatus.EXPIRED
@@ -543,6 +582,7 @@ async def cancel(
     now: datetime,
     client_id: int | None = None,
     specialist_id: int | None = None,
+    uow: UnitOfWork | None = None,
 ) -> Booking:
     """Cancel a confirmed booking that has not started; tells the other side.
 
@@ -551,7 +591,7 @@ async def cancel(
     """
     if by not in CANCELLERS:
         raise ValueError(f"by must be one of {CANCELLERS}")
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         booking = await _locked_booking(session, booking_id, client_id, specialist_id)
         return await cancel_in(session, booking, by=by, reason=reason, now=now)
 
@@ -566,6 +606,7 @@ async def reschedule(
     any_specialist: bool = False,
     client_id: int | None = None,
     by: str = "client",
+    uow: UnitOfWork | None = None,
 ) -> Booking:
     """Move a confirmed booking: the new time is held and confirmed and the old booking
     cancelled (pointing to the new one, ``rescheduled_to``) in one transaction, or nothing
@@ -580,7 +621,7 @@ async def reschedule(
     moving: tuple[int, int | None] | None = None  # (service, specialist) to offer instead
     owner: int | None = None
     try:
-        async with writer(engine) as session:
+        async with write_session(engine, uow) as session:
             old = await _locked_booking(session, booking_id, client_id)
             if old.status != BookingStatus.CONFIRMED:
                 raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {old.status}")
@@ -616,7 +657,7 @@ async def reschedule(
         if moving is None:
             raise
         raise await _with_alternatives(
-            engine, refusal, *moving, start, now, client_id=owner, moving=booking_id
+            engine, refusal, *moving, start, now, client_id=owner, moving=booking_id, uow=uow
         ) from None
 
 
@@ -643,10 +684,15 @@ async def expire_holds(engine: AsyncEngine, *, now: datetime) -> int:
 
 
 async def mark_no_show(
-    engine: AsyncEngine, *, booking_id: int, now: datetime, specialist_id: int | None = None
+    engine: AsyncEngine,
+    *,
+    booking_id: int,
+    now: datetime,
+    specialist_id: int | None = None,
+    uow: UnitOfWork | None = None,
 ) -> Booking:
     """The specialist reports that the client did not come; no review is asked for."""
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         booking = await _locked_booking(session, booking_id, specialist_id=specialist_id)
         if booking.status == BookingStatus.NO_SHOW:
             return booking

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from slotbot.core.availability.engine import OverrideKind
 from slotbot.core.booking.service import cancel_in
 from slotbot.core.booking.sql import live
-from slotbot.core.storage.db import session_factory, writer
+from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import (
     Booking,
     BookingStatus,
@@ -35,6 +35,7 @@ from slotbot.core.storage.models import (
     SpecialistBlock,
     SpecialistOverride,
 )
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_session
 
 __all__ = [
     "TimeOff",
@@ -128,37 +129,58 @@ async def _preview(
     specialist_id: int,
     span: Callable[[Specialist], tuple[datetime, datetime]],
     now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> list[Booking]:
+    if uow is not None:  # the unit's session: what it wrote is seen
+        specialist = await _specialist(uow.session, specialist_id)
+        return await _live_in(uow.session, specialist_id, span(specialist), now)
     async with session_factory(engine)() as session:
         specialist = await _specialist(session, specialist_id)
         return await _live_in(session, specialist_id, span(specialist), now)
 
 
 async def day_off_conflicts(
-    engine: AsyncEngine, *, specialist_id: int, day: date, now: datetime
+    engine: AsyncEngine,
+    *,
+    specialist_id: int,
+    day: date,
+    now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> list[Booking]:
     """Live bookings on the specialist's local ``day``, by start; nothing is written."""
     return await vacation_conflicts(
-        engine, specialist_id=specialist_id, first=day, last=day, now=now
+        engine, specialist_id=specialist_id, first=day, last=day, now=now, uow=uow
     )
 
 
 async def vacation_conflicts(
-    engine: AsyncEngine, *, specialist_id: int, first: date, last: date, now: datetime
+    engine: AsyncEngine,
+    *,
+    specialist_id: int,
+    first: date,
+    last: date,
+    now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> list[Booking]:
     """Live bookings on the specialist's local dates [first, last], by start."""
     _check_dates(first, last)
     return await _preview(
-        engine, specialist_id, lambda s: _days(ZoneInfo(s.timezone), first, last), now
+        engine, specialist_id, lambda s: _days(ZoneInfo(s.timezone), first, last), now, uow
     )
 
 
 async def block_conflicts(
-    engine: AsyncEngine, *, specialist_id: int, start: datetime, end: datetime, now: datetime
+    engine: AsyncEngine,
+    *,
+    specialist_id: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> list[Booking]:
     """Live bookings of the specialist overlapping [start, end), by start."""
     _check_instants(start, end)
-    return await _preview(engine, specialist_id, lambda _: (start, end), now)
+    return await _preview(engine, specialist_id, lambda _: (start, end), now, uow)
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -174,9 +196,10 @@ async def _add(
     cancel_conflicts: bool,
     cancel_ids: Collection[int],
     cancel_reason: str | None,
+    uow: UnitOfWork | None = None,
 ) -> TimeOff:
     """Write the row and deal with the bookings in its way, in one transaction."""
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         specialist = await _specialist(session, specialist_id, lock=True)
         session.add(row)
         await session.flush()
@@ -202,11 +225,13 @@ async def add_day_off(
     cancel_conflicts: bool = False,
     cancel_ids: Collection[int] = (),
     cancel_reason: str | None = None,
+    uow: UnitOfWork | None = None,
 ) -> TimeOff:
     """Give the specialist the local ``day`` off; see the module doc for the bookings."""
     return await _add_override(
         engine, specialist_id, day, day, OverrideKind.DAY_OFF, reason, None, now=now,
         cancel_conflicts=cancel_conflicts, cancel_ids=cancel_ids, cancel_reason=cancel_reason,
+        uow=uow,
     )  # fmt: skip
 
 
@@ -222,6 +247,7 @@ async def add_vacation(
     cancel_conflicts: bool = False,
     cancel_ids: Collection[int] = (),
     cancel_reason: str | None = None,
+    uow: UnitOfWork | None = None,
 ) -> TimeOff:
     """A vacation over the local dates [first, last], optionally naming a substitute (who
     is then offered first to the specialist's clients while free)."""
@@ -230,7 +256,7 @@ async def add_vacation(
     return await _add_override(
         engine, specialist_id, first, last, OverrideKind.VACATION, reason, substitute_id,
         now=now, cancel_conflicts=cancel_conflicts, cancel_ids=cancel_ids,
-        cancel_reason=cancel_reason,
+        cancel_reason=cancel_reason, uow=uow,
     )  # fmt: skip
 
 
@@ -247,6 +273,7 @@ async def _add_override(
     cancel_conflicts: bool,
     cancel_ids: Collection[int],
     cancel_reason: str | None,
+    uow: UnitOfWork | None = None,
 ) -> TimeOff:
     _check_dates(first, last)
     _check_reason(reason, SpecialistOverride)
@@ -255,13 +282,15 @@ async def _add_override(
         specialist_id=specialist_id, starts_on=first, ends_on=last, kind=kind.value,
         reason=reason, substitute_id=substitute_id, source=Source.STAFF.value,
     )  # fmt: skip
-    if substitute_id is not None:
+    if substitute_id is not None and uow is not None:
+        await _specialist(uow.session, substitute_id)
+    elif substitute_id is not None:
         async with session_factory(engine)() as session:
             await _specialist(session, substitute_id)
     return await _add(
         engine, specialist_id, lambda s: _days(ZoneInfo(s.timezone), first, last), row,
         now=now, cancel_conflicts=cancel_conflicts, cancel_ids=cancel_ids,
-        cancel_reason=cancel_reason or reason,
+        cancel_reason=cancel_reason or reason, uow=uow,
     )  # fmt: skip
 
 
@@ -276,6 +305,7 @@ async def add_block(
     cancel_conflicts: bool = False,
     cancel_ids: Collection[int] = (),
     cancel_reason: str | None = None,
+    uow: UnitOfWork | None = None,
 ) -> TimeOff:
     """Block [start, end) of the specialist's time (a meeting, an errand)."""
     _check_instants(start, end)
@@ -288,5 +318,5 @@ async def add_block(
     return await _add(
         engine, specialist_id, lambda _: (start, end), row, now=now,
         cancel_conflicts=cancel_conflicts, cancel_ids=cancel_ids,
-        cancel_reason=cancel_reason or reason,
+        cancel_reason=cancel_reason or reason, uow=uow,
     )  # fmt: skip

@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core.limits import check_comment
-from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import Booking, BookingStatus, Review, Specialist
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_session
 
 __all__ = [
     "AUDIENCE",
@@ -123,12 +123,13 @@ async def _store(
     comment: str | None,
     now: datetime,
     client_id: int | None = None,
+    uow: UnitOfWork | None = None,
 ) -> Review:
     if not 1 <= rating <= 5:
         raise ValueError("a rating is 1 to 5 stars")
     comment = check_comment(comment)
     try:
-        async with writer(engine) as session:
+        async with write_session(engine, uow) as session:
             booking = await session.get(Booking, booking_id)
             if not _reviewable(booking, now) or (
                 client_id is not None and booking is not None and booking.client_id != client_id
@@ -177,6 +178,7 @@ async def submit_for_client(
     rating: int,
     comment: str | None,
     now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> Review:
     """Store a review given in the chat for the client's own past booking (once)."""
     return await _store(
@@ -187,6 +189,7 @@ async def submit_for_client(
         comment=comment,
         now=now,
         client_id=client_id,
+        uow=uow,
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import await_only
 
 from slotbot.core.settings import ConfigError
@@ -26,11 +27,15 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
 #: Connections a process keeps open to PostgreSQL (SQLAlchemy's default overflow of 10 more
 #: come and go in a burst). As many as a serve process uses at once when busy: the bot's
-#: concurrent updates with up to two connections each, and the web requests beside them.
-#: Fewer, and connections are opened and closed all the time under load, each costing far
-#: more CPU than the queries it carries (measured: 94 opened for 430 Telegram updates with
-#: the default 5, 20 ms of CPU per update against 15.6 ms with 15; bench/dialog.py).
+#: concurrent updates with one connection each (:func:`turn_capacity`), and the web
+#: requests and jobs beside them. Fewer, and connections are opened and closed all the time
+#: under load, each costing far more CPU than the queries it carries (measured: 94 opened
+#: for 430 Telegram updates with the default 5, 20 ms of CPU per update against 15.6 ms with
+#: 15; bench/dialog.py).
 POSTGRES_POOL_SIZE = 15
+#: Pooled connections a process leaves to what runs beside its dialog turns (the
+#: notification dispatcher, periodic jobs, a web request).
+POOL_HEADROOM = 2
 
 
 class DatabaseUnavailable(ConfigError):
@@ -139,6 +144,19 @@ def _unavailable(url: URL, error: Exception) -> str:
     return f"{where}: cannot open the database at {server}: {reason}"
 
 
+def turn_capacity(engine: AsyncEngine) -> int:
+    """How many dialog turns may run at once on ``engine`` (the bot's concurrent updates).
+
+    A turn's unit of work holds one pooled connection at a time, so: the pool's size less
+    :data:`POOL_HEADROOM`, and at least one. The pool's overflow is not counted on: it
+    opens and closes a connection per use, which costs more than the turn's queries. A
+    pool without a size (one shared connection, or none kept) allows one turn at a time.
+    """
+    pool = engine.sync_engine.pool
+    size = pool.size() if isinstance(pool, QueuePool) else 1
+    return max(1, size - POOL_HEADROOM)
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
@@ -168,12 +186,37 @@ def _sqlite_write_lock(engine: AsyncEngine) -> asyncio.Lock:
     return lock
 
 
+_sqlite_writers: weakref.WeakKeyDictionary[object, asyncio.Task[Any]] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def sqlite_write_turn(engine: AsyncEngine) -> AsyncIterator[None]:
+    """This process's turn to write to a SQLite database (nothing on PostgreSQL).
+
+    A task that already holds the turn and asks again would wait for itself forever (a
+    write through the engine inside a unit of work that is writing): that is refused with
+    a ``RuntimeError`` saying so, instead."""
+    if not is_sqlite(engine):
+        yield
+        return
+    pool = engine.sync_engine.pool
+    task = asyncio.current_task()
+    if task is not None and _sqlite_writers.get(pool) is task:
+        raise RuntimeError("this task is writing in a unit of work already: pass uow= to the write")
+    async with _sqlite_write_lock(engine):
+        if task is not None:
+            _sqlite_writers[pool] = task
+        try:
+            yield
+        finally:
+            _sqlite_writers.pop(pool, None)
+
+
 @asynccontextmanager
 async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """Like :func:`writer`, for Core statements: a connection in one write transaction."""
     async with AsyncExitStack() as stack:
-        if is_sqlite(engine):
-            await stack.enter_async_context(_sqlite_write_lock(engine))
+        await stack.enter_async_context(sqlite_write_turn(engine))
         yield await stack.enter_async_context(writer_engine(engine).begin())
 
 
@@ -185,8 +228,7 @@ async def writer(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     in-process lock. Other processes are still kept out by SQLite's own lock.
     """
     async with AsyncExitStack() as stack:
-        if is_sqlite(engine):
-            await stack.enter_async_context(_sqlite_write_lock(engine))
+        await stack.enter_async_context(sqlite_write_turn(engine))
         session = await stack.enter_async_context(session_factory(writer_engine(engine))())
         await stack.enter_async_context(session.begin())
         yield session

@@ -15,8 +15,8 @@ from sqlalchemy import and_, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from slotbot.core.storage.db import write_transaction
 from slotbot.core.storage.models import DialogSession
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_connection
 from slotbot.core.storage.versions import BOOKINGS_VERSION, CATALOG_VERSION
 
 __all__ = ["SessionState", "StaleSession", "load_session", "save_session", "save_session_in"]
@@ -42,9 +42,15 @@ class SessionState:
 
 
 async def load_session(
-    engine: AsyncEngine, *, channel: str, conversation_id: str, locale: str = "en"
+    engine: AsyncEngine,
+    *,
+    channel: str,
+    conversation_id: str,
+    locale: str = "en",
+    uow: UnitOfWork | None = None,
 ) -> SessionState:
-    """The session of a conversation, or a new empty one (version 0) if it has none."""
+    """The session of a conversation, or a new empty one (version 0) if it has none (read
+    through ``uow``'s session when given)."""
     one = select(literal(1).label("one")).subquery()
     query = (
         select(CATALOG_VERSION.label("catalog_version"),
@@ -59,8 +65,11 @@ async def load_session(
             ),
         )
     )  # fmt: skip
-    async with engine.connect() as connection:
-        row = (await connection.execute(query)).one()
+    if uow is not None:
+        row = (await uow.session.execute(query)).one()
+    else:
+        async with engine.connect() as connection:
+            row = (await connection.execute(query)).one()
     versions = int(row.catalog_version or 0), int(row.bookings_version or 0)
     if row.version is None:
         return SessionState(channel, conversation_id, {}, 0, locale, *versions)
@@ -119,10 +128,12 @@ async def save_session(
     state: dict[str, Any],
     locale: str,
     now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> SessionState:
-    """Save a session in a transaction of its own (see :func:`save_session_in`)."""
+    """Save a session in ``uow`` (which a stale save must then roll back as a whole) or in
+    a transaction of its own (see :func:`save_session_in`)."""
     try:
-        async with write_transaction(engine) as connection:
+        async with write_connection(engine, uow, savepoint=False) as connection:
             return await save_session_in(connection, loaded, state=state, locale=locale, now=now)
     except IntegrityError:  # a concurrent first save won the unique (channel, id) race
         if loaded.version == 0:

@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core.actions import NUMBER_MAX
 from slotbot.core.availability import catalog as catalogs
-from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import (
     BusinessSetting,
     Client,
@@ -36,6 +35,7 @@ from slotbot.core.storage.models import (
     WaitlistOffer,
     WaitlistOfferStatus,
 )
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_session
 from slotbot.core.waitlist.free import free_slots
 
 __all__ = [
@@ -219,6 +219,7 @@ async def join(
     timezone: str,
     channel: str,
     now: datetime,
+    uow: UnitOfWork | None = None,
 ) -> Waiting:
     """Put the client on the waiting list (or return their live entry with the same wishes).
 
@@ -226,7 +227,7 @@ async def join(
     a range already over) and ``ValueError`` for a malformed range or window.
     """
     _check(first_day, last_day, window)
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         # one client's joins take turns (PostgreSQL; SQLite's write transactions are serial)
         if await session.get(Client, client_id, with_for_update=True) is None:
             raise WaitlistRefused(Why.NOT_FOUND)
@@ -267,11 +268,12 @@ async def change(
     last_day: date | None = None,
     window: tuple[time, time] | Any | None = _KEEP,
     specialist_id: int | Any | None = _KEEP,
+    uow: UnitOfWork | None = None,
 ) -> Waiting:
     """Change the client's own live entry (its range, window or specialist); the times free
     in the new range now are recorded as seen. Raises :class:`WaitlistRefused` (NOT_FOUND for
     an entry that is not theirs or has ended)."""
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         row = await session.get(W, entry_id, with_for_update=True)
         if row is None or row.client_id != client_id or row.ended_at is not None:
             raise WaitlistRefused(Why.NOT_FOUND)
@@ -289,9 +291,16 @@ async def change(
         return entry
 
 
-async def leave(engine: AsyncEngine, *, entry_id: int, client_id: int, now: datetime) -> bool:
+async def leave(
+    engine: AsyncEngine,
+    *,
+    entry_id: int,
+    client_id: int,
+    now: datetime,
+    uow: UnitOfWork | None = None,
+) -> bool:
     """End the client's own entry; False when it is not theirs or had ended already."""
-    async with writer(engine) as session:
+    async with write_session(engine, uow) as session:
         result = await session.execute(
             update(W)
             .where(W.id == entry_id, _live(client_id))

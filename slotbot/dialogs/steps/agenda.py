@@ -229,10 +229,13 @@ async def press_s_booking(ctx: Context, flow: Flow, action: Action) -> None:
     elif action.code == "sc":
         flow.step = "s_cancel"
     elif action.code == "ns" and flow.booking is not None:
-        await ctx.refresh()
         try:
             await booking.mark_no_show(
-                ctx.engine, booking_id=flow.booking, now=ctx.now, specialist_id=ctx.specialist_id
+                ctx.engine,
+                booking_id=flow.booking,
+                now=ctx.now,
+                specialist_id=ctx.specialist_id,
+                uow=ctx.uow,
             )
             flow.note = _("Marked: did not come.")
         except BookingRefused:
@@ -259,11 +262,10 @@ async def render_s_cancel(ctx: Context, flow: Flow) -> Screen:
 
 async def _cancel(ctx: Context, flow: Flow, reason: str) -> None:
     _ = ctx.texts.gettext
-    await ctx.refresh()
     try:
         await booking.cancel(
             ctx.engine, booking_id=flow.booking or 0, by="specialist", reason=reason,
-            now=ctx.now, specialist_id=ctx.specialist_id,
+            now=ctx.now, specialist_id=ctx.specialist_id, uow=ctx.uow,
         )  # fmt: skip
     except (BookingRefused, ValueError):
         flow.note = _("This booking can no longer be cancelled.")

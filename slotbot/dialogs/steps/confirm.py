@@ -130,17 +130,20 @@ async def _confirm(ctx: Context, flow: Flow, start: datetime) -> None:
     moving = None  # a move's booking as it is before the move, for the reply's Moved
     if flow.moving is not None:
         moving = await client_booking(ctx.session, ctx.client_id, flow.moving)
-    await ctx.refresh()
     try:
         if flow.moving is not None:
             done = await booking.reschedule(
                 ctx.engine, booking_id=flow.moving, start=start, now=ctx.now,
                 specialist_id=flow.specialist, any_specialist=flow.any_specialist,
-                client_id=ctx.client_id,
+                client_id=ctx.client_id, uow=ctx.uow,
             )  # fmt: skip
         elif flow.hold is not None:
             done = await booking.confirm(
-                ctx.engine, booking_id=flow.hold, now=ctx.now, client_id=ctx.client_id
+                ctx.engine,
+                booking_id=flow.hold,
+                now=ctx.now,
+                client_id=ctx.client_id,
+                uow=ctx.uow,
             )
         else:
             flow.step = "time"

@@ -48,8 +48,7 @@ async def text_contact(ctx: Context, flow: Flow, text: str) -> None:
                 NAME_MAX,
             ).format(limit=NAME_MAX)
             return
-        await ctx.refresh()
-        await set_contact(ctx.engine, client_id=ctx.client_id, name=name)
+        await set_contact(ctx.engine, client_id=ctx.client_id, name=name, uow=ctx.uow)
         if flow.step == "name":
             flow.step = flow.return_to or "confirm"
             flow.return_to = ""

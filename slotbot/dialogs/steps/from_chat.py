@@ -84,11 +84,10 @@ async def _rate(ctx: Context, flow: Flow, action: Action) -> None:
 
 async def _submit(ctx: Context, flow: Flow, comment: str | None) -> None:
     _ = ctx.texts.gettext
-    await ctx.refresh()
     try:
         await submit_for_client(
             ctx.engine, booking_id=flow.booking or 0, client_id=ctx.client_id,
-            rating=flow.stars, comment=comment, now=ctx.now,
+            rating=flow.stars, comment=comment, now=ctx.now, uow=ctx.uow,
         )  # fmt: skip
     except ReviewRefused:
         flow.start_over()

@@ -26,10 +26,13 @@ async def open_handover(ctx: Context, flow: Flow, token: str) -> None:
     if ctx.visitor.channel != "telegram":
         flow.note = _("Please open this link in Telegram.")
         return
-    await ctx.refresh()
     try:
         offer = await handover.open_link(
-            ctx.engine, token=token[:128], telegram_user_id=int(ctx.visitor.key), now=ctx.now
+            ctx.engine,
+            token=token[:128],
+            telegram_user_id=int(ctx.visitor.key),
+            now=ctx.now,
+            uow=ctx.uow,
         )
     except LinkTokenRefused:
         flow.note = _used(ctx)
@@ -37,7 +40,7 @@ async def open_handover(ctx: Context, flow: Flow, token: str) -> None:
     if not offer.bookings:
         await handover.decline(
             ctx.engine, token_hash=offer.token_hash, telegram_user_id=int(ctx.visitor.key),
-            now=ctx.now,
+            now=ctx.now, uow=ctx.uow,
         )  # fmt: skip
         flow.note = _("This link brings no bookings from the website: there is nothing to move.")
         return
@@ -78,12 +81,11 @@ async def press_handover(ctx: Context, flow: Flow, action: Action) -> None:
     _ = ctx.texts.gettext
     token_hash, listed = flow.handover, flow.handover_bookings
     telegram_user_id = int(ctx.visitor.key)
-    await ctx.refresh()
     if action.code == "hy":
         try:
             moved = await handover.accept(
                 ctx.engine, token_hash=token_hash, telegram_user_id=telegram_user_id,
-                client_id=ctx.client_id, booking_ids=listed, now=ctx.now,
+                client_id=ctx.client_id, booking_ids=listed, now=ctx.now, uow=ctx.uow,
             )  # fmt: skip
         except LinkTokenRefused:
             flow.start_over()
@@ -101,7 +103,11 @@ async def press_handover(ctx: Context, flow: Flow, action: Action) -> None:
         )
     elif action.code == "hn":
         await handover.decline(
-            ctx.engine, token_hash=token_hash, telegram_user_id=telegram_user_id, now=ctx.now
+            ctx.engine,
+            token_hash=token_hash,
+            telegram_user_id=telegram_user_id,
+            now=ctx.now,
+            uow=ctx.uow,
         )
         flow.start_over()
         flow.note = _("Nothing was changed. This link no longer works; the website makes new ones.")

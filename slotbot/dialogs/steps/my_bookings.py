@@ -90,10 +90,14 @@ async def open_booking(ctx: Context, flow: Flow, code: str, booking_id: int) -> 
     elif code == "cx":
         flow.step = "cancel"
     elif code == "cy":
-        await ctx.refresh()
         try:
             await booking.cancel(
-                ctx.engine, booking_id=entry.id, by="client", now=ctx.now, client_id=ctx.client_id
+                ctx.engine,
+                booking_id=entry.id,
+                by="client",
+                now=ctx.now,
+                client_id=ctx.client_id,
+                uow=ctx.uow,
             )
         except BookingRefused:
             flow.note = _("This booking can no longer be cancelled.")

@@ -45,7 +45,6 @@ __all__ = [
 
 async def client_of(ctx: Context) -> Client:
     """The client as stored now (what core just wrote included)."""
-    await ctx.refresh()
     client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
     assert client is not None
     return client
@@ -98,8 +97,7 @@ async def _use(ctx: Context, flow: Flow, e164: str) -> bool:
     _ = ctx.texts.gettext
     flow.phones = []
     if ctx.visitor.channel != "web":
-        await ctx.refresh()
-        await set_contact(ctx.engine, client_id=ctx.client_id, phone=e164)
+        await set_contact(ctx.engine, client_id=ctx.client_id, phone=e164, uow=ctx.uow)
         return True
     limits = await web_limits(ctx.session)
     try:
@@ -109,9 +107,13 @@ async def _use(ctx: Context, flow: Flow, e164: str) -> bool:
         ):
             await _send_code(ctx, flow, e164)
             return False
-        await ctx.refresh()
         await store_web_phone(
-            ctx.engine, client_id=ctx.client_id, phone=e164, limits=limits, now=ctx.now
+            ctx.engine,
+            client_id=ctx.client_id,
+            phone=e164,
+            limits=limits,
+            now=ctx.now,
+            uow=ctx.uow,
         )
     except QuotaReached as reached:
         flow.note = limit_line(ctx, reached)
@@ -128,10 +130,14 @@ async def _send_code(ctx: Context, flow: Flow, e164: str) -> None:
             "Please call us to book."
         )
         return
-    await ctx.refresh()
     try:
         await phone_codes.send_code(
-            ctx.engine, client_id=ctx.client_id, phone=e164, locale=ctx.locale, now=ctx.now
+            ctx.engine,
+            client_id=ctx.client_id,
+            phone=e164,
+            locale=ctx.locale,
+            now=ctx.now,
+            uow=ctx.uow,
         )
     except CodeRefused as refused:
         flow.note = _refusal_line(ctx, refused)
@@ -237,9 +243,13 @@ async def text_phone_code(ctx: Context, flow: Flow, text: str) -> None:
     if not phone_codes.looks_like_a_code(text):
         flow.note = _("The code has 6 digits. Please type it as it came in the SMS.")
         return
-    await ctx.refresh()
     checked = await phone_codes.check_code(
-        ctx.engine, client_id=ctx.client_id, phone=flow.code_phone, code=text, now=ctx.now
+        ctx.engine,
+        client_id=ctx.client_id,
+        phone=flow.code_phone,
+        code=text,
+        now=ctx.now,
+        uow=ctx.uow,
     )
     if checked.outcome == Check.WRONG:
         flow.note = ctx.texts.ngettext(

@@ -55,7 +55,6 @@ async def offer_instead(
 
 
 async def _client_ready(ctx: Context) -> bool:
-    await ctx.refresh()
     client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
     return client is not None and bool(client.name) and bool(client.phone)
 
@@ -122,12 +121,11 @@ async def pick_time(
         if ctx.visitor.channel == "web":  # anonymous: limits checked in the hold's transaction
             limits = await web_limits(ctx.session)
             within = hold_guard(limits, client_id=ctx.client_id, now=ctx.now)
-        await ctx.refresh()
         try:
             held = await booking.hold(
                 ctx.engine, service_id=flow.service, specialist_id=flow.specialist_choice(),
                 start=start, client_id=ctx.client_id, channel=ctx.visitor.channel, now=ctx.now,
-                within=within,
+                within=within, uow=ctx.uow,
             )  # fmt: skip
         except QuotaReached as reached:
             flow.note = limit_line(ctx, reached)
@@ -137,7 +135,6 @@ async def pick_time(
         else:
             _picked(ctx, flow, start)
             flow.hold = held.id
-            ctx.placed.append(held.id)
             keys = ctx.keys(held.service_id, held.specialist_id)
             ctx.happened.append(Held(held.id, held.starts_at, *keys))
             flow.step = "confirm" if await _client_ready(ctx) else "contact"

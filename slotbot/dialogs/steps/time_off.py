@@ -167,19 +167,18 @@ async def press_block_length(ctx: Context, flow: Flow, action: Action) -> None:
 
 async def _conflicts(ctx: Context, flow: Flow) -> list[Booking]:
     specialist_id = ctx.specialist_id or 0
-    await ctx.refresh()
     if flow.span_kind == "block":
         return await timeoff.block_conflicts(
             ctx.engine, specialist_id=specialist_id, start=datetime.fromisoformat(flow.span_first),
-            end=datetime.fromisoformat(flow.span_last), now=ctx.now,
+            end=datetime.fromisoformat(flow.span_last), now=ctx.now, uow=ctx.uow,
         )  # fmt: skip
     first, last = date.fromisoformat(flow.span_first), date.fromisoformat(flow.span_last)
     if flow.span_kind == "day_off":
         return await timeoff.day_off_conflicts(
-            ctx.engine, specialist_id=specialist_id, day=first, now=ctx.now
+            ctx.engine, specialist_id=specialist_id, day=first, now=ctx.now, uow=ctx.uow
         )
     return await timeoff.vacation_conflicts(
-        ctx.engine, specialist_id=specialist_id, first=first, last=last, now=ctx.now
+        ctx.engine, specialist_id=specialist_id, first=first, last=last, now=ctx.now, uow=ctx.uow
     )
 
 
@@ -247,7 +246,6 @@ async def _write(ctx: Context, flow: Flow, cancel: bool) -> timeoff.TimeOff:
     """Save the time off, cancelling every booking in its way (``cancel``) or those marked."""
     _ = ctx.texts.gettext
     sid, now = ctx.specialist_id or 0, ctx.now
-    await ctx.refresh()
     reason = {"day_off": _("Day off"), "vacation": _("Vacation"), "block": _("Time blocked")}[
         flow.span_kind
     ]
@@ -255,17 +253,17 @@ async def _write(ctx: Context, flow: Flow, cancel: bool) -> timeoff.TimeOff:
         start, end = (datetime.fromisoformat(v) for v in (flow.span_first, flow.span_last))
         return await timeoff.add_block(
             ctx.engine, specialist_id=sid, start=start, end=end, reason=reason, now=now,
-            cancel_conflicts=cancel, cancel_ids=flow.span_cancel, cancel_reason=reason,
+            cancel_conflicts=cancel, cancel_ids=flow.span_cancel, cancel_reason=reason, uow=ctx.uow,
         )  # fmt: skip
     first, last = date.fromisoformat(flow.span_first), date.fromisoformat(flow.span_last)
     if flow.span_kind == "day_off":
         return await timeoff.add_day_off(
             ctx.engine, specialist_id=sid, day=first, reason=reason, now=now,
-            cancel_conflicts=cancel, cancel_ids=flow.span_cancel, cancel_reason=reason,
+            cancel_conflicts=cancel, cancel_ids=flow.span_cancel, cancel_reason=reason, uow=ctx.uow,
         )  # fmt: skip
     return await timeoff.add_vacation(
         ctx.engine, specialist_id=sid, first=first, last=last, reason=reason, now=now,
-        cancel_conflicts=cancel, cancel_ids=flow.span_cancel, cancel_reason=reason,
+        cancel_conflicts=cancel, cancel_ids=flow.span_cancel, cancel_reason=reason, uow=ctx.uow,
     )  # fmt: skip
 
 

@@ -89,12 +89,11 @@ async def press_join(ctx: Context, flow: Flow, action: Action) -> None:
     ids = providers if specialist is None else [specialist]
     day = max(datetime.strptime(action.args[1], "%Y%m%d").date(), _today(ctx, ids))
     last = day + timedelta(days=entries.MAX_DAYS - 1) if action.args[2] == "w" else day
-    await ctx.refresh()
     try:
         entry = await entries.join(
             ctx.engine, client_id=ctx.client_id, service_id=service, specialist_id=specialist,
             first_day=day, last_day=last, window=None, timezone=ctx.directory.zone_of(ids).key,
-            channel=ctx.visitor.channel, now=ctx.now,
+            channel=ctx.visitor.channel, now=ctx.now, uow=ctx.uow,
         )  # fmt: skip
     except WaitlistRefused as refused:
         flow.note = refused_line(ctx, refused)
@@ -195,10 +194,10 @@ async def render_waiting(ctx: Context, flow: Flow) -> Screen:
 
 
 async def _change(ctx: Context, flow: Flow, **change: object) -> None:
-    await ctx.refresh()
     try:
         await entries.change(
             ctx.engine, entry_id=flow.waiting or 0, client_id=ctx.client_id, now=ctx.now,
+            uow=ctx.uow,
             **change,  # type: ignore[arg-type]
         )  # fmt: skip
     except WaitlistRefused as refused:
@@ -292,8 +291,9 @@ async def waiting_press(ctx: Context, flow: Flow, action: Action) -> None:
         flow.waiting, flow.return_to = entry.id, "my"
         return
     what = describe(ctx, entry)
-    await ctx.refresh()
-    await entries.leave(ctx.engine, entry_id=entry.id, client_id=ctx.client_id, now=ctx.now)
+    await entries.leave(
+        ctx.engine, entry_id=entry.id, client_id=ctx.client_id, now=ctx.now, uow=ctx.uow
+    )
     flow.start_over("my")
     flow.note = _("You left the waiting list for {what}.").format(what=what)
 

@@ -1,0 +1,110 @@
+"""The unit of work: core's writes passed ``uow=`` commit together, roll back together, and a
+refused one leaves the others in place."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from slotbot.core import booking as bookings
+from slotbot.core.booking.service import BookingRefused, Refusal
+from slotbot.core.clients import set_contact
+from slotbot.core.storage.db import is_sqlite, session_factory
+from slotbot.core.storage.models import Booking, BookingStatus, Client, Notification
+from slotbot.core.storage.sessions import load_session, save_session
+from slotbot.core.storage.unit_of_work import UnitOfWork
+from tests.core.overlaps import assert_no_overlapping_live_bookings
+from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
+
+
+class Boom(Exception):
+    pass
+
+
+async def counts(engine: AsyncEngine) -> tuple[dict[str, int], int]:
+    async with session_factory(engine)() as session:
+        grouped = await session.execute(
+            select(Booking.status, func.count()).group_by(Booking.status)
+        )
+        statuses = {status: int(n) for status, n in grouped.all()}
+        outbox = await session.scalar(select(func.count()).select_from(Notification))
+    return statuses, int(outbox or 0)
+
+
+async def hold(engine: AsyncEngine, shop: Shop, client: int, hour: int, uow: UnitOfWork) -> Booking:
+    return await bookings.hold(
+        engine, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, hour),
+        client_id=client, channel="telegram", now=NOW, uow=uow,
+    )  # fmt: skip
+
+
+async def test_a_hold_its_confirmation_and_the_session_commit_together(engine: AsyncEngine) -> None:
+    shop = await build_shop(engine)
+    client = await new_client(engine)
+    async with UnitOfWork(engine) as uow:
+        loaded = await load_session(engine, channel="telegram", conversation_id="u", uow=uow)
+        held = await hold(engine, shop, client, 10, uow)
+        await bookings.confirm(engine, booking_id=held.id, now=NOW, uow=uow)
+        await save_session(engine, loaded, state={"booking": held.id}, locale="en", now=NOW,
+                           uow=uow)  # fmt: skip
+        assert await counts(engine) == ({}, 0)  # nothing is seen outside before the commit
+    statuses, outbox = await counts(engine)
+    assert statuses == {BookingStatus.CONFIRMED: 1} and outbox > 0
+    saved = await load_session(engine, channel="telegram", conversation_id="u")
+    assert (saved.version, saved.state) == (1, {"booking": held.id})
+
+
+async def test_an_exception_rolls_the_whole_unit_back(engine: AsyncEngine) -> None:
+    shop = await build_shop(engine)
+    client = await new_client(engine)
+    with pytest.raises(Boom):
+        async with UnitOfWork(engine) as uow:
+            held = await hold(engine, shop, client, 10, uow)
+            await bookings.confirm(engine, booking_id=held.id, now=NOW, uow=uow)
+            await set_contact(engine, client_id=client, name="Changed", uow=uow)
+            raise Boom()
+    assert await counts(engine) == ({}, 0)
+    async with session_factory(engine)() as session:
+        assert (await session.get(Client, client)).name != "Changed"  # type: ignore[union-attr]
+
+
+async def test_a_refused_write_leaves_the_units_other_writes(engine: AsyncEngine) -> None:
+    shop = await build_shop(engine)
+    first, second = await new_client(engine, 1), await new_client(engine, 2)
+    async with UnitOfWork(engine) as uow:
+        kept = await hold(engine, shop, first, 10, uow)
+        with pytest.raises(BookingRefused) as refused:
+            await hold(engine, shop, second, 10, uow)  # the unit's own hold is in the way
+        assert refused.value.reason == Refusal.SLOT_TAKEN
+        assert refused.value.next_slots  # read in the unit: 10:00 is not among them
+        assert all(s.start != at(TOMORROW, 10) for s in refused.value.next_slots)
+
+        async def too_many(*_: object) -> None:
+            raise Boom()
+
+        with pytest.raises(Boom):  # a check after the insert undoes just that hold
+            await bookings.hold(
+                engine, service_id=shop.haircut, specialist_id=shop.anna,
+                start=at(TOMORROW, 12), client_id=second, channel="telegram", now=NOW,
+                within=too_many, uow=uow,
+            )  # fmt: skip
+    async with session_factory(engine)() as session:
+        left = [(b.id, b.status) for b in await session.scalars(select(Booking))]
+    assert left == [(kept.id, BookingStatus.HELD)]
+    await assert_no_overlapping_live_bookings(engine)
+
+
+async def test_a_write_beside_a_writing_unit_is_refused_not_waited_for(engine: AsyncEngine) -> None:
+    """On SQLite a write through the engine while the same task's unit is writing would wait
+    for the unit's own write turn forever: it raises instead."""
+    if not is_sqlite(engine):
+        pytest.skip("PostgreSQL has no process-wide write turn")
+    shop = await build_shop(engine)
+    client = await new_client(engine)
+    async with UnitOfWork(engine) as uow:
+        await hold(engine, shop, client, 10, uow)
+        with pytest.raises(RuntimeError, match="pass uow="):
+            await set_contact(engine, client_id=client, name="Beside")
+    statuses, _ = await counts(engine)
+    assert statuses == {BookingStatus.HELD: 1}
