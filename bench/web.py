@@ -63,8 +63,8 @@ def serve(database_url: str, port: int) -> None:
     """A server process: the app as ``slotbot serve`` runs it, limits lifted."""
     import uvicorn
 
+    from slotbot.bootstrap import create_app
     from slotbot.core.settings import Settings
-    from slotbot.web.app import create_app
     from slotbot.web.guards import WidgetLimits
 
     settings = Settings(database_url=database_url, environment="test")

@@ -16,12 +16,12 @@ from typing import Any
 
 import uvicorn
 
+from slotbot.bootstrap import create_app
 from slotbot.core.demo import DEMO_FILE
 from slotbot.core.importing.importer import import_file
 from slotbot.core.settings import Settings
 from slotbot.core.storage.db import create_engine
 from slotbot.core.storage.schema import upgrade
-from slotbot.web.app import create_app
 
 #: Tuesday 2026-12-01, 08:00 in Berlin (as the dialog tests).
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)

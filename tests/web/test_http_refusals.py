@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from slotbot.bootstrap import create_app
 from slotbot.core.importing.importer import import_file
 from slotbot.core.settings import Settings
 from slotbot.core.storage.db import create_engine
-from slotbot.web.app import create_app
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 

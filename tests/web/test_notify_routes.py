@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slotbot.bootstrap import create_app
 from slotbot.core.jobs import housekeeping
 from slotbot.core.notify.dispatcher import Dispatcher
 from slotbot.core.notify.render import Links
@@ -21,7 +22,6 @@ from slotbot.core.notify.sms import signature
 from slotbot.core.settings import Settings
 from slotbot.core.storage.db import create_engine, session_factory
 from slotbot.core.storage.models import Notification, Review
-from slotbot.web.app import create_app
 from tests.cli.command import run
 from tests.core.notify.test_dispatch import book
 from tests.core.shop import NOW, TOMORROW, at, build_shop, new_client

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.openapi import from_dict
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from slotbot.bootstrap import create_app
 from slotbot.core.settings import Settings
-from slotbot.web.app import create_app
 from tests.web.live import demo_database, live_server
 
 

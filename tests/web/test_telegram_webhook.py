@@ -12,8 +12,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slotbot.bootstrap import create_app
 from slotbot.core.settings import Settings
-from slotbot.web.app import create_app
 from tests.bot.botapi import TOKEN, BotApi
 from tests.dialogs.chat import NOW, load_demo
 

@@ -16,8 +16,8 @@ import jwt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slotbot.bootstrap import create_app
 from slotbot.core.settings import Settings
-from slotbot.web.app import create_app
 from slotbot.web.guards import Rate, WidgetLimits
 from tests.dialogs.chat import NOW, load_demo
 from tests.web.widget_client import Visitor, book_haircut
