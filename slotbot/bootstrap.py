@@ -58,7 +58,8 @@ __all__ = [
     "serve_app",
 ]
 
-log = logging.getLogger("slotbot.notify")
+log = logging.getLogger(__name__)
+notify_log = logging.getLogger("slotbot.notify")
 Clock = Callable[[], datetime]
 Say = Callable[[str], None]
 
@@ -111,7 +112,7 @@ async def dispatching(
         try:
             await own.initialize()
         except TelegramError as error:
-            log.error("Telegram notifications off: %s", error)
+            notify_log.error("Telegram notifications off: %s", error)
             own = None
         bot = own
     senders = {
@@ -143,6 +144,9 @@ async def periodic_jobs(
     run, and no dispatcher (tests drive the jobs themselves)."""
     leases = JobLeases(engine, process)
     async with AsyncExitStack() as stack:
+        # Handed back last, also when the jobs never ran: this process's other leases too
+        # (the webhook registration's), so that a process starting next takes them at once.
+        stack.push_async_callback(leases.stop)
         dispatcher = (
             await stack.enter_async_context(
                 dispatching(engine, settings, bot=bot, widget_hub=widget_hub)
@@ -186,9 +190,7 @@ async def _telegram_beside(app: FastAPI, settings: Settings) -> AsyncIterator[No
     if not settings.public_url:
         async with running(build_application(settings, app.state.dialogs, polling=True)) as bot:
             app.state.dialogs.telegram_username = bot.bot.username or ""
-            logging.getLogger(__name__).info(
-                "Telegram: long polling (no SLOTBOT_PUBLIC_URL for a webhook)"
-            )
+            log.info("Telegram: long polling (no SLOTBOT_PUBLIC_URL for a webhook)")
             yield
         return
     application = build_application(settings, app.state.dialogs, polling=False)
@@ -200,7 +202,7 @@ async def _telegram_beside(app: FastAPI, settings: Settings) -> AsyncIterator[No
             await application.bot.set_webhook(
                 url, secret_token=settings.webhook_secret or None, drop_pending_updates=False
             )
-            logging.getLogger(__name__).info("Telegram posts updates to %s", url)
+            log.info("Telegram posts updates to %s", url)
         app.state.telegram = application
         try:
             yield

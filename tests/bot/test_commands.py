@@ -17,7 +17,7 @@ from tests.bot.botapi import TOKEN, BotApi
 from tests.cli.command import run
 
 NOW = "2026-12-01T08:00:00Z"
-SLOTBOT = [sys.executable, "-m", "slotbot.cli.main"]
+SLOTBOT = [sys.executable, "-m", "slotbot.cli"]
 
 
 def _env(database_url: str, **extra: str) -> dict[str, str]:

@@ -43,7 +43,7 @@ def _start(
     log_file = directory / f"serve-{port}.log"
     with log_file.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "slotbot.cli.main", "serve", "--port", str(port), *args],
+            [sys.executable, "-m", "slotbot.cli", "serve", "--port", str(port), *args],
             env=env, cwd=directory, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     return process, Served(f"http://127.0.0.1:{port}", log_file, process.pid)

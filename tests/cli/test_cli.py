@@ -150,7 +150,7 @@ def test_uninitialised_database_says_what_to_do(
 def test_console_script_end_to_end(tmp_path: Path, shop_file: Path) -> None:
     """The installed entry point, in a process of its own, on a fresh SQLite file."""
     env = {**os.environ, "SLOTBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}"}
-    cli = [sys.executable, "-m", "slotbot.cli.main"]
+    cli = [sys.executable, "-m", "slotbot.cli"]
     for argv in (["init-db"], ["import", str(shop_file)]):
         subprocess.run([*cli, *argv], env=env, check=True, capture_output=True)
     done = subprocess.run(

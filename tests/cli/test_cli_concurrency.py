@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from tests.cli.test_cli_refusals import snapshot
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, _admin
 
-CLI = [sys.executable, "-m", "slotbot.cli.main"]
+CLI = [sys.executable, "-m", "slotbot.cli"]
 NOW = "2026-11-30T00:00:00Z"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 def test_demo_loads_and_answers(tmp_path: Path) -> None:
     env = {**os.environ, "SLOTBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
-    cli = [sys.executable, "-m", "slotbot.cli.main"]
+    cli = [sys.executable, "-m", "slotbot.cli"]
     demo = subprocess.run(
         [*cli, "demo", "--no-serve"], env=env, capture_output=True, text=True, check=True
     )
