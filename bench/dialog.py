@@ -63,7 +63,7 @@ from slotbot.dialogs.events import Event, Visitor
 from slotbot.dialogs.screens import Reply
 from tests.bot.botapi import TOKEN, BotApi
 from tests.bot.harness import polling
-from tests.webhooks.served import Served
+from tests.cli.served import Served
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 CATEGORIES = 4  # Start shows the demo's four categories first (seven services)

@@ -1,6 +1,6 @@
 """What the benchmarks that run ``slotbot serve`` processes share: a PostgreSQL database of
 their own with the demo clinic, the processes themselves (started as an operator starts
-them, by ``tests/webhooks/served.py``), the CPU time they spend (from ``/proc``: it holds on
+them, by ``tests/cli/served.py``), the CPU time they spend (from ``/proc``: it holds on
 a shared, noisy machine where requests per second do not), and figures side by side.
 """
 
@@ -23,7 +23,7 @@ from slotbot.core.demo import DEMO_FILE
 from slotbot.core.importing.importer import import_file
 from slotbot.core.storage.db import create_engine
 from slotbot.core.storage.schema import upgrade
-from tests.webhooks.served import Served, serving
+from tests.cli.served import Served, serving
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 

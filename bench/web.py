@@ -63,9 +63,9 @@ def serve(database_url: str, port: int) -> None:
     """A server process: the app as ``slotbot serve`` runs it, limits lifted."""
     import uvicorn
 
+    from slotbot.bootstrap import create_app
     from slotbot.core.settings import Settings
-    from slotbot.webhooks.app import create_app
-    from slotbot.webhooks.guards import WidgetLimits
+    from slotbot.web.guards import WidgetLimits
 
     settings = Settings(database_url=database_url, environment="test")
     app = create_app(
@@ -353,7 +353,7 @@ async def on_postgres(args: argparse.Namespace) -> None:
 
 
 async def on_sqlite(args: argparse.Namespace) -> None:
-    from tests.webhooks.live import demo_database
+    from tests.web.live import demo_database
 
     with tempfile.TemporaryDirectory() as folder:
         url = demo_database(Path(folder))

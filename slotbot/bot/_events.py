@@ -6,7 +6,8 @@ from telegram import Contact as TelegramContact
 from telegram import User
 
 from slotbot.dialogs import commands
-from slotbot.dialogs.events import Contact, Event, Start, Text, Visitor
+from slotbot.dialogs.commands import text_event
+from slotbot.dialogs.events import Contact, Visitor
 
 __all__ = ["COMMANDS", "SPECIALIST_COMMANDS", "contact_event", "text_event", "visitor"]
 
@@ -25,17 +26,6 @@ def visitor(user: User, chat_id: int) -> Visitor:
         name=user.full_name,
         language=user.language_code or "",
     )
-
-
-def text_event(text: str) -> Event:
-    """A typed message: one of our commands (``/start@bot PAYLOAD``) or plain text."""
-    if text.startswith("/"):
-        head, _, rest = text.partition(" ")
-        command = commands.find(head[1:].split("@", 1)[0].lower())
-        if command is not None:
-            payload = rest.strip()[:200] if command.takes_text else ""
-            return Start(command=command.name, payload=payload)
-    return Text(text)
 
 
 def contact_event(contact: TelegramContact, sender: User | None) -> Contact:

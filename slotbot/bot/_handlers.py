@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from telegram import Message, Update
 from telegram.ext import (
@@ -21,8 +20,8 @@ from telegram.ext import (
 from slotbot.bot._calls import deliver, log
 from slotbot.bot._events import contact_event, text_event, visitor
 from slotbot.bot._show import Presenter
-from slotbot.dialogs.events import Event, Press, Text, Visitor
-from slotbot.dialogs.screens import Reply
+from slotbot.dialogs.events import Event, Press, Text
+from slotbot.dialogs.screens import Conversation, Reply
 
 __all__ = ["AnyApplication", "ChatHandlers", "Conversation"]
 
@@ -35,19 +34,6 @@ SORRY = {
     "ru": "Извините, у нас что-то пошло не так. Попробуйте ещё раз или отправьте /start.",
 }
 PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
-
-
-class Conversation(Protocol):
-    """What the bot needs of the dialog (:class:`slotbot.dialogs.engine.Dialogs`)."""
-
-    @property
-    def turns_at_once(self) -> int:
-        """How many events it can take at once (its database pool's share)."""
-        ...
-
-    async def respond(
-        self, visitor: Visitor, event: Event, *, now: datetime | None = None
-    ) -> Reply: ...
 
 
 class ChatHandlers:

@@ -19,6 +19,7 @@ from typing import Any
 import phonenumbers
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -312,17 +313,21 @@ async def client_for_staff(
 async def discard_unused_staff_client(engine: AsyncEngine, client_id: int) -> bool:
     """Delete a staff client that has no booking at all (one made for a booking that was
     then refused), so a refusal leaves no trace; whether it was deleted. A client with any
-    booking, or not made by staff, stays."""
-    async with writer(engine) as session:
-        deleted = await session.execute(
-            delete(Client).where(
-                Client.id == client_id,
-                # "staff:+...": a widget session may start "staff:" but holds no "+"
-                Client.web_session_id.startswith(f"{STAFF_PREFIX}+", autoescape=True),
-                ~select(Booking.id).where(Booking.client_id == client_id).exists(),
+    booking, or not made by staff, stays: also one whose first booking another transaction
+    is writing at this moment (PostgreSQL then refuses the delete by the foreign key)."""
+    try:
+        async with writer(engine) as session:
+            deleted = await session.execute(
+                delete(Client).where(
+                    Client.id == client_id,
+                    # "staff:+...": a widget session may start "staff:" but holds no "+"
+                    Client.web_session_id.startswith(f"{STAFF_PREFIX}+", autoescape=True),
+                    ~select(Booking.id).where(Booking.client_id == client_id).exists(),
+                )
             )
-        )
-        return bool(getattr(deleted, "rowcount", 0))
+            return bool(getattr(deleted, "rowcount", 0))
+    except IntegrityError:
+        return False
 
 
 async def set_contact(

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from slotbot.core.i18n import DEFAULT_LOCALE, LANGUAGES, Texts, texts
+from slotbot.dialogs.events import Event, Start, Text
 
 __all__ = [
     "CLIENT_COMMANDS", "COMMANDS", "SPECIALIST_COMMANDS", "Command", "command_menu", "find",
+    "text_event",
 ]  # fmt: skip
 
 
@@ -71,3 +73,15 @@ def command_menu() -> dict[str, list[tuple[str, str]]]:
         ]
         for code in LANGUAGES
     }
+
+
+def text_event(text: str) -> Event:
+    """A typed line of a chat (Telegram's, the terminal's): one of our commands
+    (``/start@bot PAYLOAD``) or plain text."""
+    if text.startswith("/"):
+        head, _, rest = text.partition(" ")
+        command = find(head[1:].split("@", 1)[0].lower())
+        if command is not None:
+            payload = rest.strip()[:200] if command.takes_text else ""
+            return Start(command=command.name, payload=payload)
+    return Text(text)

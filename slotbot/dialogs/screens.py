@@ -9,8 +9,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
-from slotbot.dialogs.events import Outcome
+from slotbot.dialogs.events import Event, Outcome, Visitor
 
 __all__ = ["Attachment", "Button", "Expect", "Reply", "Screen"]
 
@@ -87,3 +88,16 @@ class Reply:
     notice: str = ""
     locale: str = "en"
     events: list[Outcome] = field(default_factory=list)
+
+
+class Conversation(Protocol):
+    """What a channel needs of the dialog (:class:`slotbot.dialogs.engine.Dialogs`)."""
+
+    @property
+    def turns_at_once(self) -> int:
+        """How many events it can take at once (its database pool's share)."""
+        ...
+
+    async def respond(
+        self, visitor: Visitor, event: Event, *, now: datetime | None = None
+    ) -> Reply: ...

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from slotbot.core.demo import DEMO_FILE
 from slotbot.core.importing.importer import import_file
 from tests.bot.botapi import TOKEN, BotApi
-from tests.webhooks.command import run
+from tests.cli.command import run
 
 NOW = "2026-12-01T08:00:00Z"
-SLOTBOT = [sys.executable, "-m", "slotbot.webhooks.cli"]
+SLOTBOT = [sys.executable, "-m", "slotbot.cli"]
 
 
 def _env(database_url: str, **extra: str) -> dict[str, str]:

@@ -67,7 +67,7 @@ async def starts(engine: AsyncEngine, shop: Shop, day: date = TOMORROW, **kw: An
 def cli(url: str, *argv: str) -> str:
     """The ``slotbot`` command in a process of its own."""
     done = subprocess.run(
-        [sys.executable, "-m", "slotbot.webhooks.cli", *argv],
+        [sys.executable, "-m", "slotbot.cli", *argv],
         env={**os.environ, "SLOTBOT_DATABASE_URL": url}, capture_output=True, text=True,
         timeout=120,
     )  # fmt: skip

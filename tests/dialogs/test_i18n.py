@@ -22,7 +22,7 @@ def extracted() -> list[str | tuple[str, ...]]:
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2)}
     return [
         message
-        for package in ("core", "dialogs", "bot", "webhooks")
+        for package in ("core", "dialogs", "bot", "terminal", "web", "cli")
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package, keywords=keywords
         )

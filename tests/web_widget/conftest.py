@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.webhooks.live import demo_database, live_server
+from tests.web.live import demo_database, live_server
 
 CHROMIUM = os.environ.get("SLOTBOT_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"

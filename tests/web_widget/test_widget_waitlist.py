@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from slotbot.core.waitlist.links import slot_token
+from tests.web.live import NOW, demo_database, live_server
 from tests.web_widget.conftest import open_page
 from tests.web_widget.test_widget_browser import Widget
-from tests.webhooks.live import NOW, demo_database, live_server
 
 DEV_SECRET = "dev-secret-key"  # the test environment's default SLOTBOT_SECRET_KEY
 

@@ -1,0 +1,1 @@
+"""The `slotbot` command: argument parsing and table output."""

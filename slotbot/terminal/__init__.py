@@ -1,0 +1,1 @@
+"""The terminal chat (`slotbot chat`): the client dialog as a channel of its own."""

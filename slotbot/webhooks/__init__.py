@@ -1,1 +1,0 @@
-"""The FastAPI app, the `slotbot` command and the composition root."""
