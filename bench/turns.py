@@ -25,7 +25,6 @@ import os
 import sys
 import tempfile
 import time as clock
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,8 +33,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from databases import own_database
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.storage.db import create_engine
@@ -125,38 +124,23 @@ async def run(label: str, engine: AsyncEngine, walks: int) -> None:
 
 
 @asynccontextmanager
-async def sqlite() -> AsyncIterator[AsyncEngine]:
+async def migrated(server: str | None) -> AsyncIterator[AsyncEngine]:
+    """An engine on a migrated database of the bench's own (``databases.own_database``)."""
     with tempfile.TemporaryDirectory() as folder:
-        engine = create_engine(f"sqlite+aiosqlite:///{folder}/turns.db")
-        await upgrade(engine)
-        try:
-            yield engine
-        finally:
-            await engine.dispose()
-
-
-@asynccontextmanager
-async def postgres(url: str) -> AsyncIterator[AsyncEngine]:
-    name = f"slotbot_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(make_url(url).set(database=name).render_as_string(hide_password=False))
-    try:
-        await upgrade(engine)
-        yield engine
-    finally:
-        await engine.dispose()
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        async with own_database(server, Path(folder)) as url:
+            engine = create_engine(url)
+            try:
+                await upgrade(engine)
+                yield engine
+            finally:
+                await engine.dispose()
 
 
 async def main(walks: int, postgres_url: str) -> None:
-    async with sqlite() as engine:
+    async with migrated(None) as engine:
         await run("SQLite", engine, walks)
     if postgres_url:
-        async with postgres(postgres_url) as engine:
+        async with migrated(postgres_url) as engine:
             await run("PostgreSQL", engine, walks)
 
 
