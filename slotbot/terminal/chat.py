@@ -72,7 +72,7 @@ class TerminalChat:
         for screen in reply.screens:
             self._print(screen.text)
             for row in screen.buttons:
-                self._print("  ".join(self._number(button) for button in row))
+                self._print("  ".join(self._number(button) for button in row).rstrip())
             for item in screen.attachments:
                 self._print(_attached(self.texts, item))
             if hint := _hint(self.texts, screen.expects):
@@ -80,19 +80,20 @@ class TerminalChat:
             self._print("")
 
     def _number(self, button: Button) -> str:
+        if not button.action and not button.url:  # inert (a weekday, a day outside the month)
+            return f"   {button.label or ' '}"  # no number: pressing it could say nothing
         self.buttons.append(button)
         label = f"·{button.label}·" if button.disabled else button.label
         return f"[{len(self.buttons)}] {label}" + (f" <{button.url}>" if button.url else "")
 
     def event(self, line: str) -> Event | None:
-        """The event a typed line stands for (None for a link, which only prints, and for an
-        inert button)."""
+        """The event a typed line stands for (None for a link, which only prints)."""
         if NUMBER.fullmatch(line) and 1 <= int(line) <= len(self.buttons):
             button = self.buttons[int(line) - 1]
             if button.url:
                 self._print(self.texts.gettext("(open {url})").format(url=button.url))
                 return None
-            return Press(button.action) if button.action else None
+            return Press(button.action)
         return text_event(line)
 
     async def run(self, read_line: Callable[[], str] = sys.stdin.readline, *, echo: bool) -> None:

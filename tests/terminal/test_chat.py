@@ -93,3 +93,17 @@ async def test_help_shows_the_command_list(engine: AsyncEngine, language: str) -
     chat = TerminalChat(Dialogs(engine), Visitor("terminal", "t"), out=io.StringIO())
     for command in CLIENT_COMMANDS:
         assert chat.event(f"/{command.name}") == Start(command.name)
+
+
+async def test_every_number_shown_answers(engine: AsyncEngine) -> None:
+    """A calendar's weekday headers and the cells outside the month carry no number (typing
+    one would get no answer); its grey days do, and say why they are grey."""
+    out = await talk(engine, "en", ["[Clinic]", "[GP consultation]", "[Dr. Klaus Weber]"])
+    calendar = out[out.rindex("pick a day") :]
+    assert re.search(r"^   Mo     Tu ", calendar, re.M), calendar
+    assert not re.search(r"\[\d+\] ·?(Mo|Tu|We|Th|Fr|Sa|Su)·?\b", calendar), calendar
+    grey = re.search(r"\[(\d+)\] ·(\d+)·", calendar)
+    assert grey is not None, calendar
+    day = await talk(engine, "en", ["[Clinic]", "[GP consultation]", "[Dr. Klaus Weber]",
+                                    grey.group(1)])  # fmt: skip
+    assert day.rstrip().splitlines()[-1].startswith("! "), day[-300:]  # the reason, one line
