@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/web.py [--rate 100] [--event-rate 50] [--clients 50]
      .venv/bin/python bench/web.py --postgres [URL] --processes 2
 
 Two loads on ``GET /api/v1/availability/days`` ("any" specialist, 31 days) and on widget
-events (each visitor its own widget session, pressing through the menu: start, a service,
+events (each visitor its own widget session, pressing through the menu: start, a category,
 back):
 
 - **open loop at a fixed rate**: ``--rate`` availability requests/s (default 100), then
@@ -158,7 +158,7 @@ class Visitor:
             if kind == 0:
                 body: dict[str, Any] = {"type": "start"}
             else:
-                body = {"type": "press", "action": self._action("Haircut" if kind == 1 else "‹")}
+                body = {"type": "press", "action": self._action("Hair studio" if kind == 1 else "‹")}
             answer = await self.http.post(f"{next(self.bases)}/api/v1/widget/events", json=body)
             assert answer.status_code == 200, answer.text
             self.messages = answer.json()["messages"]
