@@ -158,7 +158,8 @@ class Visitor:
             if kind == 0:
                 body: dict[str, Any] = {"type": "start"}
             else:
-                body = {"type": "press", "action": self._action("Hair studio" if kind == 1 else "‹")}
+                label = "Hair studio" if kind == 1 else "‹"
+                body = {"type": "press", "action": self._action(label)}
             answer = await self.http.post(f"{next(self.bases)}/api/v1/widget/events", json=body)
             assert answer.status_code == 200, answer.text
             self.messages = answer.json()["messages"]
