@@ -58,18 +58,18 @@ async def test_chat_in_russian_and_with_commands(engine: AsyncEngine, database_u
 
 async def test_no_input_ends_the_chat(engine: AsyncEngine, database_url: str) -> None:
     """Odd digits, a huge number and blank lines are answered with the screen again and what
-    can be typed there (a huge number is read only in part); weekday
-    headers and blank calendar cells do nothing, a grey day says why and keeps the screen's
-    numbers; the booking goes on to the end."""
+    can be typed there (a huge number is read only in part); weekday headers and blank
+    calendar cells carry no number, a grey day says why and keeps the screen's numbers; the
+    booking goes on to the end."""
     await import_file(engine, DEMO_FILE)
     odd = "²\n" + "9" * 5000 + "\n\n   \n"
-    script = odd + "3\n1\n3\n1\n8\n14\n15\n3\nAnn\n+49 151 23456789\n1\n"
+    script = odd + "3\n1\n3\n6\n7\n3\nAnn\n+49 151 23456789\n1\n"
     out = await asyncio.to_thread(_chat, database_url, script, "--as", "Ann")
     assert out.count("Sorry, I did not understand that.") == 2
     assert out.count("Your message was long: I read only its beginning.") == 1
     assert out.count("Type what you would like, like “GP consultation tomorrow after 5”") == 4
     assert out.count("What would you like to book?") == 5
-    assert "> 1\n\n> 8\n\n> 14\n\n! Boris Klein is not working on Sun, Dec 6.\n\n> 15\n" in out
+    assert "> 6\n\n! Boris Klein is not working on Sun, Dec 6.\n\n> 7\n" in out
     assert "You are booked: Haircut with Boris Klein on Monday, December 7, 2026" in out
     out = await asyncio.to_thread(_chat, database_url, odd + "3\n1\n", "--lang", "ru")
     assert out.count("Извините, не удалось разобрать сообщение.") == 2
