@@ -24,7 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking
 from slotbot.core.availability.busy import Versions
-from slotbot.core.availability.directory import Directory, load_directory
+from slotbot.core.availability.directory import (
+    ClientBooking,
+    Directory,
+    client_booking,
+    load_directory,
+)
 from slotbot.core.booking.service import BookingRefused
 from slotbot.core.clients import LinkTokenRefused, set_contact
 from slotbot.core.handover import issue_link_token
@@ -232,10 +237,13 @@ class Dialogs:
         # a hold the client left is let go before the screen, which offers its time again
         left = held_before if held_before not in (None, flow.hold, flow.booking) else None
         if left is not None:
+            held = await client_booking(uow.session, client_id, left)
             with suppress(BookingRefused):  # confirmed or gone meanwhile: nothing to let go
                 await booking.release(
                     self.engine, booking_id=left, now=now, client_id=client_id, uow=uow
                 )
+                if isinstance(event, Start) and held is not None:  # a command left the booking
+                    flow.note = _let_go(ctx, held, flow.note)
         screen = await self._render(ctx, flow)
         flow.offered = [*screen.actions(), *(a for s in ctx.extra for a in s.actions())]
         state = {**flow.dump(), "client": client_id}
@@ -370,3 +378,13 @@ class Dialogs:
         return _("Hello, {name}! Your Telegram is linked. /today shows your day.").format(
             name=specialist.name
         )
+
+
+def _let_go(ctx: Context, held: ClientBooking, note: str) -> str:
+    """``note`` with a line saying that the time the client was booking is free again (a
+    command such as /start or /my left the booking half way)."""
+    when = ctx.texts.when(held.starts_at, held.timezone)
+    line = ctx.texts.at_start(
+        ctx.texts.gettext("{when} is no longer held for you.").format(when=when)
+    )
+    return f"{line}\n{note}".strip()

@@ -179,6 +179,34 @@ async def test_a_time_let_go_is_offered_again_while_others_look(demo: AsyncEngin
     assert "10:00 AM" in other.labels()
 
 
+@pytest.mark.parametrize(
+    ("language", "command", "line", "after"),
+    [
+        ("en", "my", "Thu, Dec 3, 10:00 AM is no longer held for you.", "You have no upcoming"),
+        ("en", "start", "Thu, Dec 3, 10:00 AM is no longer held for you.", "What would you"),
+        ("ru", "my", "Время чт, 3 дек., 10:00 больше не закреплено за вами.", "У вас нет"),
+    ],
+)
+async def test_a_command_that_leaves_a_held_time_says_it_is_let_go(
+    demo: AsyncEngine, language: str, command: str, line: str, after: str
+) -> None:
+    """/my or /start typed while a time is held lets the time go (it is offered again) and
+    the next screen says so in one line, above what the command shows."""
+    chat = Chat.new(demo, "9111", language=language)
+    await chat.start()
+    await chat.choose_service("Haircut" if language == "en" else "Стрижка")
+    await chat.press("Anna Petrova")
+    await chat.press("3")
+    await chat.press("10:00")  # held; the name is asked for
+    me = await client_of(demo, chat)
+    assert await statuses(demo, me) == ["held"]
+    await chat.start(command)
+    assert chat.text.startswith(f"{line}\n\n{after}"), chat.text
+    assert await statuses(demo, me) == ["expired"]  # a hold let go
+    await chat.start(command)  # nothing held any more: no such line
+    assert not chat.text.startswith(line)
+
+
 @SQLITE
 async def test_a_button_whose_time_is_gone_says_so_in_one_line(demo: AsyncEngine) -> None:
     """A specialist's next time, Soonest and Book again each named a time another client took
