@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, case, delete, select
@@ -113,17 +114,24 @@ async def hand_back_leases(engine: AsyncEngine, *, holder: str) -> int:
 # --- Telegram update ids --------------------------------------------------------------------
 
 
-async def first_delivery(engine: AsyncEngine, update_id: int, *, now: datetime) -> bool:
-    """Record that ``update_id`` arrived: True the first time in any process, False for the
-    same update again (however many processes got it at the same moment)."""
-    statement = (
-        _insert(engine, SEEN)
-        .values(update_id=update_id, seen_at=now)
+@cache
+def _record_update(sqlite: bool) -> Any:
+    """The insert that records an update id, its values given when run: built once per
+    dialect, since every Telegram update runs it."""
+    return (
+        (sqlite_insert if sqlite else pg_insert)(SEEN)
         .on_conflict_do_nothing(index_elements=[SEEN.c.update_id])
         .returning(SEEN.c.update_id)
     )
+
+
+async def first_delivery(engine: AsyncEngine, update_id: int, *, now: datetime) -> bool:
+    """Record that ``update_id`` arrived: True the first time in any process, False for the
+    same update again (however many processes got it at the same moment)."""
+    statement = _record_update(is_sqlite(engine))
     async with _write(engine) as connection:
-        return (await connection.execute(statement)).first() is not None
+        result = await connection.execute(statement, {"update_id": update_id, "seen_at": now})
+        return result.first() is not None
 
 
 # --- rate buckets ---------------------------------------------------------------------------
