@@ -3,31 +3,8 @@ PostgreSQL was one), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
-
 import httpx
 import pytest
-
-from slotbot.bootstrap import create_app
-from slotbot.core.importing.importer import import_file
-from slotbot.core.settings import Settings
-from slotbot.core.storage.db import create_engine
-
-NOW = datetime(2026, 11, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def client(database_url: str, shop_file: Path) -> AsyncIterator[httpx.AsyncClient]:
-    engine = create_engine(database_url)
-    await import_file(engine, shop_file)
-    await engine.dispose()
-    app = create_app(Settings(database_url=database_url), clock=lambda: NOW, jobs=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
 
 
 @pytest.mark.parametrize(
