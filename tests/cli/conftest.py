@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from slotbot.core.settings import get_settings
-from tests.bot.botapi import BotApi
+from tests.bot.conftest import botapi
 from tests.cli.command import run
+
+__all__ = ["botapi", "shop", "shop_file", "use_database"]
 
 SHOP_YAML = """\
 timezone: Europe/Berlin
@@ -56,15 +57,3 @@ def shop(use_database: str, shop_file: Path, capsys: pytest.CaptureFixture[str])
     status, out, _ = run(capsys, "import", str(shop_file))
     assert status == 0, out
     return use_database
-
-
-@pytest.fixture
-async def botapi() -> AsyncIterator[BotApi]:
-    """The Bot API stand-in on loopback; no request may break the Bot API's rules."""
-    api = BotApi()
-    await api.start()
-    try:
-        yield api
-    finally:
-        await api.stop()
-    assert api.violations == []
