@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,13 +13,7 @@ from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Start, Visitor
 from slotbot.dialogs.screens import Expect
 from tests.core.overlaps import assert_no_overlapping_live_bookings
-from tests.dialogs.chat import Chat, book_haircut, describe, load_demo
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
+from tests.dialogs.chat import Chat, book_haircut, describe
 
 
 async def bookings(engine: AsyncEngine, *statuses: str) -> list[Booking]:

@@ -23,17 +23,11 @@ from slotbot.core.storage.models import (
 from slotbot.dialogs.actions import encode
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Start, Visitor
-from tests.dialogs.chat import Chat, book_haircut, load_demo
+from tests.dialogs.chat import Chat, book_haircut
 
 VICTIM_PHONE = "+4915199990001"
 VICTIM_SHOWN = "+49 1519 9990001"
 WEB_PHONE = "+4915122220002"
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 @dataclass

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.notify import chat_actions
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import Booking, Review
-from tests.dialogs.chat import Chat, book_haircut, load_demo
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
+from tests.dialogs.chat import Chat, book_haircut
 
 
 async def booked(demo: AsyncEngine) -> Booking:

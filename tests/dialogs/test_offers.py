@@ -14,17 +14,11 @@ from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import Booking
 from slotbot.dialogs.screens import Button
 from tests.core.shop import at, new_client
-from tests.dialogs.chat import NOW, Chat, load_demo
+from tests.dialogs.chat import NOW, Chat
 from tests.dialogs.offers import client_of, take
 
 TUE, WED, THU, FRI = (date(2026, 12, d) for d in (1, 2, 3, 4))
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 async def statuses(engine: AsyncEngine, client_id: int) -> list[str]:

@@ -19,13 +19,7 @@ from slotbot.core.storage.sessions import load_session
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.screens import Expect
 from tests.core.overlaps import assert_no_overlapping_live_bookings
-from tests.dialogs.chat import Chat, book_haircut, load_demo
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
+from tests.dialogs.chat import Chat, book_haircut
 
 
 async def at_the_calendar(chat: Chat) -> None:

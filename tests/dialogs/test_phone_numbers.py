@@ -12,16 +12,10 @@ from slotbot.core.storage.models import Client
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Visitor
 from slotbot.dialogs.screens import Expect
-from tests.dialogs.chat import Chat, load_demo
+from tests.dialogs.chat import Chat
 
 #: Text and buttons only: SQLite is enough.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 async def stored_phone(engine: AsyncEngine, chat: Chat) -> str | None:

@@ -17,7 +17,7 @@ from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import Service, Specialist
 from slotbot.dialogs.screens import Expect
 from tests.core.shop import at, new_client
-from tests.dialogs.chat import NOW, Chat, load_demo
+from tests.dialogs.chat import NOW, Chat
 
 ANNA = "1004"  # Anna Petrova's Telegram user id in the demo file
 
@@ -28,12 +28,6 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     path = tmp_path / "slotbot.db"
     shutil.copyfile(sqlite_template, path)
     return f"sqlite+aiosqlite:///{path}"
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 async def haircut_with_anna(chat: Chat) -> None:

@@ -14,16 +14,10 @@ from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import Booking
 from slotbot.dialogs.screens import Button, Expect
 from tests.core.shop import at
-from tests.dialogs.chat import NOW, Chat, load_demo
+from tests.dialogs.chat import NOW, Chat
 from tests.dialogs.offers import client_of, take
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 async def statuses(engine: AsyncEngine) -> list[str]:

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.dialogs.screens import Expect
-from tests.dialogs.chat import Chat, load_demo
+from tests.dialogs.chat import Chat
 
 MAP = "https://www.openstreetmap.org/?mlat=52.5301&mlon=13.3806#map=17/52.5301/13.3806"
 SHOP = {
@@ -39,12 +39,6 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     path = tmp_path / "slotbot.db"
     shutil.copyfile(sqlite_template, path)
     return f"sqlite+aiosqlite:///{path}"
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 def assert_shop_shown(chat: Chat, locale: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -27,12 +26,6 @@ from tests.core.overlaps import assert_no_overlapping_live_bookings
 from tests.dialogs.chat import NOW, Chat, load_demo
 
 ANNA = "1004"  # Anna Petrova's Telegram user id in the demo file
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 async def booked_with_anna(demo: AsyncEngine, key: str, day: str, time: str) -> None:

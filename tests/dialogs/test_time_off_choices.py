@@ -16,7 +16,7 @@ from slotbot.core.storage.models import Booking, Notification, Service, Speciali
 from slotbot.dialogs.events import Start
 from tests.core.overlaps import assert_no_overlapping_live_bookings
 from tests.core.shop import at, new_client
-from tests.dialogs.chat import NOW, Chat, load_demo
+from tests.dialogs.chat import NOW, Chat
 
 ANNA = "1004"  # Anna Petrova's Telegram user id in the demo file
 THURSDAY = date(2026, 12, 3)
@@ -31,12 +31,6 @@ WORDS = {
            "hint": "Нажмите на запись, чтобы оставить или отменить её, или выберите для всех "
                    "сразу."},
 }  # fmt: skip
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 async def three_bookings_with_anna(engine: AsyncEngine) -> list[int]:

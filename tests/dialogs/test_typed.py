@@ -18,7 +18,7 @@ from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import Booking, Client, Service, Specialist
 from slotbot.dialogs.screens import Expect
 from tests.dialogs.barbers import load_barbers
-from tests.dialogs.chat import Chat, load_demo
+from tests.dialogs.chat import Chat
 
 HINT_EN = "Sorry, I did not understand that. "
 HINT_RU = "Извините, не удалось разобрать сообщение. "
@@ -30,12 +30,6 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     path = tmp_path / "slotbot.db"
     shutil.copyfile(sqlite_template, path)
     return f"sqlite+aiosqlite:///{path}"
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 @pytest.fixture

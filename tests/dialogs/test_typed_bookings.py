@@ -5,20 +5,13 @@ summary, as for a press. On SQLite and PostgreSQL (they write)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import Booking, BookingStatus
 from tests.core.overlaps import assert_no_overlapping_live_bookings
-from tests.dialogs.chat import Chat, load_demo
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
+from tests.dialogs.chat import Chat
 
 
 async def statuses(engine: AsyncEngine) -> list[str]:

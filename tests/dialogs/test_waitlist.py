@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,16 +28,10 @@ from slotbot.core.waitlist.links import SLOT_PREFIX, slot_token
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Start, Visitor
 from tests.core.overlaps import assert_no_overlapping_live_bookings
-from tests.dialogs.chat import NOW, Chat, load_demo
+from tests.dialogs.chat import NOW, Chat
 
 DAY = date(2026, 12, 2)  # a Wednesday: Anna works 10-14 and 15-19
 SECRET = "a-secret-key-of-at-least-thirty-two-characters"
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 async def ids(engine: AsyncEngine) -> tuple[int, int]:

@@ -29,15 +29,9 @@ from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Visitor
 from tests.core.overlaps import assert_no_overlapping_live_bookings
 from tests.core.shop import NOW, TOMORROW, at, build_shop
-from tests.dialogs.chat import Chat, load_demo
+from tests.dialogs.chat import Chat
 
 PHONE, OTHER = "+49 151 23456789", "+49 151 98765432"
-
-
-@pytest.fixture
-async def demo(engine: AsyncEngine) -> AsyncEngine:
-    await load_demo(engine)
-    return engine
 
 
 async def set_settings(engine: AsyncEngine, **values: Any) -> None:
