@@ -32,6 +32,7 @@ from slotbot.core.storage.shared import (
     take_lease,
 )
 from slotbot.core.waitlist.matching import match
+from slotbot.core.waits import woken
 
 log = logging.getLogger(__name__)
 
@@ -125,17 +126,8 @@ class JobLeases:
         self, name: str, ttl: timedelta, interval_seconds: float, done: asyncio.Event
     ) -> None:
         """Renew the lease while a long run (a big outbox) outlasts it."""
-        while not await _woken(done, interval_seconds):
+        while not await woken(done, interval_seconds):
             await self._take(name, ttl)
-
-
-async def _woken(event: asyncio.Event, seconds: float) -> bool:
-    try:
-        async with asyncio.timeout(seconds):
-            await event.wait()
-    except TimeoutError:
-        return False
-    return True
 
 
 def build_scheduler(

@@ -147,16 +147,6 @@ class Hub:
                 self._waiting.pop(session_id, None)
 
 
-async def woken(event: asyncio.Event, seconds: float) -> bool:
-    """Wait for ``event`` at most ``seconds``: whether it was set."""
-    try:
-        async with asyncio.timeout(seconds):
-            await event.wait()
-    except TimeoutError:
-        return False
-    return True
-
-
 async def append(
     engine: AsyncEngine,
     session_id: str,

@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from slotbot.core.limits import ACTION_MAX, LOCALE_MAX, MESSAGE_MAX, PHONE_INPUT_MAX
+from slotbot.core.waits import woken
 from slotbot.dialogs.commands import CLIENT_COMMANDS
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import (
@@ -307,7 +308,7 @@ async def stream(
                     return
                 # with every process's messages announced, wait for one; else look now and then
                 step = left if hub.complete else min(left, STREAM_POLL)
-                if not await widget_log.woken(written, step):
+                if not await woken(written, step):
                     yield ": keep-alive\n\n"
 
     return StreamingResponse(
