@@ -15,6 +15,7 @@ from telegram.ext import Application
 from slotbot.bot._calls import deliver
 from slotbot.bot._handlers import AnyApplication, ChatHandlers, Conversation
 from slotbot.bot._show import Presenter
+from slotbot.bot._transport import AiohttpRequest
 from slotbot.core.settings import Settings
 from slotbot.dialogs.commands import command_menu
 
@@ -60,6 +61,8 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_url)
         .concurrent_updates(dialogs.turns_at_once)  # a turn holds one pooled connection
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
     )
     if not polling:
         builder = builder.updater(None)
