@@ -36,7 +36,7 @@ from slotbot.core.settings import ConfigError, Settings, get_settings
 from slotbot.core.storage.db import check_database, create_engine, session_factory
 from slotbot.core.storage.models import NotificationChannel
 from slotbot.core.storage.schema import ensure_current
-from slotbot.core.storage.shared import take_lease
+from slotbot.core.storage.shared import Deliveries, take_lease
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Visitor
 from slotbot.terminal.chat import TerminalChat
@@ -231,6 +231,7 @@ def create_app(
         async with AsyncExitStack() as stack:  # closed in reverse: Telegram, the jobs, ...
             engine = await stack.enter_async_context(database(settings))
             app.state.engine = engine
+            app.state.deliveries = Deliveries(engine)
             app.state.sessions = session_factory(engine)
             app.state.dialogs = dialogs_for(engine, settings, clock=clock)
             app.state.widget_limiter = limiter_for(engine, app.state.widget_limits)

@@ -24,8 +24,8 @@ from slotbot.web.widget_log import Hub
 __all__ = ["Lifespan", "build_app"]
 
 #: What brings up the app's engine, dialogs, jobs and bot, and takes them down again: it
-#: sets ``app.state.engine``, ``sessions``, ``dialogs``, ``widget_limiter``, ``scheduler``
-#: (and ``telegram`` while a webhook bot runs).
+#: sets ``app.state.engine``, ``deliveries``, ``sessions``, ``dialogs``, ``widget_limiter``,
+#: ``scheduler`` (and ``telegram`` while a webhook bot runs).
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 DESCRIPTION = """\

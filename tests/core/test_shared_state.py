@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.storage.db import create_engine, is_sqlite, write_transaction
@@ -19,8 +19,8 @@ from slotbot.core.storage.models import RateBucket, SeenUpdate, WebMessage
 from slotbot.core.storage.shared import (
     SEEN_UPDATES_FOR,
     WEB_MESSAGES_CHANNEL,
+    Deliveries,
     Rate,
-    first_delivery,
     forget_stale,
     hand_back_leases,
     take_lease,
@@ -70,15 +70,66 @@ async def test_racing_processes_give_a_lease_to_one(engines: list[AsyncEngine]) 
 async def test_an_update_is_taken_once_however_many_deliver_it(
     engines: list[AsyncEngine],
 ) -> None:
+    processes = [Deliveries(e) for e in engines]
     for update_id in range(100, 110):
-        first = await asyncio.gather(*(first_delivery(e, update_id, now=T0) for e in engines))
+        first = await asyncio.gather(*(p.first(update_id, now=T0) for p in processes))
         assert sum(first) == 1, (update_id, first)
-    assert not await first_delivery(engines[0], 105, now=T0 + MINUTE)
+    assert not await processes[0].first(105, now=T0 + MINUTE)
+
+
+async def test_a_burst_of_updates_is_recorded_on_one_connection(engine: AsyncEngine) -> None:
+    """200 updates at once (each sent twice, and some seen before) take one connection at
+    a time, never one each: a pool does not run over and open connections by the hundred."""
+    deliveries = Deliveries(engine)
+    assert await deliveries.first(7, now=T0)
+    pool = engine.sync_engine.pool
+    at_once = most = 0
+
+    def checkout(*_: object) -> None:
+        nonlocal at_once, most
+        at_once += 1
+        most = max(most, at_once)
+
+    def checkin(*_: object) -> None:
+        nonlocal at_once
+        at_once -= 1
+
+    event.listen(pool, "checkout", checkout)
+    event.listen(pool, "checkin", checkin)
+    try:
+        ids = [n for n in range(200) for _ in range(2)]
+        first = await asyncio.gather(*(deliveries.first(n, now=T0) for n in ids))
+    finally:
+        event.remove(pool, "checkout", checkout)
+        event.remove(pool, "checkin", checkin)
+    assert most == 1
+    taken = [n for n, new in zip(ids, first, strict=True) if new]
+    assert taken == [n for n in range(200) if n != 7]  # each once; 7 came before
+    async with engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(SeenUpdate)) == 200
+
+
+async def test_a_failed_write_answers_every_waiting_update() -> None:
+    """With the database away, every update waiting on the write gets the error (the
+    webhook answers 500 and Telegram sends them again); none waits for ever, and the next
+    update tries again."""
+    away = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    try:
+        deliveries = Deliveries(away)
+        answers = await asyncio.gather(
+            *(deliveries.first(n, now=T0) for n in range(3)), return_exceptions=True
+        )
+        assert all(isinstance(answer, OSError) for answer in answers), answers
+        with pytest.raises(OSError):
+            await deliveries.first(9, now=T0)
+    finally:
+        await away.dispose()
 
 
 async def test_stale_update_ids_and_full_buckets_are_forgotten(engine: AsyncEngine) -> None:
-    assert await first_delivery(engine, 1, now=T0)
-    assert await first_delivery(engine, 2, now=T0 + 30 * MINUTE)
+    deliveries = Deliveries(engine)
+    assert await deliveries.first(1, now=T0)
+    assert await deliveries.first(2, now=T0 + 30 * MINUTE)
     now = T0.timestamp()
     assert await take_token(engine, "a", Rate(burst=5, per_second=1), now=now) == 0  # full in 1 s
     for _ in range(5):
@@ -89,8 +140,8 @@ async def test_stale_update_ids_and_full_buckets_are_forgotten(engine: AsyncEngi
         kept = await connection.scalars(select(SeenUpdate.update_id))
         assert list(kept) == [2]
         assert await connection.scalar(select(func.count()).select_from(RateBucket)) == 0
-    assert await first_delivery(engine, 1, now=T0 + 2 * SEEN_UPDATES_FOR)  # new again
-    assert not await first_delivery(engine, 2, now=T0 + 2 * SEEN_UPDATES_FOR)
+    assert await deliveries.first(1, now=T0 + 2 * SEEN_UPDATES_FOR)  # new again
+    assert not await deliveries.first(2, now=T0 + 2 * SEEN_UPDATES_FOR)
 
 
 async def test_a_bucket_gives_its_burst_then_its_rate(engine: AsyncEngine) -> None:

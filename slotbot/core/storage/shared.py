@@ -7,7 +7,8 @@ that N ``serve`` processes on one PostgreSQL behave as one:
   runs out, and one that stops cleanly hands its leases back at once.
 - **Telegram update ids seen**: an update delivered twice (Telegram retrying, a balancer
   sending one request to two processes) is handled once, whichever processes get it;
-  ids are forgotten after :data:`SEEN_UPDATES_FOR`.
+  ids are forgotten after :data:`SEEN_UPDATES_FOR`. The ids that arrive together in one
+  process are recorded together (:class:`Deliveries`), one statement on one connection.
 - **rate buckets**: token buckets (burst, then a steady rate) that hold across processes,
   one upsert per request (the generic cell rate algorithm: a bucket is one number, the
   instant it will be full again).
@@ -19,6 +20,7 @@ requests, never the booking clock that tests fix.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
@@ -40,9 +42,9 @@ from slotbot.core.storage.models import Lease, RateBucket, SeenUpdate
 __all__ = [
     "SEEN_UPDATES_FOR",
     "WEB_MESSAGES_CHANNEL",
+    "Deliveries",
     "Forgotten",
     "Rate",
-    "first_delivery",
     "forget_stale",
     "hand_back_leases",
     "process_identity",
@@ -116,8 +118,8 @@ async def hand_back_leases(engine: AsyncEngine, *, holder: str) -> int:
 
 @cache
 def _record_update(sqlite: bool) -> Any:
-    """The insert that records an update id, its values given when run: built once per
-    dialect, since every Telegram update runs it."""
+    """The insert that records one update id, its values given when run: built once per
+    dialect, since most Telegram updates arrive alone."""
     return (
         (sqlite_insert if sqlite else pg_insert)(SEEN)
         .on_conflict_do_nothing(index_elements=[SEEN.c.update_id])
@@ -125,13 +127,64 @@ def _record_update(sqlite: bool) -> Any:
     )
 
 
-async def first_delivery(engine: AsyncEngine, update_id: int, *, now: datetime) -> bool:
-    """Record that ``update_id`` arrived: True the first time in any process, False for the
-    same update again (however many processes got it at the same moment)."""
-    statement = _record_update(is_sqlite(engine))
-    async with _write(engine) as connection:
-        result = await connection.execute(statement, {"update_id": update_id, "seen_at": now})
-        return result.first() is not None
+class Deliveries:
+    """Which Telegram updates arrive for the first time, across all processes.
+
+    A burst of updates (a busy minute, Telegram sending what queued while we were away) used
+    to take a pooled connection per update at once: more than the pool holds, so connections
+    were opened and closed by the hundred, each costing far more CPU than its insert. Here
+    the updates of one process that arrive while a write is on its way wait for it and are
+    then recorded together, one statement on one connection; an update that arrives alone
+    is written at once.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._waiting: list[tuple[int, datetime, asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def first(self, update_id: int, *, now: datetime) -> bool:
+        """Record that ``update_id`` arrived (at ``now``): True the first time in any
+        process, False for the same update again, however many got it at the same moment."""
+        arrived: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((update_id, now, arrived))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all(), name="slotbot-update-ids")
+        return await asyncio.shield(arrived)  # a caller that goes away leaves the rest be
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                new = await self._record([(update_id, now) for update_id, now, _ in batch])
+            except Exception as error:  # each waiter gets it (a 500: Telegram tries again)
+                for *_, arrived in batch:
+                    if not arrived.done():
+                        arrived.set_exception(error)
+                continue
+            for update_id, _, arrived in batch:
+                if not arrived.done():
+                    arrived.set_result(update_id in new)
+                new.discard(update_id)  # the same update twice in one batch: once
+
+    async def _record(self, updates: list[tuple[int, datetime]]) -> set[int]:
+        """Insert the ids; the ones that were not there yet."""
+        sqlite = is_sqlite(self.engine)
+        async with _write(self.engine) as connection:
+            if len(updates) == 1:
+                ((update_id, now),) = updates
+                values: dict[str, Any] = {"update_id": update_id, "seen_at": now}
+                result = await connection.execute(_record_update(sqlite), values)
+            else:
+                rows = [{"update_id": update_id, "seen_at": now} for update_id, now in updates]
+                statement = (
+                    (sqlite_insert if sqlite else pg_insert)(SEEN)
+                    .values(rows)
+                    .on_conflict_do_nothing(index_elements=[SEEN.c.update_id])
+                    .returning(SEEN.c.update_id)
+                )
+                result = await connection.execute(statement)
+            return set(result.scalars())
 
 
 # --- rate buckets ---------------------------------------------------------------------------

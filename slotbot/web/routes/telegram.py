@@ -2,7 +2,8 @@
 
 The secret header is compared in constant time (403 otherwise); the body is capped
 (``limits.TELEGRAM_BODY_MAX``, by ``guards.BodyLimit``); a repeated ``update_id`` is ignored,
-whichever process got it first (``seen_updates``, shared through the database);
+whichever process got it first (``seen_updates``, shared through the database, the ids
+that arrive together recorded together: ``shared.Deliveries``);
 and an update we cannot read is logged and answered 200, never 5xx, or Telegram would send
 it again and again. The answer comes at once: the update is queued for the bot's own workers.
 """
@@ -18,8 +19,6 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from telegram import Update
-
-from slotbot.core.storage.shared import first_delivery
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ async def telegram_webhook(request: Request) -> JSONResponse:
         log.warning("unreadable Telegram update ignored: %s", type(error).__name__)
         return _ok()
     # Outside the try: with the database away the answer is a 500, and Telegram tries again.
-    if not await first_delivery(request.app.state.engine, update_id, now=datetime.now(UTC)):
+    if not await request.app.state.deliveries.first(update_id, now=datetime.now(UTC)):
         log.info("update %s came again; ignored", update_id)
         return _ok()
     await application.update_queue.put(update)
