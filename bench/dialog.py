@@ -264,6 +264,7 @@ class Webhooks:
                 self.retries += 1
         if answer.status_code != 200:
             raise RuntimeError(f"webhook answered {answer.status_code}:\n{server.log()[-3000:]}")
+        await self.api.webhook_answer(answer.json())  # as Telegram does: its call is made
 
         def answered() -> bool:
             if _shown(self.api, chat) == before:

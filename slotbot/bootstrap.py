@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
-from slotbot.bot import TelegramSender, build_application, running
+from slotbot.bot import TelegramSender, WebhookUpdates, build_application, running
 from slotbot.core.jobs import JobLeases, build_scheduler
 from slotbot.core.notify.dispatcher import Dispatcher
 from slotbot.core.notify.senders import links_from_settings, senders_from_settings
@@ -203,7 +203,7 @@ async def _telegram_beside(app: FastAPI, settings: Settings) -> AsyncIterator[No
                 url, secret_token=settings.webhook_secret or None, drop_pending_updates=False
             )
             log.info("Telegram posts updates to %s", url)
-        app.state.telegram = application
+        app.state.telegram = WebhookUpdates(application)
         try:
             yield
         finally:

@@ -6,6 +6,7 @@ from slotbot.bot._events import COMMANDS, contact_event, text_event, visitor
 from slotbot.bot._handlers import AnyApplication, Conversation
 from slotbot.bot._notify import SendPace, TelegramSender
 from slotbot.bot._render import contact_keyboard, inline_keyboard, message_text
+from slotbot.bot._webhook import WebhookUpdates
 
 __all__ = [
     "COMMANDS",
@@ -14,6 +15,7 @@ __all__ = [
     "Conversation",
     "SendPace",
     "TelegramSender",
+    "WebhookUpdates",
     "build_application",
     "contact_event",
     "contact_keyboard",

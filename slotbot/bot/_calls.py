@@ -2,6 +2,8 @@
 
 Flood control (429) waits ``retry_after`` and tries again; "message is not modified" is
 success; a user who blocked the bot (403) is logged and skipped. Anything else propagates.
+A call may instead go in the answer to the webhook request being handled
+(:func:`answer_in_reply`, see ``_webhook``).
 """
 
 from __future__ import annotations
@@ -11,17 +13,30 @@ import datetime as dtm
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-__all__ = ["deliver", "retry_seconds"]
+__all__ = ["WEBHOOK_ANSWER", "answer_in_reply", "deliver", "retry_seconds"]
 
 T = TypeVar("T")
 log = logging.getLogger("slotbot.bot")
 ATTEMPTS = 4
 NOT_MODIFIED = "message is not modified"
+#: The answer to the webhook request whose update this task handles (None: not a webhook's).
+WEBHOOK_ANSWER: ContextVar[dict[str, Any] | None] = ContextVar("webhook_answer", default=None)
+
+
+def answer_in_reply(method: str, **parameters: Any) -> bool:
+    """Put the call into the webhook's answer, if this update came by webhook and the
+    answer has no call yet; False when the caller must make the request itself."""
+    answer = WEBHOOK_ANSWER.get()
+    if answer is None or answer:
+        return False
+    answer.update(parameters, method=method)
+    return True
 
 
 def retry_seconds(error: RetryAfter) -> float:

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from slotbot.bot._calls import deliver, log
+from slotbot.bot._calls import answer_in_reply, deliver, log
 from slotbot.bot._events import contact_event, text_event, visitor
 from slotbot.bot._show import Presenter
 from slotbot.dialogs.events import Event, Press, Text
@@ -103,14 +103,13 @@ class ChatHandlers:
         pressed = query.message if isinstance(query.message, Message) else None
         chat_id = pressed.chat_id if pressed is not None else query.from_user.id
         if not query.data or query.data == "-":
-            await deliver(query.answer, what=f"answer {query.id}")
+            await _answer(query, None)
             return
         async with self._turn(chat_id):
             reply: Reply = await self.dialogs.respond(
                 visitor(query.from_user, chat_id), Press(query.data)
             )
-            notice = reply.notice[:200] or None
-            await deliver(lambda: query.answer(notice), what=f"answer {query.id}")
+            await _answer(query, reply.notice[:200] or None)
             await self.presenter.show(chat_id, reply, pressed)
 
     async def on_ignored(self, update: Update, _: Context) -> None:
@@ -132,6 +131,14 @@ class ChatHandlers:
                 lambda: context.bot.send_message(chat_id, SORRY.get(language, SORRY["en"])),
                 what=f"apology to {chat_id}",
             )
+
+
+async def _answer(query: CallbackQuery, notice: str | None) -> None:
+    """Answer the press (the button stops spinning; a notice shows as a toast): in the
+    webhook's answer when the update came by webhook, else by request."""
+    parameters = {"text": notice} if notice else {}
+    if not answer_in_reply("answerCallbackQuery", callback_query_id=query.id, **parameters):
+        await deliver(lambda: query.answer(notice), what=f"answer {query.id}")
 
 
 def _kind(update: Update) -> str:

@@ -152,6 +152,13 @@ class BotApi:
             await self.handled(update_id)
         return update_id
 
+    async def webhook_answer(self, body: dict[str, Any]) -> None:
+        """What Telegram does with the answer to a webhook request: makes the Bot API call
+        it carries, if any (checked against the spec like any other)."""
+        if "method" in body:
+            parameters = {k: v for k, v in body.items() if k != "method"}
+            await self._dispatch(body["method"], TOKEN, parameters, False)
+
     async def until(self, check: Callable[[], bool]) -> None:
         """Wait (at most 15 s) until ``check()`` holds; checked after every call the bot makes."""
         async with asyncio.timeout(15), self._change:

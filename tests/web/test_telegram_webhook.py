@@ -119,3 +119,29 @@ async def test_without_a_bot_the_webhook_is_404(engine: AsyncEngine, database_ur
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             response = await client.post("/telegram/webhook", json=_start(1), headers={HEADER: ""})
     assert response.status_code == 404
+
+
+async def test_a_press_is_answered_in_the_webhooks_answer(
+    http: httpx.AsyncClient, botapi: BotApi
+) -> None:
+    """The answer to a press rides on the webhook's answer (one request fewer); a message is
+    never answered that way (it would reach the chat after the turn's other messages)."""
+    botapi.person(601, first_name="Jane")
+    started = await http.post(
+        "/telegram/webhook", json=botapi.text_update(601, "/start"), headers={HEADER: SECRET}
+    )
+    assert started.json() == {"ok": True}
+    menu = botapi.screen(601)  # handled before the answer came
+    press = botapi.press_update(601, menu.message_id, menu.buttons()[0][1])
+    answer = (await http.post("/telegram/webhook", json=press, headers={HEADER: SECRET})).json()
+    query = press["callback_query"]["id"]
+    assert answer == {"method": "answerCallbackQuery", "callback_query_id": query}
+    assert botapi.sent("answerCallbackQuery") == []
+    assert [m for m, _ in botapi.calls[-1:]] == ["editMessageText"]
+    await botapi.webhook_answer(answer)  # as Telegram does; the stand-in checks it
+    assert botapi.sent("answerCallbackQuery") == [{"callback_query_id": query}]
+
+    forged = botapi.press_update(601, menu.message_id, "forged!")
+    answer = (await http.post("/telegram/webhook", json=forged, headers={HEADER: SECRET})).json()
+    assert answer["method"] == "answerCallbackQuery" and answer["text"]  # says why, in a toast
+    await botapi.webhook_answer(answer)

@@ -5,7 +5,9 @@ The secret header is compared in constant time (403 otherwise); the body is capp
 whichever process got it first (``seen_updates``, shared through the database, the ids
 that arrive together recorded together: ``shared.Deliveries``);
 and an update we cannot read is logged and answered 200, never 5xx, or Telegram would send
-it again and again. The answer comes at once: the update is queued for the bot's own workers.
+it again and again. The update is handled while Telegram waits (as many at once as the bot
+takes, ``turn_capacity``), and the answer may carry one Bot API call for Telegram to make
+for us (``bot._webhook``).
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import json
 import logging
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
-from telegram import Update
+from telegram import Bot, Update
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +29,25 @@ PATH = "/telegram/webhook"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
+class Updates(Protocol):
+    """The bot beside the app (``app.state.telegram``, set while a webhook bot runs)."""
+
+    bot: Bot
+
+    async def handle(self, update: Update) -> dict[str, Any]: ...
+
+
 def _ok() -> JSONResponse:
     return JSONResponse({"ok": True})
 
 
 @router.post(PATH)
 async def telegram_webhook(request: Request) -> JSONResponse:
-    """One update from Telegram, queued for the bot."""
-    application = getattr(request.app.state, "telegram", None)
+    """One update from Telegram, handled; the answer may carry a call for Telegram to make."""
+    telegram: Updates | None = getattr(request.app.state, "telegram", None)
     expected: str = request.app.state.settings.webhook_secret
     given = request.headers.get(SECRET_HEADER, "")
-    if application is None or not expected:
+    if telegram is None or not expected:
         raise HTTPException(404, "no Telegram bot is served here")
     if not secrets.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(403, "wrong or missing secret token")
@@ -46,7 +56,7 @@ async def telegram_webhook(request: Request) -> JSONResponse:
         update_id = data["update_id"]
         if not isinstance(update_id, int) or not 0 <= update_id < 2**63:
             raise TypeError("update_id is not a number")
-        update = Update.de_json(data, application.bot)
+        update = Update.de_json(data, telegram.bot)
     except Exception as error:  # anything unreadable: log it, never make Telegram retry
         log.warning("unreadable Telegram update ignored: %s", type(error).__name__)
         return _ok()
@@ -54,5 +64,4 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     if not await request.app.state.deliveries.first(update_id, now=datetime.now(UTC)):
         log.info("update %s came again; ignored", update_id)
         return _ok()
-    await application.update_queue.put(update)
-    return _ok()
+    return JSONResponse(await telegram.handle(update) or {"ok": True})
