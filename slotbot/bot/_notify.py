@@ -15,13 +15,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from slotbot.bot._calls import retry_seconds
+from slotbot.bot._render import MAX_DATA, MAX_TEXT
 from slotbot.core.notify.message import Delivery, Message, SendFailed, Unreachable
 from slotbot.core.storage.models import NotificationChannel
 
 __all__ = ["SendPace", "TelegramSender"]
 
-MAX_TEXT = 4096
-MAX_DATA = 64
 #: Just below Telegram's ~30 messages a second overall.
 MESSAGES_PER_SECOND = 28.0
 PER_CHAT_SECONDS = 1.0

@@ -13,9 +13,19 @@ from telegram import (
 
 from slotbot.dialogs.screens import Button, Expect, Screen
 
-__all__ = ["MAX_BUTTONS", "contact_keyboard", "inline_keyboard", "message_text", "offers_contact"]
+__all__ = [
+    "MAX_BUTTONS",
+    "MAX_DATA",
+    "MAX_TEXT",
+    "contact_keyboard",
+    "inline_keyboard",
+    "message_text",
+    "offers_contact",
+]
 
 log = logging.getLogger("slotbot.bot")
+#: Telegram's limits: a message's text (characters), an inline keyboard's buttons, a
+#: button's callback data (bytes).
 MAX_TEXT = 4096
 MAX_BUTTONS = 100
 MAX_DATA = 64
