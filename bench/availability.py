@@ -14,9 +14,15 @@ slot, asked through ``FreeTime`` as the web API and the dialog ask, a fresh sess
 - warm: the question after a booking was made through another engine (another process's
   pool) in between: the versions read, the changed specialist's busy time read again and
   computed, the rest from the cache;
-- repeated: the same question again with nothing changed in between: one small query for
-  the versions, then a lookup; and with the versions read by the dialog turn's own query
-  (passed in), the lookup alone.
+- repeated: the same question again with nothing changed in between, as the web API asks
+  it: the versions read by the engine's reader (``core/storage/version_reader.py``: a
+  read-only ``sqlite3`` connection in the event loop's thread, or one prepared statement
+  on a PostgreSQL connection of its own; no statement through the pool), then a lookup;
+- lookup: the same with the versions read by the dialog turn's own query (passed in): the
+  lookup alone.
+
+The repeated question's session is closed after the clock stops (as before the reader,
+when that close carried the ROLLBACK of the versions query; now it carries nothing).
 
 It then runs the seed brief's per-day algorithm (one query round per specialist and day)
 on the same data and checks that it agrees with the calendar. Targets (issue 18): the
@@ -399,15 +405,17 @@ async def measure(url: str, runs: int, seed: int) -> None:
     table(found, "CPU of this process")
     calendar = found["31-day calendar (any)"]
     print(
-        f"  calendar: warm {calendar['warm'].wall:.2f} ms (target <= 3); repeated"
-        f" {calendar['repeated'].wall:.3f} ms with its own versions query,"
+        f"  calendar: warm {calendar['warm'].wall:.2f} ms wall, {calendar['warm'].cpu:.2f} CPU"
+        f" (target <= 3); repeated {calendar['repeated'].wall:.3f} ms wall,"
+        f" {calendar['repeated'].cpu:.3f} CPU with the reader's versions,"
         f" {calendar['lookup'].wall:.3f} ms with the turn's (target <= 0.3)"
     )
     print(f"  seed per-day calendar {seed_ms:.1f} ms: {seed_ms / calendar['uncached'].wall:.0f} x"
           " the uncached calendar")  # fmt: skip
     print("  cold: first question of a process; warm: after one booking by another engine;")
-    print("  repeated: nothing changed in between; lookup: repeated with the versions read by")
-    print("  the dialog turn's own query (passed in); x: uncached / warm, uncached / repeated")
+    print("  repeated: nothing changed in between, the versions from the engine's reader;")
+    print("  lookup: repeated with the versions read by the dialog turn's own query (passed in);")
+    print("  x: uncached / warm, uncached / repeated")
 
 
 if __name__ == "__main__":

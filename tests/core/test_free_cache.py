@@ -1,7 +1,8 @@
 """The process's availability cache never answers differently from a fresh computation: after
 bookings and blocks written by other processes, holds running out with nobody writing, the
-minimum notice and the date moving with ``now``, catalog changes; and a repeated question
-costs one small query (none when the versions come with the dialog's own query)."""
+minimum notice and the date moving with ``now``, catalog changes (whether the versions come
+from the engine's reader or from a query in the session); and a repeated question costs no
+statement through the engine's pool (the reader's read, or one small query without it)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, event, insert
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
@@ -34,7 +35,7 @@ from slotbot.core.availability.cache import LRU
 from slotbot.core.availability.free import FreeTime
 from slotbot.core.booking.service import BookingRefused
 from slotbot.core.storage.db import create_engine, session_factory, writer
-from slotbot.core.storage.models import SpecialistBlock, SpecialistOverride
+from slotbot.core.storage.models import Booking, SpecialistBlock, SpecialistOverride
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
 NOTICE = timedelta(minutes=30)  # the shop's minimum notice (the default)
@@ -92,9 +93,13 @@ async def test_a_booking_by_another_process_is_seen_by_the_next_question(
     assert ten in await starts(engine, shop)
 
 
+@pytest.mark.parametrize("reader", [True, False], ids=["reader", "session"])
 async def test_blocks_time_off_and_bookings_by_another_engine_are_seen_at_once(
-    engine: AsyncEngine, database_url: str, shop: Shop
-) -> None:
+    engine: AsyncEngine, database_url: str, shop: Shop, reader: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    if not reader:
+        monkeypatch.setattr(free_module, "committed_versions", no_reader)
     other = create_engine(database_url)  # another process's pool and cache
     try:
         assert at(TOMORROW, 10) in await starts(engine, shop)
@@ -178,14 +183,26 @@ async def statements(engine: AsyncEngine) -> AsyncIterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
-async def test_a_repeated_question_reads_only_the_versions(engine: AsyncEngine, shop: Shop) -> None:
+async def no_reader(_engine: AsyncEngine, *, since: int) -> None:
+    """:func:`~slotbot.core.storage.version_reader.committed_versions` when the reader
+    cannot say (busy, lost, or none for this database)."""
+
+
+async def test_a_repeated_question_reads_only_the_versions(
+    engine: AsyncEngine, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     month = (TOMORROW, TOMORROW + timedelta(days=30))
     async with asking(engine) as free:
         first = await free.days(shop.haircut, None, *month)
     async with statements(engine) as seen, asking(engine) as free:
         assert await free.days(shop.haircut, None, *month) == first
         assert await free.soonest(shop.haircut) is not None  # same moment: no second read
-    assert len(seen) == 1 and "bookings_state" in seen[0]
+    assert seen == []  # the versions came from the engine's reader, outside the pool
+    monkeypatch.setattr(free_module, "committed_versions", no_reader)
+    async with statements(engine) as seen, asking(engine) as free:
+        assert await free.days(shop.haircut, None, *month) == first
+        assert await free.soonest(shop.haircut) is not None
+    assert len(seen) == 1 and "bookings_state" in seen[0]  # without it: one small query
     async with session_factory(engine)() as session:
         versions, _ = await read_versions(session, since=-1)
     async with statements(engine) as seen, asking(engine, versions=versions) as free:
@@ -223,7 +240,8 @@ async def test_only_the_specialist_whose_time_changed_is_read_again(
     )  # fmt: skip
     async with statements(engine) as seen, asking(engine) as free:
         days = await free.days(shop.haircut, None, *month)
-    assert len(seen) == 2 and read[1:] == [] and reread[-1] == {shop.boris}
+    # the versions from the reader, Boris's busy time through the session
+    assert len(seen) == 1 and read[1:] == [] and reread[-1] == {shop.boris}
     async with asking(engine, cached=False) as afresh:
         assert days == await afresh.days(shop.haircut, None, *month)
 
@@ -403,3 +421,26 @@ def test_cached_answers_are_fresh_answers_for_any_walk(
         path = Path(folder) / "walk.db"
         shutil.copyfile(sqlite_template, path)
         asyncio.run(run(path))
+
+
+async def test_a_session_in_a_transaction_reads_the_versions_itself(
+    engine: AsyncEngine, database_url: str, shop: Shop
+) -> None:
+    """A session that began its transaction before another engine's booking reads busy time
+    as it was then (SQLite keeps the snapshot): the versions it answers at must be read in
+    it too, or the cache would keep the old busy time under the new version."""
+    ten = at(TOMORROW, 10)
+    assert ten in await starts(engine, shop)
+    other = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            await session.execute(select(Booking.id).limit(1))  # the snapshot is taken
+            await bookings.hold(
+                other, service_id=shop.haircut, specialist_id=shop.anna, start=ten,
+                client_id=await new_client(other), channel="web", now=NOW,
+            )  # fmt: skip
+            free = FreeTime(session, now=NOW)
+            await free.slots(shop.haircut, [shop.anna], TOMORROW)
+        assert ten not in await starts(engine, shop)
+    finally:
+        await other.dispose()

@@ -300,19 +300,29 @@ _VERSIONS = (
 
 
 async def catch_up(
-    session: AsyncSession, *, since: int, lo: datetime, hi: datetime, reread: bool = True
+    session: AsyncSession,
+    *,
+    since: int,
+    lo: datetime,
+    hi: datetime,
+    reread: bool = True,
+    seen: tuple[Versions, dict[int, int]] | None = None,
 ) -> CatchUp:
     """The versions now, the specialists whose busy time changed after bookings version
     ``since`` (-1: every specialist that ever changed), and, with ``reread`` and ``since``
     known, the busy time over [lo, hi) of those specialists, read after the versions (so
-    it is as new as they are, or newer).
+    it is as new as they are, or newer). ``seen``: the versions and the changed specialists
+    just read by other means (:mod:`slotbot.core.storage.version_reader`), not read again.
 
     The busy time is a second statement, only when something changed: joined into the
     first, PostgreSQL's generic plan read every booking of the window each time."""
-    connection = await session.connection()
-    rows = (await connection.execute(_VERSIONS, {"since": since})).all()
-    versions = Versions(int(rows[0].catalog or 0), int(rows[0].bookings or 0))
-    changed = {r.specialist_id: int(r.version) for r in rows if r.specialist_id is not None}
+    if seen is None:
+        connection = await session.connection()
+        rows = (await connection.execute(_VERSIONS, {"since": since})).all()
+        versions = Versions(int(rows[0].catalog or 0), int(rows[0].bookings or 0))
+        changed = {r.specialist_id: int(r.version) for r in rows if r.specialist_id is not None}
+    else:
+        versions, changed = seen
     if not (reread and since >= 0 and changed):
         return CatchUp(versions, changed, {})
     stretches = await busy_stretches(session, list(changed), lo, hi)

@@ -7,8 +7,9 @@ What can change an answer, and how each is caught:
 - a specialist's busy time (a booking or a block written by any process): triggers stamp
   the specialist's ``busy_versions`` row with the new bookings version (migration 0011).
   An entry records the busy version of each specialist it read; the process learns the
-  newest versions in the statement that reads the bookings version (or from the query the
-  dialog turn makes anyway), and only the specialists that changed are computed again;
+  newest versions in the statement that reads the bookings version (the engine's reader,
+  :mod:`slotbot.core.storage.version_reader`, or the query the dialog turn makes anyway),
+  and only the specialists that changed are computed again;
 - a client's own bookings: re-read when the bookings version moved, compared by value;
 - time passing with no write at all: a hold runs out, the minimum notice passes the first
   slot an answer shows, the local date changes (today and the booking horizon move). An

@@ -79,16 +79,28 @@ class Catalog:
     services: Mapping[int, ServiceInfo]
     specialists: Mapping[int, SpecialistInfo]
     calendars: Mapping[int, SpecialistCalendar] = field(default_factory=dict)  # no busy time
+    #: :meth:`providers` by service, as asked (every question asks; the catalog never changes).
+    _providers: dict[int, tuple[int, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def providers(self, service_id: int) -> list[int]:
         """Active specialists offering an active service, by id."""
+        found = self._providers.get(service_id)
+        if found is None:
+            found = self._providers[service_id] = self._offering(service_id)
+        return list(found)
+
+    def _offering(self, service_id: int) -> tuple[int, ...]:
         service = self.services.get(service_id)
         if service is None or not service.is_active:
-            return []
-        return sorted(
-            sid
-            for sid, calendar in self.calendars.items()
-            if service_id in calendar.service_ids and self.specialists[sid].is_active
+            return ()
+        return tuple(
+            sorted(
+                sid
+                for sid, calendar in self.calendars.items()
+                if service_id in calendar.service_ids and self.specialists[sid].is_active
+            )
         )
 
     def offers(

@@ -64,6 +64,7 @@ from slotbot.core.availability.question import (
     upcoming_days,
     walk,
 )
+from slotbot.core.storage.version_reader import committed_versions
 from slotbot.core.storage.versions import BOOKINGS_VERSION, CATALOG_VERSION
 
 __all__ = ["FreeTime"]
@@ -87,9 +88,11 @@ class FreeTime:
     """Questions about free time at ``now`` over one session (see the module docstring).
 
     ``versions`` are the catalog and bookings versions if the caller has just read them
-    (the dialog reads them with its session); otherwise the first question reads them, in
-    one small statement. A caller that writes busy time through another connection asks
-    a new :class:`FreeTime` afterwards.
+    (the dialog reads them with its session); otherwise the first question reads them:
+    through the engine's reader (:mod:`slotbot.core.storage.version_reader`, no statement
+    through the pool) when the session has not begun a transaction and the reader can,
+    else in one small statement in the session. A caller that writes busy time through
+    another connection asks a new :class:`FreeTime` afterwards.
 
     ``committed=False`` says the session holds writes not committed yet (a unit of work
     that wrote): its answers are computed afresh and nothing it reads reaches the process
@@ -251,11 +254,22 @@ class FreeTime:
                 catalog = await catalogs.load_catalog(self._session)  # not kept either
             moment.catalog = catalog
             return moment
+        since, seen = cache.known, None
+        if versions is None and not self._session.in_transaction():
+            # Read outside the session, cheaply, when the reader can. Not in a transaction
+            # begun already: SQLite would read busy time at that transaction's snapshot,
+            # older than the versions (a session that begins now reads as new or newer).
+            committed = await committed_versions(self._engine, since=since)
+            if committed is not None:
+                versions = Versions(committed.catalog, committed.bookings)
+                seen = versions, committed.changed
         if versions is None or versions.bookings != cache.known:
             # the versions, who changed since, and their busy time read again
             known = catalogs.cached(self._engine)
             lo, _needed, hi = busy_window(self.now, known.rules if known else Rules())
-            up = await catch_up(self._session, since=cache.known, lo=lo, hi=hi)
+            if seen is None:
+                since = cache.known
+            up = await catch_up(self._session, since=since, lo=lo, hi=hi, seen=seen)
             cache.advance(up, lo, hi)
             versions = up.versions
         # A moment older than what the cache knows (a snapshot taken before another

@@ -39,8 +39,9 @@ MAX_DAYS = 62
 async def _asked(
     session: SessionDep, now: NowDep, service: str, specialist: str
 ) -> tuple[FreeTime, Offer]:
-    """Free time at ``now`` and what is asked about (404 for an unknown key): one query
-    for the versions, the rest from the process's cache when nothing changed."""
+    """Free time at ``now`` and what is asked about (404 for an unknown key): the versions
+    from the engine's reader (no query through the pool), the rest from the process's
+    cache when nothing changed."""
     free = FreeTime(session, now=now)
     directory = await load_directory(session, (await free.catalog()).version)
     try:
