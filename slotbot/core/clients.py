@@ -15,6 +15,7 @@ import hashlib
 import re
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from sqlalchemy import delete, select, update
@@ -211,12 +212,19 @@ def region_of_zone(zone: str) -> str:
 async def phone_region(session: AsyncSession) -> str:
     """Where national phone numbers are read: the business setting ``phone_region`` if it
     is a known region, else the country of the shop's time zone."""
-    configured = await session.scalar(
-        select(BusinessSetting.value).where(BusinessSetting.key == "phone_region")
-    )
+    settings: dict[str, object] = dict((await session.execute(_REGION_SETTINGS)).all())
+    configured = settings.get("phone_region")
     if isinstance(configured, str) and configured.upper() in phonenumbers.SUPPORTED_REGIONS:
         return configured.upper()
-    return region_of_zone((await shop_timezone(session)).key)
+    zone = settings.get("timezone")  # read with it: what shop_timezone reads first
+    shop_zone = ZoneInfo(zone) if isinstance(zone, str) else await shop_timezone(session)
+    return region_of_zone(shop_zone.key)
+
+
+#: The settings phone numbers are read by, in one statement (built once).
+_REGION_SETTINGS = select(BusinessSetting.key, BusinessSetting.value).where(
+    BusinessSetting.key.in_(("phone_region", "timezone"))
+)
 
 
 # --- finding clients by channel ---------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from slotbot.core.availability.busy import Versions
 from slotbot.core.availability.directory import Directory
 from slotbot.core.availability.free import FreeTime
+from slotbot.core.storage.models import Client
 from slotbot.core.storage.unit_of_work import UnitOfWork
 from slotbot.dialogs.actions import encode
 from slotbot.dialogs.events import Outcome, Visitor
@@ -49,6 +50,8 @@ class Context:
     versions: Versions | None = None
     _free: FreeTime | None = field(default=None, init=False, repr=False)
     _free_writes: int = field(default=0, init=False, repr=False)
+    _client: Client | None = field(default=None, init=False, repr=False)
+    _client_writes: int = field(default=0, init=False, repr=False)
 
     @property
     def texts(self) -> Texts:
@@ -72,6 +75,15 @@ class Context:
             )
             self._free_writes = self.uow.writes
         return self._free
+
+    async def client(self) -> Client:
+        """The client as stored now, what the turn wrote included: read once, and again
+        after each write of the turn (every write goes through the unit of work)."""
+        if self._client is None or self._client_writes != self.uow.writes:
+            client = await self.session.get(Client, self.client_id, populate_existing=True)
+            assert client is not None
+            self._client, self._client_writes = client, self.uow.writes
+        return self._client
 
     @property
     def own_zone(self) -> ZoneInfo:

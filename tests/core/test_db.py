@@ -62,3 +62,36 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(sqlite_
             assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 0
     finally:
         await engine.dispose()
+
+
+async def test_a_statement_is_one_trip_to_aiosqlites_thread(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows, row counts, last row ids and errors come back as SQLAlchemy's own cursor gave
+    them, each statement in one call on aiosqlite's thread (sqlite_driver)."""
+    engine = create_engine(sqlite_url)
+    calls: list[str] = []
+    try:
+        async with writer(engine) as session:
+            await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER)"))
+        async with write_transaction(engine) as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            stock = type(driver)._execute
+
+            async def counted(self: object, fn: object, *args: object) -> object:
+                calls.append(getattr(fn, "__name__", ""))
+                return await stock(self, fn, *args)  # type: ignore[arg-type]
+
+            monkeypatch.setattr(type(driver), "_execute", counted)
+            inserted = await connection.execute(text("INSERT INTO t (x) VALUES (5), (6)"))
+            assert (inserted.rowcount, inserted.lastrowid) == (2, 2)
+            many = await connection.execute(text("UPDATE t SET x = x + :n"), [{"n": 1}, {"n": 2}])
+            assert many.rowcount == 4
+            rows = await connection.execute(text("SELECT id, x FROM t ORDER BY id"))
+            assert list(rows.keys()) == ["id", "x"]
+            assert rows.all() == [(1, 8), (2, 9)]
+            assert calls == ["_execute"] * 3
+            with pytest.raises(Exception, match="no such table"):
+                await connection.execute(text("SELECT * FROM missing"))
+    finally:
+        await engine.dispose()

@@ -88,7 +88,7 @@ class KeptAnswers:
         """A whole answer: kept, or computed from each specialist's part and kept."""
         cache, client = self._cache, await self._client_busy()
         rows = client.stretches if client else None
-        key = (kind, q.catalog.version, q.duration, q.ids, args, self.client_id,
+        key = (kind, q.catalog.version, q.duration, q.ids, args, _whose(self.client_id, client),
                self.ignore_booking)  # fmt: skip
         kept = cache.answers.get(key)
         if kept is not None and kept.stamp.holds(self.now, cache.vector, rows):
@@ -138,8 +138,9 @@ class KeptAnswers:
         whose busy time is not kept)."""
         cache, client = self._cache, await self._client_busy()
         rows = client.stretches if client else None
+        whose = _whose(self.client_id, client)
         keys = [
-            (kind, q.catalog.version, sid, q.duration, args, self.client_id, self.ignore_booking)
+            (kind, q.catalog.version, sid, q.duration, args, whose, self.ignore_booking)
             for sid in q.ids
         ]
         entries: list[Entry[Any] | None] = [cache.parts.get(key) for key in keys]
@@ -238,6 +239,20 @@ class KeptAnswers:
             self._cache.clients.put(self.client_id, kept)
         self._client = kept
         return kept
+
+
+#: Whose answer a key names when the client has no bookings that count (none ending after
+#: ``_CLIENT_BACK`` ago): the same as any such client's, so new and idle clients share one.
+_NO_BOOKINGS = "no bookings"
+
+
+def _whose(client_id: int | None, client: ClientBusy | None) -> int | str | None:
+    """The client part of a key: an answer for a client is computed from their bookings
+    (:meth:`KeptAnswers._part`) and its stamp holds while they stay as read, so clients
+    without any have the same answers."""
+    if client is not None and not client.stretches:
+        return _NO_BOOKINGS
+    return client_id
 
 
 def _changed_dates(

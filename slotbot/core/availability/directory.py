@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from slotbot.core.availability import catalog as catalogs
@@ -240,6 +240,28 @@ def _entry(booking: Booking, service: Service, specialist: Specialist) -> Client
     )  # fmt: skip
 
 
+#: One booking of a client, as :class:`ClientBooking` reads it (columns, not entities: a
+#: screen shows it, nothing changes it); built once, as it is read on many screens.
+_CLIENT_BOOKING = (
+    select(Booking.id, Booking.status, Booking.starts_at, Booking.ends_at, Service.id,
+           Service.name, Specialist.id, Specialist.name, Specialist.timezone, Service.price,
+           Service.currency)
+    .join(Service, Service.id == Booking.service_id)
+    .join(Specialist, Specialist.id == Booking.specialist_id)
+    .where(Booking.id == bindparam("booking_id"), Booking.client_id == bindparam("client_id"))
+)  # fmt: skip
+#: The client's latest kept booking's (service, specialist), for "Book again".
+_LAST_BOOKED = (
+    select(Booking.service_id, Booking.specialist_id)
+    .where(
+        Booking.client_id == bindparam("client_id"),
+        Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.COMPLETED]),
+    )
+    .order_by(Booking.starts_at.desc())
+    .limit(1)
+)
+
+
 async def client_bookings(
     session: AsyncSession, client_id: int, *, now: datetime, past_limit: int = 5
 ) -> tuple[list[ClientBooking], list[ClientBooking]]:
@@ -274,29 +296,18 @@ async def client_booking(
 ) -> ClientBooking | None:
     """One booking of this client (``None`` for someone else's or a missing one)."""
     row = (
-        await session.execute(
-            select(Booking, Service, Specialist)
-            .join(Service, Service.id == Booking.service_id)
-            .join(Specialist, Specialist.id == Booking.specialist_id)
-            .where(Booking.id == booking_id, Booking.client_id == client_id)
-        )
+        await session.execute(_CLIENT_BOOKING, {"booking_id": booking_id, "client_id": client_id})
     ).first()
     if row is None:
         return None
-    return _entry(*row)
+    booking_id, status, starts_at, ends_at, service_id, names, specialist_id, name, zone = row[:9]
+    return ClientBooking(
+        booking_id, status, starts_at, ends_at, service_id, dict(names), specialist_id, name,
+        ZoneInfo(zone), *row[9:],
+    )  # fmt: skip
 
 
 async def last_booked_pair(session: AsyncSession, client_id: int) -> tuple[int, int] | None:
     """(service, specialist) of the client's latest kept booking, for "Book again"."""
-    row = (
-        await session.execute(
-            select(Booking.service_id, Booking.specialist_id)
-            .where(
-                Booking.client_id == client_id,
-                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.COMPLETED]),
-            )
-            .order_by(Booking.starts_at.desc())
-            .limit(1)
-        )
-    ).first()
+    row = (await session.execute(_LAST_BOOKED, {"client_id": client_id})).first()
     return (row.service_id, row.specialist_id) if row else None

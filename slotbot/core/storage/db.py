@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -22,6 +22,7 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import await_only
 
 from slotbot.core.settings import ConfigError
+from slotbot.core.storage import sqlite_driver
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
@@ -59,6 +60,8 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     if is_sqlite(url):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         kwargs.setdefault("pool_reset_on_return", None)  # see _on_reset
+        if make_url(url).get_driver_name() == "aiosqlite":  # one thread trip per statement
+            kwargs.setdefault("module", sqlite_driver.dbapi())
     else:
         # No pre-ping (a round trip per checkout); recycle instead, and let a dropped
         # connection fail one request rather than tax every request.
@@ -82,8 +85,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
-    # Every statement through aiosqlite is a round trip to its thread, and a cursor execute
-    # takes three; on a busy write path those add up. So BEGIN goes straight to the driver
+    # Every call through aiosqlite is a round trip to its thread (a statement takes one,
+    # :mod:`sqlite_driver`); on a busy write path those add up. So BEGIN goes straight to the driver
     # (one round trip), and a connection going back to the pool is rolled back only when it
     # is in a transaction (usually it is not: the transaction was committed).
 

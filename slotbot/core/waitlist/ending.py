@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from slotbot.core.storage.models import WaitlistEnd, WaitlistEntry
@@ -15,6 +15,12 @@ from slotbot.core.storage.models import WaitlistEnd, WaitlistEntry
 __all__ = ["end_booked"]
 
 W = WaitlistEntry
+#: The client's live entries for a service (built once: every confirmation reads it).
+_LIVE = select(W.id, W.first_day, W.last_day, W.timezone).where(
+    W.client_id == bindparam("client_id"),
+    W.service_id == bindparam("service_id"),
+    W.ended_at.is_(None),
+)
 
 
 async def end_booked(
@@ -27,11 +33,7 @@ async def end_booked(
 ) -> int:
     """End the client's live entries for the service whose local dates hold ``starts_at``;
     returns how many."""
-    rows = await connection.execute(
-        select(W.id, W.first_day, W.last_day, W.timezone).where(
-            W.client_id == client_id, W.service_id == service_id, W.ended_at.is_(None)
-        )
-    )
+    rows = await connection.execute(_LIVE, {"client_id": client_id, "service_id": service_id})
     ended = [
         entry_id
         for entry_id, first, last, zone in rows.all()

@@ -8,7 +8,6 @@ import dataclasses
 from slotbot.core.availability.directory import ClientBooking, ServiceEntry
 from slotbot.core.availability.engine import Slot
 from slotbot.core.notify.texts import reminder_promise
-from slotbot.core.storage.models import Client
 from slotbot.core.web_limits import Limit, QuotaReached
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Button, Screen
@@ -91,7 +90,6 @@ async def reminder_line(ctx: Context, entry: ClientBooking) -> str:
     """``We will remind you the day before. See you then!``: the reminders promised are the
     ones the outbox sends this client for this booking from now on (none, none but the one
     2 hours before, or the day before too)."""
-    client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
-    assert client is not None
+    client = await ctx.client()
     promise = reminder_promise(ctx.texts, entry.starts_at, client, now=ctx.now)
     return " ".join(filter(None, [promise, ctx.texts.gettext("See you then!")]))

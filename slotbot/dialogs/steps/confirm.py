@@ -9,7 +9,7 @@ from slotbot.core.availability.directory import ClientBooking, client_booking
 from slotbot.core.booking.service import BookingRefused
 from slotbot.core.clients import display_phone
 from slotbot.core.notify.ics import booking_ics
-from slotbot.core.storage.models import Booking, BookingStatus, Client
+from slotbot.core.storage.models import Booking, BookingStatus
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Booked, Moved
@@ -80,8 +80,7 @@ async def _summary(ctx: Context, flow: Flow, start: datetime) -> tuple[str, date
         held = await ctx.session.get(Booking, flow.hold, populate_existing=True)
         specialist_id = held.specialist_id if held else specialist_id
     zone = ctx.directory.zone_of([specialist_id] if specialist_id else [])
-    client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
-    assert client is not None
+    client = await ctx.client()
     local = start.astimezone(zone)
     lines = [
         _("Please check your booking:"),
@@ -198,7 +197,11 @@ async def render_done(ctx: Context, flow: Flow) -> Screen:
     assert flow.booking is not None
     entry = await client_booking(ctx.session, ctx.client_id, flow.booking)
     assert entry is not None
-    old = await client_booking(ctx.session, ctx.client_id, flow.moved_from or 0)
+    old = (
+        await client_booking(ctx.session, ctx.client_id, flow.moved_from)
+        if flow.moved_from
+        else None
+    )
     if old is not None:
         text = _("Moved to {day} at {time} {zone}: {service} with {name} (was {old_day} at "
                  "{old_time}).").format(

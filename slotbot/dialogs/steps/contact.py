@@ -11,7 +11,7 @@ from slotbot.dialogs.context import Context
 from slotbot.dialogs.screens import Expect, Screen
 from slotbot.dialogs.state import Flow
 from slotbot.dialogs.steps import Step
-from slotbot.dialogs.steps.phone import client_of, next_after_contact, save_typed
+from slotbot.dialogs.steps.phone import next_after_contact, save_typed
 from slotbot.dialogs.widgets import back_row
 
 __all__ = ["CONTACT", "NAME", "PHONE"]
@@ -19,7 +19,7 @@ __all__ = ["CONTACT", "NAME", "PHONE"]
 
 async def render_contact(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
-    client = await client_of(ctx)
+    client = await ctx.client()
     if not client.name:
         return Screen(_("What name should we book under?"), (back_row(ctx),), Expect.TEXT)
     text = _("Thank you, {name}. What phone number can we reach you on?").format(name=client.name)
@@ -38,7 +38,7 @@ def _name(text: str) -> str | None:
 
 async def text_contact(ctx: Context, flow: Flow, text: str) -> None:
     _ = ctx.texts.gettext
-    client = await client_of(ctx)
+    client = await ctx.client()
     if not client.name or flow.step == "name":
         name = _name(text)
         if name is None:

@@ -23,7 +23,6 @@ from slotbot.core.clients import (
 )
 from slotbot.core.limits import InvalidInput
 from slotbot.core.phone_codes import Check, CodeRefused, Refusal
-from slotbot.core.storage.models import Client
 from slotbot.core.web_limits import QuotaReached, check_phone_day, store_web_phone, web_limits
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
@@ -36,23 +35,15 @@ from slotbot.dialogs.widgets import back_row
 __all__ = [
     "PHONE_CODE",
     "PHONE_PICK",
-    "client_of",
     "contact_shared",
     "next_after_contact",
     "save_typed",
 ]
 
 
-async def client_of(ctx: Context) -> Client:
-    """The client as stored now (what core just wrote included)."""
-    client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
-    assert client is not None
-    return client
-
-
 async def next_after_contact(ctx: Context, flow: Flow) -> None:
     """With a name and a phone, on to the summary (or wherever the side step came from)."""
-    client = await client_of(ctx)
+    client = await ctx.client()
     if client.name and client.phone:
         flow.step = flow.return_to or "confirm"
         flow.return_to = ""

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 from slotbot.core import booking
 from slotbot.core.booking.service import BookingRefused, Refusal
-from slotbot.core.storage.models import Client
 from slotbot.core.web_limits import QuotaReached, hold_guard, web_limits
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
@@ -55,8 +54,8 @@ async def offer_instead(
 
 
 async def _client_ready(ctx: Context) -> bool:
-    client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
-    return client is not None and bool(client.name) and bool(client.phone)
+    client = await ctx.client()
+    return bool(client.name) and bool(client.phone)
 
 
 async def gone_line(ctx: Context, flow: Flow, start: datetime, reason: Refusal) -> str:

@@ -100,8 +100,7 @@ async def press_join(ctx: Context, flow: Flow, action: Action) -> None:
         return
     flow.return_to = flow.step if flow.step != "waiting" else ""
     flow.step, flow.waiting = "waiting", entry.id
-    client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
-    assert client is not None
+    client = await ctx.client()
     if not offer_channels(entry, client) or (
         ctx.visitor.channel != "telegram" and not client.phone
     ):
@@ -150,8 +149,7 @@ async def render_waiting(ctx: Context, flow: Flow) -> Screen:
     if entry is None:
         gone = (back_row(ctx, Button(_("My bookings"), ctx.act("my"))),)
         return Screen(_("You are no longer on this waiting list."), gone)
-    client = await ctx.session.get(Client, ctx.client_id, populate_existing=True)
-    assert client is not None
+    client = await ctx.client()
     text = "\n".join(
         [
             _("You are on the waiting list:"),
