@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
-import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -39,23 +37,12 @@ async def register_commands(application: AnyApplication) -> None:
         )
 
 
-def _remember_sniffio_missing() -> None:
-    """Without ``sniffio`` installed (anyio 4.16 no longer needs it), httpcore tries
-    ``import sniffio`` again on every lock, event and shield it sets up, several times per
-    Bot API request, and a failed import searches ``sys.path`` each time: about a tenth of
-    the serve process's CPU per Telegram update. ``None`` in ``sys.modules`` makes that
-    import fail at once, as it would anyway (httpcore then assumes asyncio, as before)."""
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
 def build_application(
     settings: Settings, dialogs: Conversation, *, polling: bool = True
 ) -> AnyApplication:
     """The bot over ``dialogs``; without ``polling`` it has no updater (webhook mode)."""
     # Time periods as timedelta (PTB 23's behaviour); otherwise PTB 22 warns on every 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    _remember_sniffio_missing()
     builder = (
         Application.builder()
         .token(settings.telegram_token)
