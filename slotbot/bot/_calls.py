@@ -4,6 +4,11 @@ Flood control (429) waits ``retry_after`` and tries again; "message is not modif
 success; a user who blocked the bot (403) is logged and skipped. Anything else propagates.
 A call may instead go in the answer to the webhook request being handled
 (:func:`answer_in_reply`, see ``_webhook``).
+
+The dialog's own calls go through :func:`call`, which returns the Bot API's JSON result as
+it came. python-telegram-bot's methods (``send_message``, ``Message.edit_text``) turn every
+result into a ``Message`` with its keyboard as frozen objects, which we never read: that
+parsing was the largest single part of a serve process's CPU per update.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-__all__ = ["WEBHOOK_ANSWER", "answer_in_reply", "deliver", "retry_seconds"]
+__all__ = ["WEBHOOK_ANSWER", "answer_in_reply", "call", "deliver", "retry_seconds"]
 
 T = TypeVar("T")
 log = logging.getLogger("slotbot.bot")
@@ -37,6 +43,18 @@ def answer_in_reply(method: str, **parameters: Any) -> bool:
         return False
     answer.update(parameters, method=method)
     return True
+
+
+async def call(bot: Bot, method: str, **parameters: Any) -> Any:
+    """Make the Bot API call ``method`` (as the API names it, e.g. ``editMessageText``) and
+    return its result unparsed: a dict for a message, True for most else.
+
+    It raises python-telegram-bot's errors (``RetryAfter``, ``BadRequest``...), as the
+    library's own methods do; parameters that are None are left out. ``Bot._post`` is the
+    library's one way to a Bot API method without parsing its result: its public
+    ``do_api_request`` warns on every call for a method the library knows.
+    """
+    return await bot._post(method, parameters)
 
 
 def retry_seconds(error: RetryAfter) -> float:

@@ -11,13 +11,14 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from slotbot.bot._calls import retry_seconds
-from slotbot.bot._render import MAX_DATA, MAX_TEXT
+from slotbot.bot._calls import call, retry_seconds
+from slotbot.bot._render import MAX_TEXT, Markup, inline_rows
 from slotbot.core.notify.message import Delivery, Message, SendFailed, Unreachable
 from slotbot.core.storage.models import NotificationChannel
+from slotbot.dialogs.screens import Button
 
 __all__ = ["SendPace", "TelegramSender"]
 
@@ -59,19 +60,16 @@ class SendPace:
             await asyncio.sleep(delay)
 
 
-def _keyboard(message: Message) -> InlineKeyboardMarkup | None:
-    rows = []
-    for row in message.buttons:
-        keys = [
-            InlineKeyboardButton(b.label, url=b.url)
-            if b.url
-            else InlineKeyboardButton(b.label, callback_data=b.action)
+def _keyboard(message: Message) -> Markup | None:
+    rows = (
+        tuple(
+            Button(b.label, action=b.action or "", url=b.url or "")
             for b in row
-            if b.url or (b.action and len(b.action.encode()) <= MAX_DATA)
-        ]
-        if keys:
-            rows.append(keys)
-    return InlineKeyboardMarkup(rows) if rows else None
+            if b.url or b.action
+        )
+        for row in message.buttons
+    )
+    return inline_rows(rows, what=f"message {message.id}")
 
 
 class TelegramSender:
@@ -93,8 +91,12 @@ class TelegramSender:
         text = message.text if len(message.text) <= MAX_TEXT else message.text[: MAX_TEXT - 1]
         await self.pace.wait(message.recipient)
         try:
-            sent = await self.bot.send_message(
-                chat_id=chat_id, text=text or "…", reply_markup=_keyboard(message)
+            sent = await call(
+                self.bot,
+                "sendMessage",
+                chat_id=chat_id,
+                text=text or "…",
+                reply_markup=_keyboard(message),
             )
         except RetryAfter as error:
             wait = retry_seconds(error)
@@ -106,4 +108,4 @@ class TelegramSender:
             raise SendFailed(f"Telegram 400: {error.message}", permanent=True) from None
         except (TimedOut, NetworkError) as error:
             raise SendFailed(f"Telegram unreachable: {error}") from None
-        return Delivery(provider_id=str(sent.message_id))
+        return Delivery(provider_id=str(sent["message_id"]))

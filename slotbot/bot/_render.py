@@ -1,15 +1,15 @@
-"""Screens as Telegram messages: text within limits, inline keyboards, the contact keyboard."""
+"""Screens as Telegram messages: text within limits, inline keyboards, the contact keyboard.
+
+Keyboards are built as the Bot API's JSON objects (``Markup``), not as python-telegram-bot's
+``InlineKeyboardMarkup``: a calendar has up to 40 buttons, and building them as frozen
+objects only to turn them back into dicts cost more CPU than the rest of the reply.
+"""
 
 from __future__ import annotations
 
 import logging
-
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-)
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from slotbot.dialogs.screens import Button, Expect, Screen
 
@@ -17,8 +17,10 @@ __all__ = [
     "MAX_BUTTONS",
     "MAX_DATA",
     "MAX_TEXT",
+    "Markup",
     "contact_keyboard",
     "inline_keyboard",
+    "inline_rows",
     "message_text",
     "offers_contact",
 ]
@@ -32,6 +34,8 @@ MAX_DATA = 64
 #: A disabled button (e.g. a calendar day without slots) still shows, greyed like this.
 GREYED = "·{}·"
 EMPTY = "…"
+#: A ``reply_markup`` as the Bot API's JSON object.
+Markup = dict[str, Any]
 
 
 def message_text(screen: Screen) -> str:
@@ -40,29 +44,36 @@ def message_text(screen: Screen) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + EMPTY
 
 
-def _button(button: Button) -> InlineKeyboardButton | None:
+def _button(button: Button) -> dict[str, str] | None:
     label = (GREYED.format(button.label) if button.disabled else button.label) or EMPTY
     if button.url:
-        return InlineKeyboardButton(label, url=button.url)
+        return {"text": label, "url": button.url}
     data = button.action or "-"
     if len(data.encode()) > MAX_DATA:
         log.error("button %r: action over %d bytes, left out: %r", label, MAX_DATA, data)
         return None
-    return InlineKeyboardButton(label, callback_data=data)
+    return {"text": label, "callback_data": data}
 
 
-def inline_keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
-    """The screen's buttons as rows of an inline keyboard (at most 100 buttons)."""
-    rows: list[list[InlineKeyboardButton]] = []
-    count = 0
-    for row in screen.buttons:
+def inline_rows(rows: Iterable[Sequence[Button]], *, what: str) -> Markup | None:
+    """Rows of buttons as an inline keyboard (at most 100 buttons; a button that cannot be
+    sent is left out and logged); None when no button is left."""
+    keyboard: list[list[dict[str, str]]] = []
+    count = given = 0
+    for row in rows:
+        given += len(row)
         keys = [k for k in map(_button, row) if k is not None][: MAX_BUTTONS - count]
         count += len(keys)
         if keys:
-            rows.append(keys)
-    if sum(len(r) for r in screen.buttons) > count:
-        log.warning("screen %r: buttons over the limit left out", screen.text[:40])
-    return InlineKeyboardMarkup(rows) if rows else None
+            keyboard.append(keys)
+    if given > count:
+        log.warning("%s: buttons over the limit left out", what)
+    return {"inline_keyboard": keyboard} if keyboard else None
+
+
+def inline_keyboard(screen: Screen) -> Markup | None:
+    """The screen's buttons as rows of an inline keyboard."""
+    return inline_rows(screen.buttons, what=f"screen {screen.text[:40]!r}")
 
 
 def offers_contact(screen: Screen) -> bool:
@@ -70,7 +81,10 @@ def offers_contact(screen: Screen) -> bool:
     return screen.expects is Expect.PHONE and bool(screen.share_contact_label)
 
 
-def contact_keyboard(screen: Screen) -> ReplyKeyboardMarkup:
+def contact_keyboard(screen: Screen) -> Markup:
     """A one-time reply keyboard whose single button shares the user's own contact."""
-    button = KeyboardButton(screen.share_contact_label, request_contact=True)
-    return ReplyKeyboardMarkup([[button]], one_time_keyboard=True, resize_keyboard=True)
+    return {
+        "keyboard": [[{"text": screen.share_contact_label, "request_contact": True}]],
+        "one_time_keyboard": True,
+        "resize_keyboard": True,
+    }

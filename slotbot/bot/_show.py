@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Bot, InputFile, Message, ReplyKeyboardRemove
+from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest
 
-from slotbot.bot._calls import deliver, log
+from slotbot.bot._calls import call, deliver, log
 from slotbot.bot._render import contact_keyboard, inline_keyboard, message_text, offers_contact
 from slotbot.dialogs.screens import Attachment, Reply, Screen
 
@@ -46,8 +46,13 @@ class Presenter:
             return False
         try:
             await deliver(
-                lambda: pressed.edit_text(
-                    message_text(screen), reply_markup=inline_keyboard(screen)
+                lambda: call(
+                    self.bot,
+                    "editMessageText",
+                    chat_id=pressed.chat_id,
+                    message_id=pressed.message_id,
+                    text=message_text(screen),
+                    reply_markup=inline_keyboard(screen),
                 ),
                 what=f"edit {pressed.chat_id}/{pressed.message_id}",
             )
@@ -62,8 +67,12 @@ class Presenter:
             await self._contact_prompt(chat_id, message_text(screen), screen)
         else:
             await deliver(
-                lambda: self.bot.send_message(
-                    chat_id, message_text(screen), reply_markup=inline_keyboard(screen)
+                lambda: call(
+                    self.bot,
+                    "sendMessage",
+                    chat_id=chat_id,
+                    text=message_text(screen),
+                    reply_markup=inline_keyboard(screen),
                 ),
                 what=f"send to {chat_id}",
             )
@@ -78,7 +87,13 @@ class Presenter:
 
     async def _contact_prompt(self, chat_id: int, text: str, screen: Screen) -> None:
         sent = await deliver(
-            lambda: self.bot.send_message(chat_id, text, reply_markup=contact_keyboard(screen)),
+            lambda: call(
+                self.bot,
+                "sendMessage",
+                chat_id=chat_id,
+                text=text,
+                reply_markup=contact_keyboard(screen),
+            ),
             what=f"contact keyboard to {chat_id}",
         )
         if sent is not None:
@@ -99,13 +114,21 @@ class Presenter:
         """Take the contact keyboard away (a message that removes it, deleted at once)."""
         self._keyboards.discard(chat_id)
         gone = await deliver(
-            lambda: self.bot.send_message(
-                chat_id, KEYBOARD_GONE, reply_markup=ReplyKeyboardRemove()
+            lambda: call(
+                self.bot,
+                "sendMessage",
+                chat_id=chat_id,
+                text=KEYBOARD_GONE,
+                reply_markup={"remove_keyboard": True},
             ),
             what=f"remove keyboard in {chat_id}",
         )
         if gone is not None:
+            message_id = gone["message_id"]
             try:
-                await deliver(gone.delete, what=f"delete {chat_id}/{gone.message_id}")
+                await deliver(
+                    lambda: call(self.bot, "deleteMessage", chat_id=chat_id, message_id=message_id),
+                    what=f"delete {chat_id}/{message_id}",
+                )
             except BadRequest as error:
-                log.info("delete %s/%s: %s", chat_id, gone.message_id, error.message)
+                log.info("delete %s/%s: %s", chat_id, message_id, error.message)

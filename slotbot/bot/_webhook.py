@@ -22,12 +22,19 @@ __all__ = ["WebhookUpdates"]
 
 
 class WebhookUpdates:
-    """What the webhook route needs of the bot: its ``Bot`` (to read updates) and
-    :meth:`handle`."""
+    """What the webhook route needs of the bot: :meth:`read` and :meth:`handle`."""
 
     def __init__(self, application: AnyApplication) -> None:
         self.application = application
         self.bot: Bot = application.bot
+
+    def read(self, data: dict[str, Any]) -> Update:
+        """The update in ``data`` (a webhook's JSON body), the pressed message's keyboard
+        left out; python-telegram-bot's errors for what it cannot read."""
+        query = data.get("callback_query")
+        if isinstance(query, dict) and isinstance(query.get("message"), dict):
+            query["message"].pop("reply_markup", None)
+        return Update.de_json(data, self.bot)
 
     async def handle(self, update: Update) -> dict[str, Any]:
         """Handle ``update`` (its turn and the Bot API calls it makes); the body of the

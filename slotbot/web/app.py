@@ -72,10 +72,10 @@ def build_app(
         default=WEB_BODY_MAX,
     )
     app.add_middleware(HideReviewTokens)  # the outermost: before any answer is logged
+    app.include_router(telegram.router)  # first: the most requests, matched in one try
     app.include_router(health.router)
     app.include_router(availability.router)
     app.include_router(widget.router)
     app.include_router(site.router)
-    app.include_router(telegram.router)
     app.include_router(notify.router)
     return app
