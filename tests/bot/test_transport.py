@@ -11,6 +11,7 @@ import pytest
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, NetworkError, TimedOut
 
+from slotbot.bot._calls import call
 from slotbot.bot._transport import AiohttpRequest
 from tests.bot.botapi import TOKEN, BotApi
 
@@ -27,6 +28,21 @@ async def test_a_message_and_a_file_reach_the_bot_api(bot: Bot, botapi: BotApi) 
     text, document = botapi.chat(5)
     assert text.text == "Hello, «world» & ünïcode"
     assert (document.document, document.upload) == ("visit.ics", b"BEGIN:VCALENDAR")
+
+
+async def test_a_call_goes_as_one_json_body_and_comes_back_unparsed(
+    bot: Bot, botapi: BotApi
+) -> None:
+    keyboard = {"inline_keyboard": [[{"text": "10:00 «ok»", "callback_data": "v1|t|1"}]]}
+    sent = await call(bot, "sendMessage", chat_id=5, text="Pick a time", reply_markup=keyboard)
+    assert isinstance(sent, dict) and sent["chat"]["id"] == 5
+    # a JSON object as it was sent, not a form field holding JSON text
+    assert botapi.sent("sendMessage")[-1]["reply_markup"] == keyboard
+    assert botapi.violations == []
+    edited = await call(
+        bot, "editMessageText", chat_id=5, message_id=sent["message_id"], text="Booked"
+    )
+    assert edited["text"] == "Booked" and botapi.last(5).text == "Booked"
 
 
 async def test_telegram_refusals_are_python_telegram_bots_errors(bot: Bot, botapi: BotApi) -> None:
