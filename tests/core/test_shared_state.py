@@ -133,6 +133,23 @@ async def test_a_burst_of_updates_is_recorded_on_one_connection(
             assert await connection.scalar(text(own), name) == 1
 
 
+async def test_a_statement_the_server_refuses_goes_the_pools_way(
+    engine: AsyncEngine, deliveries_of: Callable[[AsyncEngine], Deliveries]
+) -> None:
+    """On PostgreSQL, where the server refuses the prepared statement (a PgBouncer in
+    transaction mode keeps none), the ids are recorded through the pool instead."""
+    if is_sqlite(engine):
+        pytest.skip("the statement of its own is PostgreSQL's")
+    deliveries = deliveries_of(engine)
+    assert deliveries._prepared is not None
+    deliveries._prepared.sql = "INSERT INTO no_such_table VALUES ($1, $2)"
+    assert await deliveries.first(1, now=T0)
+    assert not await deliveries.first(1, now=T0)
+    assert await deliveries.first(2, now=T0)
+    async with engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(SeenUpdate)) == 2
+
+
 async def test_a_failed_write_answers_every_waiting_update() -> None:
     """With the database away, every update waiting on the write gets the error (the
     webhook answers 500 and Telegram sends them again); none waits for ever, and the next

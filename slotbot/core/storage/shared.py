@@ -21,9 +21,11 @@ requests, never the booking clock that tests fix.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -52,6 +54,8 @@ __all__ = [
     "take_lease",
     "take_token",
 ]
+
+log = logging.getLogger(__name__)
 
 #: How long an update id is remembered. Telegram retries an update it could not deliver
 #: within minutes; a load balancer's retry comes within seconds.
@@ -117,6 +121,8 @@ async def hand_back_leases(engine: AsyncEngine, *, holder: str) -> int:
 # --- Telegram update ids --------------------------------------------------------------------
 
 
+#: How long :class:`Deliveries` goes the pool's way after the server refused its statement.
+PREPARED_RETRY_S = 5.0
 #: What :class:`Deliveries` runs on PostgreSQL: any number of ids in one prepared statement.
 _RECORD_UPDATES_SQL = (
     "INSERT INTO seen_updates (update_id, seen_at)"
@@ -161,6 +167,7 @@ class Deliveries:
             if engine.url.get_driver_name() == "asyncpg"
             else None
         )
+        self._prepared_after = 0.0
 
     async def close(self) -> None:
         """Close the connection of its own, if it has one."""
@@ -193,9 +200,11 @@ class Deliveries:
 
     async def _record(self, updates: list[tuple[int, datetime]]) -> set[int]:
         """Insert the ids; the ones that were not there yet."""
-        if self._prepared is not None and self._prepared.usable:
-            ids, times = zip(*updates, strict=True)
-            return {row[0] for row in await self._prepared.fetch(list(ids), list(times))}
+        prepared = self._prepared
+        if prepared is not None and prepared.usable and time.monotonic() >= self._prepared_after:
+            new = await self._record_prepared(prepared, updates)
+            if new is not None:
+                return new
         sqlite = is_sqlite(self.engine)
         async with _write(self.engine) as connection:
             if len(updates) == 1:
@@ -212,6 +221,25 @@ class Deliveries:
                 )
                 result = await connection.execute(statement)
             return set(result.scalars())
+
+    async def _record_prepared(
+        self, prepared: PreparedConnection, updates: list[tuple[int, datetime]]
+    ) -> set[int] | None:
+        """:meth:`_record` by the statement of its own; None when the server refused it."""
+        import asyncpg  # only with PostgreSQL
+
+        ids, times = zip(*updates, strict=True)
+        try:
+            rows = await prepared.fetch(list(ids), list(times))
+        except asyncpg.PostgresError as error:
+            # The server refused the statement (say, a PgBouncer in transaction mode that
+            # keeps no prepared statements), so nothing was written: the pool's way, for a
+            # while. A connection lost on the way may have written, so that error goes up
+            # instead (the webhook answers 500 and Telegram sends the updates again).
+            log.warning("update ids: %s; through the pool for %.0f s", error, PREPARED_RETRY_S)
+            self._prepared_after = time.monotonic() + PREPARED_RETRY_S
+            return None
+        return {row[0] for row in rows}
 
 
 # --- rate buckets ---------------------------------------------------------------------------
