@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import logging
 import os
 import secrets
@@ -48,7 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import httpx
+import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -230,7 +231,7 @@ class Webhooks:
     processes to say when the bot is done with an update, so a call returns once the chat
     shows a new screen (and, where the screen asks for the phone, the contact keyboard)."""
 
-    def __init__(self, api: BotApi, servers: list[Served], http: httpx.AsyncClient) -> None:
+    def __init__(self, api: BotApi, servers: list[Served], http: aiohttp.ClientSession) -> None:
         self.api = api
         self.http = http
         self.servers = itertools.cycle(servers)
@@ -252,19 +253,20 @@ class Webhooks:
         server = next(self.servers)
         for attempt in range(3):  # as Telegram does: again when the connection failed
             try:
-                answer = await self.http.post(
+                async with self.http.post(
                     f"{server.url}/telegram/webhook",
                     json=update,
                     headers={SECRET_HEADER: WEBHOOK_SECRET},
-                )
+                ) as answer:
+                    status, body = answer.status, await answer.read()
                 break
-            except httpx.TransportError:  # a kept-alive connection the server just closed
+            except aiohttp.ClientConnectionError:  # a kept-alive connection the server closed
                 if attempt == 2:
                     raise
                 self.retries += 1
-        if answer.status_code != 200:
-            raise RuntimeError(f"webhook answered {answer.status_code}:\n{server.log()[-3000:]}")
-        await self.api.webhook_answer(answer.json())  # as Telegram does: its call is made
+        if status != 200:
+            raise RuntimeError(f"webhook answered {status}:\n{server.log()[-3000:]}")
+        await self.api.webhook_answer(json.loads(body))  # as Telegram does: its call is made
 
         def answered() -> bool:
             if _shown(self.api, chat) == before:
@@ -274,7 +276,7 @@ class Webhooks:
             )
 
         try:
-            await self.api.until(answered)
+            await self.api.until(answered, chat=chat)
         except TimeoutError:
             self.stalls += 1
 
@@ -319,8 +321,9 @@ async def load(
     from bench.processes import cpu_seconds
 
     pids = [s.pid for s in servers]
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    connector = aiohttp.TCPConnector(limit=clients)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
         via = Webhooks(api, servers, http)
         for n, _ in enumerate(servers):  # warm up: each process loads its catalog, pool
             for k in range(3):

@@ -54,6 +54,7 @@ class BotApi:
         self._waiting: dict[int, float] = {}  # chat -> when its update was queued
         self._queries: dict[str, int] = {}  # callback_query_id -> chat
         self._change = asyncio.Condition()
+        self._chat_changes: dict[int, asyncio.Condition] = {}
 
     url = property(lambda self: self._front.url)
 
@@ -159,10 +160,15 @@ class BotApi:
             parameters = {k: v for k, v in body.items() if k != "method"}
             await self._dispatch(body["method"], TOKEN, parameters, False)
 
-    async def until(self, check: Callable[[], bool]) -> None:
-        """Wait (at most 15 s) until ``check()`` holds; checked after every call the bot makes."""
-        async with asyncio.timeout(15), self._change:
-            await self._change.wait_for(check)
+    async def until(self, check: Callable[[], bool], *, chat: int | None = None) -> None:
+        """Wait (at most 15 s) until ``check()`` holds; checked after every call the bot
+        makes, or with ``chat`` after every call about that chat (where many chats wait at
+        once, as in a benchmark, each call then wakes one of them, not all)."""
+        change = self._change
+        if chat is not None:
+            change = self._chat_changes.setdefault(chat, asyncio.Condition())
+        async with asyncio.timeout(15), change:
+            await change.wait_for(check)
 
     def fail_next(self, method: str, failure: str) -> None:
         """Answer the next call of ``method`` with one of FAILURES."""
@@ -207,13 +213,26 @@ class BotApi:
         result = await handler(values)
         async with self._change:
             self._change.notify_all()
+        chat = self._chat_of(values)
+        change = self._chat_changes.get(chat) if chat is not None else None
+        if change is not None:
+            async with change:
+                change.notify_all()
         return result if isinstance(result, tuple) else _ok(result)
+
+    def _chat_of(self, values: dict[str, Any]) -> int | None:
+        """The chat a call is about (its ``chat_id``, or the chat of the query it answers)."""
+        chat = values.get("chat_id", self._queries.get(str(values.get("callback_query_id"))))
+        try:
+            return int(chat) if chat is not None else None
+        except (TypeError, ValueError):
+            return None
 
     def _note_reply(self, method: str, values: dict[str, Any]) -> None:
         if method not in _SCREEN_CALLS:
             return
-        chat = values.get("chat_id", self._queries.get(str(values.get("callback_query_id"))))
-        started = self._waiting.pop(int(chat), None) if chat is not None else None
+        chat = self._chat_of(values)
+        started = self._waiting.pop(chat, None) if chat is not None else None
         if started is not None:
             self.latencies.append(time.perf_counter() - started)
 
