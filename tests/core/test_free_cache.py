@@ -183,7 +183,7 @@ async def statements(engine: AsyncEngine) -> AsyncIterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
-async def no_reader(_engine: AsyncEngine, *, since: int) -> None:
+async def no_reader(_engine: AsyncEngine, *, since: int, busy_over: object = None) -> None:
     """:func:`~slotbot.core.storage.version_reader.committed_versions` when the reader
     cannot say (busy, lost, or none for this database)."""
 
@@ -213,8 +213,9 @@ async def test_a_repeated_question_reads_only_the_versions(
 async def test_only_the_specialist_whose_time_changed_is_read_again(
     engine: AsyncEngine, shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After Boris's booking, the next calendar costs two statements: the versions (which
-    say Boris changed), then Boris's busy time; the others' answers are kept."""
+    """After Boris's booking, the next calendar reads the versions (which say Boris changed),
+    then Boris's busy time (both by the engine's reader, or else two statements in the
+    session); the others' answers are kept."""
     month = (TOMORROW, TOMORROW + timedelta(days=30))
     read: list[list[int]] = []
     reread: list[frozenset[int]] = []
@@ -240,8 +241,19 @@ async def test_only_the_specialist_whose_time_changed_is_read_again(
     )  # fmt: skip
     async with statements(engine) as seen, asking(engine) as free:
         days = await free.days(shop.haircut, None, *month)
-    # the versions from the reader, Boris's busy time through the session
-    assert len(seen) == 1 and read[1:] == [] and reread[-1] == {shop.boris}
+    # the versions and Boris's busy time from the reader: nothing through the pool
+    assert seen == [] and read[1:] == [] and reread[-1] == {shop.boris}
+    async with asking(engine, cached=False) as afresh:
+        assert days == await afresh.days(shop.haircut, None, *month)
+    await bookings.hold(
+        engine, service_id=shop.haircut, specialist_id=shop.carl, start=at(TOMORROW, 10),
+        client_id=await new_client(engine, 2), channel="web", now=NOW,
+    )  # fmt: skip
+    monkeypatch.setattr(free_module, "committed_versions", no_reader)
+    async with statements(engine) as seen, asking(engine) as free:
+        days = await free.days(shop.haircut, None, *month)
+    # without the reader: the versions, then Carl's busy time, through the session
+    assert len(seen) == 2 and read[1:] == [] and reread[-1] == {shop.carl}
     async with asking(engine, cached=False) as afresh:
         assert days == await afresh.days(shop.haircut, None, *month)
 
