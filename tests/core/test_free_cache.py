@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from slotbot.core import booking as bookings
 from slotbot.core.availability import answers as answers_module
 from slotbot.core.availability import cache as caches
 from slotbot.core.availability import free as free_module
-from slotbot.core.availability.busy import read_versions
+from slotbot.core.availability.busy import Stretch, read_versions
 from slotbot.core.availability.cache import LRU
 from slotbot.core.availability.free import FreeTime
 from slotbot.core.booking.service import BookingRefused
@@ -456,3 +457,34 @@ async def test_a_session_in_a_transaction_reads_the_versions_itself(
         assert ten not in await starts(engine, shop)
     finally:
         await other.dispose()
+
+
+_stretch_shapes = st.lists(
+    st.tuples(st.integers(0, 6), st.integers(0, 20), st.integers(1, 4), st.booleans()),
+    max_size=12,
+)
+
+
+def _stretches(shapes: list[tuple[int, int, int, bool]]) -> tuple[Stretch, ...]:
+    """Blocks (id 0) and bookings (ids unique in one read, as a read gives them)."""
+    found, ids = [], set()
+    for booking_id, hour, hours, held in shapes:
+        if booking_id in ids:
+            continue
+        if booking_id:
+            ids.add(booking_id)
+        start = NOW + timedelta(hours=hour)
+        expires = NOW + timedelta(minutes=10) if held and booking_id else None
+        found.append(Stretch(start, start + timedelta(hours=hours), booking_id, expires))
+    return tuple(found)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_stretch_shapes, _stretch_shapes)
+def test_the_stretches_that_differ_are_those_of_a_symmetric_difference(
+    now: list[tuple[int, int, int, bool]], before: list[tuple[int, int, int, bool]]
+) -> None:
+    """What tells the dates a re-read changed: matched by booking id, the same as a set's
+    symmetric difference (a hold confirmed, moved, cancelled or new; a block added or gone)."""
+    a, b = _stretches(now), _stretches(before)
+    assert Counter(caches._differing(a, b)) == Counter(set(a) ^ set(b))  # each once
