@@ -18,6 +18,8 @@ from slotbot.core.availability.engine import (
     Window,
     any_available,
     days_with_slots,
+    first_slot,
+    has_slot,
     next_available,
     slots_for_day,
     substitutes,
@@ -95,7 +97,12 @@ def day_slots(
     now: datetime = NOW,
     rules: Rules = NO_NOTICE,
 ) -> list[Slot]:
-    return slots_for_day(cal, day, duration_minutes=duration, now=now, rules=rules)
+    slots = slots_for_day(cal, day, duration_minutes=duration, now=now, rules=rules)
+    # whether there is one, and the first, as the month calendar asks them
+    assert has_slot(cal, day, duration_minutes=duration, now=now, rules=rules) == bool(slots)
+    first = first_slot(cal, day, duration_minutes=duration, now=now, rules=rules)
+    assert first == (slots[0] if slots else None)
+    return slots
 
 
 # --- the seed's cases: slot lengths, breaks, service duration ---------------------------------

@@ -29,6 +29,8 @@ from slotbot.core.availability.engine import (
     Window,
     any_available,
     days_with_slots,
+    first_slot,
+    has_slot,
     next_available,
     slots_for_day,
 )
@@ -165,13 +167,14 @@ def rules_of(case: Case) -> Rules:
 
 
 def engine_slots(case: Case, spec: RawSpec, day: date | None = None) -> list[Slot]:
-    return slots_for_day(
-        as_calendar(spec),
-        case.day if day is None else day,
-        duration_minutes=case.duration,
-        now=case.now,
-        rules=rules_of(case),
-    )
+    calendar, day = as_calendar(spec), case.day if day is None else day
+    duration, now, rules = case.duration, case.now, rules_of(case)
+    slots = slots_for_day(calendar, day, duration_minutes=duration, now=now, rules=rules)
+    # whether there is one, and the first, as the month calendar asks them
+    assert has_slot(calendar, day, duration_minutes=duration, now=now, rules=rules) == bool(slots)
+    first = first_slot(calendar, day, duration_minutes=duration, now=now, rules=rules)
+    assert first == (slots[0] if slots else None)
+    return slots
 
 
 def reference(

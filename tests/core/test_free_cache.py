@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from slotbot.core import booking as bookings
 from slotbot.core.availability import answers as answers_module
 from slotbot.core.availability import cache as caches
 from slotbot.core.availability import free as free_module
-from slotbot.core.availability.busy import read_versions
+from slotbot.core.availability.busy import Stretch, read_versions
 from slotbot.core.availability.cache import LRU
 from slotbot.core.availability.free import FreeTime
 from slotbot.core.booking.service import BookingRefused
@@ -183,7 +184,7 @@ async def statements(engine: AsyncEngine) -> AsyncIterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
-async def no_reader(_engine: AsyncEngine, *, since: int) -> None:
+async def no_reader(_engine: AsyncEngine, *, since: int, busy_over: object = None) -> None:
     """:func:`~slotbot.core.storage.version_reader.committed_versions` when the reader
     cannot say (busy, lost, or none for this database)."""
 
@@ -213,8 +214,9 @@ async def test_a_repeated_question_reads_only_the_versions(
 async def test_only_the_specialist_whose_time_changed_is_read_again(
     engine: AsyncEngine, shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After Boris's booking, the next calendar costs two statements: the versions (which
-    say Boris changed), then Boris's busy time; the others' answers are kept."""
+    """After Boris's booking, the next calendar reads the versions (which say Boris changed),
+    then Boris's busy time (both by the engine's reader, or else two statements in the
+    session); the others' answers are kept."""
     month = (TOMORROW, TOMORROW + timedelta(days=30))
     read: list[list[int]] = []
     reread: list[frozenset[int]] = []
@@ -240,8 +242,19 @@ async def test_only_the_specialist_whose_time_changed_is_read_again(
     )  # fmt: skip
     async with statements(engine) as seen, asking(engine) as free:
         days = await free.days(shop.haircut, None, *month)
-    # the versions from the reader, Boris's busy time through the session
-    assert len(seen) == 1 and read[1:] == [] and reread[-1] == {shop.boris}
+    # the versions and Boris's busy time from the reader: nothing through the pool
+    assert seen == [] and read[1:] == [] and reread[-1] == {shop.boris}
+    async with asking(engine, cached=False) as afresh:
+        assert days == await afresh.days(shop.haircut, None, *month)
+    await bookings.hold(
+        engine, service_id=shop.haircut, specialist_id=shop.carl, start=at(TOMORROW, 10),
+        client_id=await new_client(engine, 2), channel="web", now=NOW,
+    )  # fmt: skip
+    monkeypatch.setattr(free_module, "committed_versions", no_reader)
+    async with statements(engine) as seen, asking(engine) as free:
+        days = await free.days(shop.haircut, None, *month)
+    # without the reader: the versions, then Carl's busy time, through the session
+    assert len(seen) == 2 and read[1:] == [] and reread[-1] == {shop.carl}
     async with asking(engine, cached=False) as afresh:
         assert days == await afresh.days(shop.haircut, None, *month)
 
@@ -444,3 +457,34 @@ async def test_a_session_in_a_transaction_reads_the_versions_itself(
         assert ten not in await starts(engine, shop)
     finally:
         await other.dispose()
+
+
+_stretch_shapes = st.lists(
+    st.tuples(st.integers(0, 6), st.integers(0, 20), st.integers(1, 4), st.booleans()),
+    max_size=12,
+)
+
+
+def _stretches(shapes: list[tuple[int, int, int, bool]]) -> tuple[Stretch, ...]:
+    """Blocks (id 0) and bookings (ids unique in one read, as a read gives them)."""
+    found, ids = [], set()
+    for booking_id, hour, hours, held in shapes:
+        if booking_id in ids:
+            continue
+        if booking_id:
+            ids.add(booking_id)
+        start = NOW + timedelta(hours=hour)
+        expires = NOW + timedelta(minutes=10) if held and booking_id else None
+        found.append(Stretch(start, start + timedelta(hours=hours), booking_id, expires))
+    return tuple(found)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_stretch_shapes, _stretch_shapes)
+def test_the_stretches_that_differ_are_those_of_a_symmetric_difference(
+    now: list[tuple[int, int, int, bool]], before: list[tuple[int, int, int, bool]]
+) -> None:
+    """What tells the dates a re-read changed: matched by booking id, the same as a set's
+    symmetric difference (a hold confirmed, moved, cancelled or new; a block added or gone)."""
+    a, b = _stretches(now), _stretches(before)
+    assert Counter(caches._differing(a, b)) == Counter(set(a) ^ set(b))  # each once

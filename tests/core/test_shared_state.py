@@ -142,7 +142,7 @@ async def test_a_statement_the_server_refuses_goes_the_pools_way(
         pytest.skip("the statement of its own is PostgreSQL's")
     deliveries = deliveries_of(engine)
     assert deliveries._prepared is not None
-    deliveries._prepared.sql = "INSERT INTO no_such_table VALUES ($1, $2)"
+    deliveries._prepared.statements["record"] = "INSERT INTO no_such_table VALUES ($1, $2)"
     assert await deliveries.first(1, now=T0)
     assert not await deliveries.first(1, now=T0)
     assert await deliveries.first(2, now=T0)

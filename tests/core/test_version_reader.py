@@ -13,11 +13,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
-from slotbot.core.availability.busy import read_versions
+from slotbot.core.availability.busy import busy_stretches, read_versions
 from slotbot.core.availability.free import FreeTime
 from slotbot.core.storage import version_reader
 from slotbot.core.storage.db import create_engine, is_sqlite, session_factory, writer
-from slotbot.core.storage.models import SpecialistOverride
+from slotbot.core.storage.models import SpecialistBlock, SpecialistOverride
 from slotbot.core.storage.version_reader import Committed, committed_versions
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
@@ -71,6 +71,41 @@ async def test_it_reads_what_a_session_reads_and_sees_other_engines_at_once(
     last = await read(engine, since=2**62)
     assert last.catalog > first.catalog and last.changed == {}
     assert last == await in_session(engine, 2**62)
+
+
+async def test_with_a_window_it_reads_the_changed_specialists_busy_time_as_a_session_would(
+    engine: AsyncEngine, other: AsyncEngine, shop: Shop
+) -> None:
+    """The busy time read with the versions: the rows
+    :func:`~slotbot.core.availability.busy.busy_stretches` reads (blocks, confirmed bookings
+    and holds with their expiries), only for the few specialists that changed."""
+    lo, hi = at(TOMORROW, 0) - timedelta(days=2), at(TOMORROW, 0) + timedelta(days=30)
+    first = await read(engine)
+    everyone = await committed_versions(engine, since=-1, busy_over=(lo, hi))
+    assert everyone is not None and everyone.busy is None  # since not known: not read
+    client = await new_client(other)
+    held = await bookings.hold(
+        other, service_id=shop.haircut, specialist_id=shop.boris, start=at(TOMORROW, 10),
+        client_id=client, channel="web", now=NOW,
+    )  # fmt: skip
+    await bookings.hold(
+        other, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, 11),
+        client_id=client, channel="web", now=NOW,
+    )  # fmt: skip
+    await bookings.confirm(other, booking_id=held.id, now=NOW)
+    async with writer(other) as session:
+        session.add(SpecialistBlock(specialist_id=shop.boris, starts_at=at(TOMORROW, 14),
+                                    ends_at=at(TOMORROW, 15)))  # fmt: skip
+    found = await committed_versions(engine, since=first.bookings, busy_over=(lo, hi))
+    assert found is not None and found.changed.keys() == {shop.anna, shop.boris}
+    assert found.busy is not None
+    async with session_factory(engine)() as session:
+        expected = await busy_stretches(session, [shop.anna, shop.boris], lo, hi)
+    rows = {(sid, *s) for sid, stretches in expected.items() for s in stretches}
+    assert {(sid, s, e, booking, x) for sid, booking, s, e, x in found.busy} == rows
+    assert len(found.busy) == len(rows) >= 3  # a hold, a confirmed booking, a block
+    assert all(s.tzinfo is not None and e.tzinfo is not None for _, _, s, e, _ in found.busy)
+    assert await read(engine, since=first.bookings) == await in_session(engine, first.bookings)
 
 
 async def test_it_is_closed_with_its_engine(database_url: str, engine: AsyncEngine) -> None:

@@ -28,6 +28,8 @@ from slotbot.core.availability.cache import (
 from slotbot.core.availability.engine import (
     Slot,
     days_with_slots,
+    first_slot,
+    has_slot,
     next_available,
     slots_for_day,
 )
@@ -104,8 +106,7 @@ class KeptAnswers:
         first, last = args
         days = {first + timedelta(days=n): False for n in range((last - first).days + 1)}
         for part in parts:
-            for day, free in part.value.items():
-                days[day] = days[day] or free
+            days.update((day, True) for day, free in part.value.items() if free)
         return days, [p.stamp for p in parts]
 
     async def _slots(self, q: Question, day: date) -> tuple[tuple[Slot, ...], list[Stamp]]:
@@ -187,9 +188,9 @@ class KeptAnswers:
                 value = dict(before.value)
                 for day in changed:
                     if first <= day <= last:
-                        value[day] = bool(slots_for_day(calendar, day, **engine))
+                        value[day] = has_slot(calendar, day, **engine)
             opened = next((day for day, free in value.items() if free), None)
-            shown = slots_for_day(calendar, opened, **engine)[0] if opened else None
+            shown = first_slot(calendar, opened, **engine) if opened else None
         elif kind == "slots":
             value = tuple(slots_for_day(calendar, args, **engine))
             shown = value[0] if value else None

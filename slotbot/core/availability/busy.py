@@ -46,6 +46,7 @@ from slotbot.core.storage.models import (
     SpecialistBlock,
     UTCDateTime,
 )
+from slotbot.core.storage.version_reader import BusyRow
 from slotbot.core.storage.versions import BOOKINGS_VERSION, CATALOG_VERSION
 
 __all__ = [
@@ -307,12 +308,14 @@ async def catch_up(
     hi: datetime,
     reread: bool = True,
     seen: tuple[Versions, dict[int, int]] | None = None,
+    seen_busy: Sequence[BusyRow] | None = None,
 ) -> CatchUp:
     """The versions now, the specialists whose busy time changed after bookings version
     ``since`` (-1: every specialist that ever changed), and, with ``reread`` and ``since``
     known, the busy time over [lo, hi) of those specialists, read after the versions (so
     it is as new as they are, or newer). ``seen``: the versions and the changed specialists
-    just read by other means (:mod:`slotbot.core.storage.version_reader`), not read again.
+    just read by other means (:mod:`slotbot.core.storage.version_reader`), not read again;
+    ``seen_busy``: those specialists' busy time over [lo, hi) read with them, after them.
 
     The busy time is a second statement, only when something changed: joined into the
     first, PostgreSQL's generic plan read every booking of the window each time."""
@@ -325,6 +328,11 @@ async def catch_up(
         versions, changed = seen
     if not (reread and since >= 0 and changed):
         return CatchUp(versions, changed, {})
+    if seen is not None and seen_busy is not None:
+        stretches: dict[int, list[Stretch]] = defaultdict(list)
+        for sid, booking_id, start, end, expires in seen_busy:
+            stretches[sid].append(Stretch(start, end, booking_id, expires))
+        return CatchUp(versions, changed, stretches, frozenset(changed))
     stretches = await busy_stretches(session, list(changed), lo, hi)
     return CatchUp(versions, changed, stretches, frozenset(changed))
 

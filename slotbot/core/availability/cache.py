@@ -26,7 +26,7 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Generic, TypeVar
@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.availability.busy import CatchUp, Stretch
-from slotbot.core.availability.engine import Busy, BusyIndex
+from slotbot.core.availability.engine import Busy, BusyIndex, Interval
 
 __all__ = [
     "FOREVER",
@@ -124,7 +124,7 @@ class SpecialistBusy:
         if before is None or (before.lo, before.hi) != (self.lo, self.hi):
             return None
         dates: set[date] = set()
-        for stretch in set(self.stretches) ^ set(before.stretches):
+        for stretch in _differing(self.stretches, before.stretches):
             day = stretch.start.astimezone(zone).date()
             last = (stretch.end - _TICK).astimezone(zone).date()
             while day <= last:
@@ -146,9 +146,31 @@ class SpecialistBusy:
         if index is None:
             if len(self._indexes) >= 16:
                 self._indexes.clear()
-            live = [s.busy() for s in self.stretches if s.live(now) and s.booking_id != ignore]
+            live: list[Interval] = [
+                s
+                for s in self.stretches
+                if (s.expires_at is None or s.expires_at > now) and s.booking_id != ignore
+            ]
             index = self._indexes[key] = BusyIndex([*live, *extra])
         return index
+
+
+def _differing(stretches: Iterable[Stretch], before: Iterable[Stretch]) -> Iterator[Stretch]:
+    """The stretches in one of the two reads but not in the other (as ``set(stretches) ^
+    set(before)``, without hashing every instant: bookings are matched by id)."""
+    kept = {s.booking_id: s for s in before if s.booking_id}
+    blocks = set()
+    for stretch in stretches:
+        if not stretch.booking_id:
+            blocks.add(stretch)
+            continue
+        old = kept.pop(stretch.booking_id, None)
+        if old != stretch:
+            yield stretch
+            if old is not None:
+                yield old
+    yield from kept.values()  # gone since
+    yield from blocks.symmetric_difference(s for s in before if not s.booking_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,10 @@ overlaps anything busy (blocks, confirmed bookings, unexpired holds), starts bef
 ``now + min_notice``, or falls on a date past the booking horizon.
 
 Wall-clock times become instants with zoneinfo: a local time inside a spring-forward gap gives
-no slot; an ambiguous local time (fall-back) takes its first occurrence.
+no slot; an ambiguous local time (fall-back) takes its first occurrence. Each wall-clock time
+of a zone is converted once per process (a bounded memo: the same shifts recur every week and
+for every question), and a day's candidates are only turned into :class:`Slot` objects when
+the slots themselves are asked for: whether a day has one stops at the first free candidate.
 """
 
 from __future__ import annotations
@@ -26,12 +29,17 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import pairwise
+from operator import attrgetter
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "Busy",
     "BusyIndex",
     "DateOverride",
+    "Interval",
     "OverrideKind",
     "Rules",
     "Slot",
@@ -42,6 +50,8 @@ __all__ = [
     "any_available",
     "candidate_starts",
     "days_with_slots",
+    "first_slot",
+    "has_slot",
     "local_instant",
     "named_substitute",
     "next_available",
@@ -122,6 +132,17 @@ class DateOverride:
         return self.starts_on <= day <= self.ends_on
 
 
+class Interval(Protocol):
+    """Anything with a ``start`` and an ``end`` instant: a :class:`Busy`, or a stretch of
+    busy time as read (:class:`slotbot.core.availability.busy.Stretch`)."""
+
+    @property
+    def start(self) -> datetime: ...
+
+    @property
+    def end(self) -> datetime: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Busy:
     """A half-open busy interval [start, end) of instants."""
@@ -130,15 +151,18 @@ class Busy:
     end: datetime
 
 
+_by_start = attrgetter("start")
+
+
 class BusyIndex:
     """Busy intervals merged into disjoint sorted runs for O(log n) overlap checks."""
 
     __slots__ = ("_ends", "_starts")
 
-    def __init__(self, intervals: Iterable[Busy] = ()) -> None:
+    def __init__(self, intervals: Iterable[Interval] = ()) -> None:
         starts: list[datetime] = []
         ends: list[datetime] = []
-        for interval in sorted(intervals, key=lambda b: b.start):
+        for interval in sorted(intervals, key=_by_start):
             if interval.end <= interval.start:
                 continue
             if ends and interval.start <= ends[-1]:
@@ -210,8 +234,15 @@ def local_instant(local: datetime, zone: ZoneInfo) -> datetime | None:
     The one place where wall-clock times become instants: the engine, the import and the
     command line all use it.
     """
+    return _local_instant(local.replace(tzinfo=None, fold=0), zone)
+
+
+@lru_cache(maxsize=16384)
+def _local_instant(local: datetime, zone: ZoneInfo) -> datetime | None:
+    """:func:`local_instant` of a naive wall-clock time, remembered: two conversions each
+    time otherwise, for the same few times of every working day."""
     instant = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None, fold=0):
+    if instant.astimezone(zone).replace(tzinfo=None) != local:
         return None
     return instant
 
@@ -229,6 +260,44 @@ def candidate_starts(
         current += step
 
 
+def _free_starts(
+    calendar: SpecialistCalendar,
+    day: date,
+    duration_minutes: int | None,
+    now: datetime,
+    rules: Rules,
+) -> Iterator[tuple[datetime, datetime]]:
+    """Free (start, end) instants of one specialist on one local date, windows in start
+    order.
+
+    Windows that overlap (two rows covering the same hours) give each start once. (Within
+    one window the starts are distinct wall-clock times, so distinct instants: a wall-clock
+    time has one instant or none.)
+    """
+    if day > calendar.local_today(now) + timedelta(days=rules.horizon_days):
+        return
+    earliest = now + rules.min_notice
+    zone = calendar.timezone
+    busy = calendar.busy
+    windows = windows_for_day(calendar, day)
+    seen: set[datetime] | None = None
+    if any(a.end > b.start for a, b in pairwise(windows)):
+        seen = set()
+    for window in windows:
+        for local_start, length in candidate_starts(window, day, duration_minutes):
+            start = _local_instant(local_start, zone)
+            if start is None or start < earliest:
+                continue
+            if seen is not None:
+                if start in seen:
+                    continue
+                seen.add(start)
+            end = start + length
+            if busy.overlaps(start, end):
+                continue
+            yield start, end
+
+
 def _day_slots(
     calendar: SpecialistCalendar,
     day: date,
@@ -236,25 +305,10 @@ def _day_slots(
     now: datetime,
     rules: Rules,
 ) -> Iterator[Slot]:
-    """Free slots of one specialist on one local date, windows in start order.
-
-    Windows that overlap (two rows covering the same hours) give each start once.
-    """
-    if day > calendar.local_today(now) + timedelta(days=rules.horizon_days):
-        return
-    earliest = now + rules.min_notice
-    zone = calendar.timezone
-    seen: set[datetime] = set()
-    for window in windows_for_day(calendar, day):
-        for local_start, length in candidate_starts(window, day, duration_minutes):
-            start = local_instant(datetime.combine(day, local_start.time()), zone)
-            if start is None or start < earliest or start in seen:
-                continue
-            seen.add(start)
-            end = start + length
-            if calendar.busy.overlaps(start, end):
-                continue
-            yield Slot(start, end, (calendar.specialist_id,))
+    """Free slots of one specialist on one local date, windows in start order."""
+    ids = (calendar.specialist_id,)
+    for start, end in _free_starts(calendar, day, duration_minutes, now, rules):
+        yield Slot(start, end, ids)
 
 
 def slots_for_day(
@@ -267,6 +321,33 @@ def slots_for_day(
 ) -> list[Slot]:
     """Free slots of one specialist on one of their local dates, sorted by start."""
     return sorted(_day_slots(calendar, day, duration_minutes, now, rules), key=lambda s: s.start)
+
+
+def has_slot(
+    calendar: SpecialistCalendar,
+    day: date,
+    *,
+    duration_minutes: int | None,
+    now: datetime,
+    rules: Rules = Rules(),
+) -> bool:
+    """Whether the specialist has a free slot on one of their local dates (``bool`` of
+    :func:`slots_for_day`, stopping at the first)."""
+    return next(_free_starts(calendar, day, duration_minutes, now, rules), None) is not None
+
+
+def first_slot(
+    calendar: SpecialistCalendar,
+    day: date,
+    *,
+    duration_minutes: int | None,
+    now: datetime,
+    rules: Rules = Rules(),
+) -> Slot | None:
+    """The specialist's first free slot on one of their local dates (the first of
+    :func:`slots_for_day`), or ``None``."""
+    found = min(_free_starts(calendar, day, duration_minutes, now, rules), default=None)
+    return None if found is None else Slot(found[0], found[1], (calendar.specialist_id,))
 
 
 def any_available(
@@ -305,7 +386,7 @@ def days_with_slots(
     result: dict[date, bool] = {}
     for day in _dates(first, last):
         result[day] = any(
-            next(_day_slots(c, day, duration_minutes, now, rules), None) is not None
+            next(_free_starts(c, day, duration_minutes, now, rules), None) is not None
             for c in calendars
         )
     return result

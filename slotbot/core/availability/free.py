@@ -254,22 +254,25 @@ class FreeTime:
                 catalog = await catalogs.load_catalog(self._session)  # not kept either
             moment.catalog = catalog
             return moment
-        since, seen = cache.known, None
+        since, seen, seen_busy = cache.known, None, None
+        known = catalogs.cached(self._engine)
+        lo, _needed, hi = busy_window(self.now, known.rules if known else Rules())
         if versions is None and not self._session.in_transaction():
-            # Read outside the session, cheaply, when the reader can. Not in a transaction
-            # begun already: SQLite would read busy time at that transaction's snapshot,
-            # older than the versions (a session that begins now reads as new or newer).
-            committed = await committed_versions(self._engine, since=since)
+            # Read outside the session, cheaply, when the reader can (with the busy time of
+            # the few specialists that changed). Not in a transaction begun already: SQLite
+            # would read busy time at that transaction's snapshot, older than the versions
+            # (a session that begins now reads as new or newer).
+            committed = await committed_versions(self._engine, since=since, busy_over=(lo, hi))
             if committed is not None:
                 versions = Versions(committed.catalog, committed.bookings)
-                seen = versions, committed.changed
+                seen, seen_busy = (versions, committed.changed), committed.busy
         if versions is None or versions.bookings != cache.known:
             # the versions, who changed since, and their busy time read again
-            known = catalogs.cached(self._engine)
-            lo, _needed, hi = busy_window(self.now, known.rules if known else Rules())
             if seen is None:
                 since = cache.known
-            up = await catch_up(self._session, since=since, lo=lo, hi=hi, seen=seen)
+            up = await catch_up(
+                self._session, since=since, lo=lo, hi=hi, seen=seen, seen_busy=seen_busy
+            )
             cache.advance(up, lo, hi)
             versions = up.versions
         # A moment older than what the cache knows (a snapshot taken before another

@@ -1,4 +1,4 @@
-"""One PostgreSQL statement on an asyncpg connection of its own, outside the engine's pool.
+"""PostgreSQL statements prepared on an asyncpg connection of their own, outside the pool.
 
 For a statement run on nearly every request, the pool's way is a checkout, ``BEGIN``, the
 statement, ``COMMIT`` and the checkin, each through SQLAlchemy's execution layer; here it
@@ -6,8 +6,9 @@ is one prepared statement in autocommit: one round trip and a fraction of the CP
 price is one more connection per process and per user (the README's ``max_connections``
 counts them).
 
-One statement at a time: a caller that may run concurrently either waits its turn itself
-or finds :attr:`PreparedConnection.busy` and goes the pool's way. The connection is opened
+One use at a time (:meth:`PreparedConnection.using`, one or more statements): a caller
+that may run concurrently either waits its turn itself or finds the connection not
+:attr:`~PreparedConnection.usable` and goes the pool's way. The connection is opened
 at the first run and, after any failure, dropped and opened again at the next.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy.engine import URL
@@ -26,15 +28,16 @@ __all__ = ["PreparedConnection"]
 
 
 class PreparedConnection:
-    """``sql`` prepared on a connection to ``url`` named ``name`` (``application_name``)."""
+    """``statements`` (key -> SQL) prepared on a connection to ``url`` named ``name``
+    (its ``application_name``)."""
 
-    def __init__(self, url: URL, sql: str, *, name: str) -> None:
+    def __init__(self, url: URL, statements: dict[str, str], *, name: str) -> None:
         self.url = url
-        self.sql = sql
+        self.statements = statements
         self.name = name
         self.busy = False
         self._connection: Any = None
-        self._statement: Any = None
+        self._prepared: dict[str, Any] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -43,26 +46,33 @@ class PreparedConnection:
 
     @property
     def usable(self) -> bool:
-        """Not running a statement, and not opened by another event loop."""
+        """Not in use, and not opened by another event loop."""
         return not self.busy and (
             self._connection is None or self._loop is asyncio.get_running_loop()
         )
 
-    async def fetch(self, *arguments: Any) -> list[Any]:
-        """The statement's rows; asyncpg's errors (the connection is dropped then)."""
+    @contextlib.asynccontextmanager
+    async def using(self) -> AsyncIterator[dict[str, Any]]:
+        """The prepared statements (asyncpg's), the connection opened if need be; on any
+        error in the block the connection is dropped and the error goes up."""
         if not self.usable:
             raise RuntimeError(f"{self.name}: in use, or opened by another event loop")
         self.busy = True
         try:
             if self._connection is None:
                 await self._open()
-            rows: list[Any] = await self._statement.fetch(*arguments)
-            return rows
+            yield self._prepared
         except BaseException:
             await self.drop()
             raise
         finally:
             self.busy = False
+
+    async def fetch(self, key: str, *arguments: Any) -> list[Any]:
+        """The rows of statement ``key``."""
+        async with self.using() as prepared:
+            rows: list[Any] = await prepared[key].fetch(*arguments)
+            return rows
 
     async def _open(self) -> None:
         import asyncpg  # only with PostgreSQL
@@ -71,15 +81,16 @@ class PreparedConnection:
         arguments["server_settings"] = {"application_name": self.name}
         connection = await asyncpg.connect(**arguments)
         try:
-            self._statement = await connection.prepare(self.sql)
+            prepared = {key: await connection.prepare(sql) for key, sql in self.statements.items()}
         except BaseException:
             await connection.close()
             raise
-        self._connection, self._loop = connection, asyncio.get_running_loop()
+        self._connection, self._prepared = connection, prepared
+        self._loop = asyncio.get_running_loop()
 
     async def drop(self) -> None:
-        """Close the connection, if open (the next :meth:`fetch` opens another)."""
-        connection, self._connection, self._statement = self._connection, None, None
+        """Close the connection, if open (the next use opens another)."""
+        connection, self._connection, self._prepared = self._connection, None, {}
         if connection is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), 2)
@@ -87,7 +98,7 @@ class PreparedConnection:
     def close_in_greenlet(self) -> None:
         """Close the connection from SQLAlchemy's ``dispose`` (in its greenlet), or end it
         at once where that cannot wait (no running loop, another loop's connection)."""
-        connection, self._connection, self._statement = self._connection, None, None
+        connection, self._connection, self._prepared = self._connection, None, {}
         if connection is None:
             return
         try:

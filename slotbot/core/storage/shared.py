@@ -163,7 +163,9 @@ class Deliveries:
         self._waiting: list[tuple[int, datetime, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._prepared = (
-            PreparedConnection(engine.url, _RECORD_UPDATES_SQL, name="slotbot update ids")
+            PreparedConnection(
+                engine.url, {"record": _RECORD_UPDATES_SQL}, name="slotbot update ids"
+            )
             if engine.url.get_driver_name() == "asyncpg"
             else None
         )
@@ -230,7 +232,7 @@ class Deliveries:
 
         ids, times = zip(*updates, strict=True)
         try:
-            rows = await prepared.fetch(list(ids), list(times))
+            rows = await prepared.fetch("record", list(ids), list(times))
         except asyncpg.PostgresError as error:
             # The server refused the statement (say, a PgBouncer in transaction mode that
             # keeps no prepared statements), so nothing was written: the pool's way, for a

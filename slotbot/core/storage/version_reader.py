@@ -26,6 +26,14 @@ committed by any process before the question began is seen (LISTEN/NOTIFY would 
 round trip, but a notification arrives after the commit, so a question could start in
 between and be answered from before it).
 
+Asked for a window of instants, the reader also reads the busy time of the specialists
+that changed (when no more than :data:`BUSY_READ_UP_TO` did) right after the versions, in a
+second statement (joined into the first, PostgreSQL's generic plan read every booking of the
+window each time): so a question after a booking by another process sends nothing through
+the pool either (the session's ``BEGIN``, statement and ``ROLLBACK`` cost more than the rows
+on either database). Read after the versions, that busy time is as new as they are, or
+newer, as a session's read would be.
+
 Only a session that has not begun a transaction may take the reader's versions: one that
 has reads busy time at its transaction's snapshot on SQLite, which may be older than them
 (see :class:`slotbot.core.availability.free.FreeTime`). The reader is closed when its
@@ -39,17 +47,20 @@ import sqlite3
 import time
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, cast
 from urllib.parse import quote
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slotbot.core.storage.models import BookingStatus
 from slotbot.core.storage.prepared import PreparedConnection
 
-__all__ = ["Committed", "close_reader", "committed_versions"]
+__all__ = ["BusyRow", "Committed", "close_reader", "committed_versions"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +76,31 @@ VERSIONS_SQL = (
 )
 
 
+#: Busy time of the specialists given as ``{ids}`` over instants [``{lo}``, ``{hi}``): their
+#: blocks (booking id 0), confirmed bookings and every hold with its expiry, as
+#: :func:`slotbot.core.availability.busy.busy_stretches` reads them (the same statement in
+#: text; ``tests/core/test_version_reader.py`` checks that both read the same rows).
+BUSY_SQL = (
+    "SELECT specialist_id, 0, starts_at, ends_at, {no_instant}"
+    " FROM specialist_blocks"
+    " WHERE specialist_id {ids} AND starts_at < {hi} AND ends_at > {lo}"
+    " UNION ALL"
+    " SELECT specialist_id, id, starts_at, ends_at,"
+    f" CASE WHEN status = '{BookingStatus.HELD.value}' THEN hold_expires_at END"
+    " FROM bookings"
+    " WHERE specialist_id {ids} AND starts_at < {hi} AND ends_at > {lo}"
+    f" AND CASE WHEN status = '{BookingStatus.CONFIRMED.value}' THEN 1"
+    f" WHEN status = '{BookingStatus.HELD.value}' AND hold_expires_at IS NOT NULL THEN 1"
+    " ELSE 0 END = 1"
+)
+#: The most specialists whose busy time the reader reads with the versions (more are read
+#: in the session, off the event loop's thread on SQLite).
+BUSY_READ_UP_TO = 8
+
+#: A busy row: specialist id, booking id (0: a block), start, end, and a hold's expiry.
+BusyRow = tuple[int, int, datetime, datetime, datetime | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Committed:
     """The versions as last committed, and who changed after the version asked about."""
@@ -73,6 +109,9 @@ class Committed:
     bookings: int
     #: Specialist id -> busy version, for each whose busy time changed after ``since``.
     changed: dict[int, int]
+    #: The busy time of the specialists in :attr:`changed` over the window asked for, read
+    #: after the versions (``None``: not read).
+    busy: tuple[BusyRow, ...] | None = None
 
     @classmethod
     def of(cls, rows: Sequence[Sequence[Any]]) -> Committed:
@@ -80,11 +119,39 @@ class Committed:
         return cls(int(rows[0][0]), int(rows[0][1]), changed)
 
 
+def _busy_wanted(
+    committed: Committed, since: int, window: tuple[datetime, datetime] | None
+) -> bool:
+    """Whether to read the changed specialists' busy time with the versions: a window was
+    asked for, the version asked about is known, and a few changed."""
+    return window is not None and since >= 0 and 0 < len(committed.changed) <= BUSY_READ_UP_TO
+
+
 #: How long a PostgreSQL reader whose read failed (no connection, lost, refused) leaves the
 #: reads to sessions before it connects again.
 RETRY_AFTER_S = 5.0
 _SQLITE_SQL = VERSIONS_SQL.format(since="?")
 _POSTGRES_SQL = VERSIONS_SQL.format(since="$1::bigint")
+_POSTGRES_BUSY_SQL = BUSY_SQL.format(
+    ids="= ANY($1::integer[])", lo="$2::timestamptz", hi="$3::timestamptz",
+    no_instant="CAST(NULL AS timestamptz)",
+)  # fmt: skip
+
+
+@cache
+def _sqlite_busy_sql(count: int) -> str:
+    """:data:`BUSY_SQL` for ``count`` specialists: their ids, then ``hi`` and ``lo``."""
+    ids = "IN (" + ", ".join(f"?{n}" for n in range(1, count + 1)) + ")"
+    return BUSY_SQL.format(ids=ids, hi=f"?{count + 1}", lo=f"?{count + 2}", no_instant="NULL")
+
+
+def _sqlite_instant(instant: datetime) -> str:
+    """An instant as the engine stores it on SQLite (naive UTC text), to compare with."""
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _from_sqlite(text: str) -> datetime:
+    return datetime.fromisoformat(text + "+00:00")
 
 
 class _SQLiteReader:
@@ -105,16 +172,37 @@ class _SQLiteReader:
     def connected(self) -> bool:
         return self._connection is not None
 
-    async def read(self, since: int) -> Committed | None:
-        if self._connection is None:
+    async def read(self, since: int, window: tuple[datetime, datetime] | None) -> Committed | None:
+        connection = self._connection
+        if connection is None:
             return None
         try:
             # fetchall steps to the end, which ends the read transaction (a statement left
             # open would keep its snapshot, and the log from being checkpointed).
-            rows = self._connection.execute(_SQLITE_SQL, (since,)).fetchall()
+            committed = Committed.of(connection.execute(_SQLITE_SQL, (since,)).fetchall())
         except sqlite3.Error:  # busy for a moment, or no tables yet
             return None
-        return Committed.of(rows)
+        if window is None or not _busy_wanted(committed, since, window):
+            return committed
+        ids = list(committed.changed)
+        lo, hi = window
+        try:
+            rows = connection.execute(
+                _sqlite_busy_sql(len(ids)), [*ids, _sqlite_instant(hi), _sqlite_instant(lo)]
+            ).fetchall()
+        except sqlite3.Error:  # the versions stand; the session reads the busy time
+            return committed
+        busy: tuple[BusyRow, ...] = tuple(
+            (
+                sid,
+                booking_id,
+                _from_sqlite(start),
+                _from_sqlite(end),
+                None if expires is None else _from_sqlite(expires),
+            )
+            for sid, booking_id, start, end, expires in rows
+        )
+        return replace(committed, busy=busy)
 
     def close(self) -> None:
         if self._connection is not None:
@@ -127,7 +215,11 @@ class _PostgresReader:
     reopened after it is lost."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._prepared = PreparedConnection(engine.url, _POSTGRES_SQL, name="slotbot versions")
+        self._prepared = PreparedConnection(
+            engine.url,
+            {"versions": _POSTGRES_SQL, "busy": _POSTGRES_BUSY_SQL},
+            name="slotbot versions",
+        )
         self._closed = False
         self._retry_at = 0.0
 
@@ -135,19 +227,24 @@ class _PostgresReader:
     def connected(self) -> bool:
         return self._prepared.connected
 
-    async def read(self, since: int) -> Committed | None:
+    async def read(self, since: int, window: tuple[datetime, datetime] | None) -> Committed | None:
         if self._closed or not self._prepared.usable:
             return None  # busy with another read, or opened by another event loop
         if time.monotonic() < self._retry_at:
             return None
         try:
-            rows = await self._prepared.fetch(since)
+            async with self._prepared.using() as statements:
+                committed = Committed.of(await statements["versions"].fetch(since))
+                if window is not None and _busy_wanted(committed, since, window):
+                    rows = await statements["busy"].fetch(list(committed.changed), *window)
+                    busy = cast(tuple[BusyRow, ...], tuple(tuple(row) for row in rows))
+                    committed = replace(committed, busy=busy)
         except Exception as error:  # whatever asyncpg raises: sessions read for a while
             log.warning("versions: %s; reading through sessions for %.0f s",
                         error, RETRY_AFTER_S)  # fmt: skip
             self._retry_at = time.monotonic() + RETRY_AFTER_S
             return None
-        return Committed.of(rows)
+        return committed
 
     def close(self) -> None:
         """Close the connection (from the engine's ``dispose``, in its greenlet)."""
@@ -212,10 +309,13 @@ def close_reader(engine: AsyncEngine) -> None:
         reader.close()
 
 
-async def committed_versions(engine: AsyncEngine, *, since: int) -> Committed | None:
+async def committed_versions(
+    engine: AsyncEngine, *, since: int, busy_over: tuple[datetime, datetime] | None = None
+) -> Committed | None:
     """The catalog and bookings versions as last committed and the specialists whose busy
     time changed after bookings version ``since`` (-1: all that ever changed), or ``None``
     when this engine's reader cannot say now: read them in a session then (see the module
-    docstring)."""
+    docstring). With ``busy_over`` (instants [lo, hi)) and ``since`` known, the busy time of
+    those specialists over it too when few changed (:attr:`Committed.busy`)."""
     reader = _reader(engine)
-    return None if reader is None else await reader.read(since)
+    return None if reader is None else await reader.read(since, busy_over)
