@@ -27,10 +27,11 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-__all__ = ["dbapi"]
+__all__ = ["dbapi", "write_from_here"]
 
 _Outcome = tuple[Any, Sequence[Any], int, int | None]
 
@@ -115,6 +116,28 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             )
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
+
+
+def _write_from_here(connection: sqlite3.Connection) -> None:
+    """On aiosqlite's thread: end the read transaction, then begin a write one."""
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
+    connection.execute("BEGIN IMMEDIATE")
+
+
+async def write_from_here(connection: AsyncConnection) -> None:
+    """End the read transaction ``connection`` is in and begin ``BEGIN IMMEDIATE`` on the same
+    connection, in one trip to aiosqlite's thread.
+
+    To SQLAlchemy the transaction goes on (it commits or rolls back the write one); what was
+    read before is the old snapshot's. Cheaper than a rollback, which hands the connection
+    back to the pool, and a new transaction on a connection checked out again.
+    """
+    raw = await connection.get_raw_connection()
+    adapted: Any = raw.dbapi_connection
+    driver: aiosqlite.Connection = adapted._connection
+    async with adapted._execute_mutex:
+        await driver._execute(_write_from_here, driver._conn)  # type: ignore[no-untyped-call]
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):

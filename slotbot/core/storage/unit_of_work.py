@@ -13,9 +13,10 @@ How reads turn into writes differs per database:
   statement sees what is committed, the turn's own writes included).
 - SQLite: the reads run in a deferred transaction, which WAL keeps on the snapshot it began
   with and which SQLite refuses to turn into a write once another connection wrote. So the
-  first write ends it and begins ``BEGIN IMMEDIATE`` on the same session, in this process's
-  write turn (:func:`~slotbot.core.storage.db.sqlite_write_turn`); reads after it see the
-  database as of that moment plus the unit's own writes.
+  first write ends it and begins ``BEGIN IMMEDIATE`` on the same session and connection (one
+  trip to aiosqlite's thread, :func:`~slotbot.core.storage.sqlite_driver.write_from_here`),
+  in this process's write turn (:func:`~slotbot.core.storage.db.sqlite_write_turn`); reads
+  after it see the database as of that moment plus the unit's own writes.
 
 Each write through a core function runs in a savepoint of its own (:func:`write_session`),
 so a refused operation (a slot just taken, a quota reached) leaves the rest of the unit as it
@@ -41,6 +42,7 @@ from slotbot.core.storage.db import (
     write_transaction,
     writer,
 )
+from slotbot.core.storage.sqlite_driver import write_from_here
 
 __all__ = ["UnitOfWork", "write_connection", "write_session"]
 
@@ -64,9 +66,12 @@ class UnitOfWork:
     async def begin_write(self) -> AsyncSession:
         """The session, ready to write in (see the module's docstring per database)."""
         if self.writes == 0 and is_sqlite(self.engine):
-            await self.session.rollback()  # the read snapshot ends; its connection goes back
             await self._turn.enter_async_context(sqlite_write_turn(self.engine))
-            await self.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            if self.session.in_transaction():  # the read snapshot ends, on the same connection
+                await write_from_here(await self.session.connection())
+                self.session.expire_all()  # what was loaded is read again, as after a rollback
+            else:
+                await self.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         else:
             self.session.expire_all()  # what was loaded is read again, as after a rollback
         self.writes += 1
