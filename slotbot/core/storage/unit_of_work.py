@@ -20,7 +20,9 @@ How reads turn into writes differs per database:
 
 Each write through a core function runs in a savepoint of its own (:func:`write_session`),
 so a refused operation (a slot just taken, a quota reached) leaves the rest of the unit as it
-was and the turn goes on to say so. Objects loaded before a write are expired when it begins
+was and the turn goes on to say so. A write that writes nothing before it can be refused
+(or writes only what is to be kept then) goes without one: a savepoint is two more
+statements, each a round trip. Objects loaded before a write are expired when it begins
 (as a rollback would): read them again after it, never across it.
 
 A unit holds one pooled connection at a time, which is what sizes the bot's concurrency
@@ -116,9 +118,11 @@ class UnitOfWork:
 async def write_session(
     engine: AsyncEngine, uow: UnitOfWork | None, *, savepoint: bool = True
 ) -> AsyncIterator[AsyncSession]:
-    """A session to write in: inside ``uow`` (in a savepoint of its own unless
-    ``savepoint=False``, so an exception undoes just this write), or without one in a
-    transaction of its own that commits on leaving the block (:func:`writer`)."""
+    """A session to write in: inside ``uow`` (in a savepoint of its own, so an exception
+    undoes just this write; with ``savepoint=False`` the write is flushed on leaving the block
+    and an exception undoes nothing, which only a write that raises before writing may
+    choose), or without one in a transaction of its own that commits on leaving the block
+    (:func:`writer`)."""
     if uow is None:
         async with writer(engine) as session:
             yield session
@@ -126,6 +130,7 @@ async def write_session(
     session = await uow.begin_write()
     if not savepoint:
         yield session
+        await session.flush()  # as leaving a savepoint does: later Core reads see the write
         return
     async with session.begin_nested():
         yield session
@@ -141,5 +146,9 @@ async def write_connection(
         async with write_transaction(engine) as connection:
             yield connection
         return
-    async with write_session(engine, uow, savepoint=savepoint) as session:
+    if not savepoint:  # Core statements: nothing to flush
+        session = await uow.begin_write()
+        yield await session.connection()
+        return
+    async with write_session(engine, uow) as session:
         yield await session.connection()
