@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -236,6 +236,32 @@ def _insert_ignoring(engine: AsyncEngine, key: str, values: dict[str, Any]) -> A
     return dialect.insert(Client).values(**values).on_conflict_do_nothing(index_elements=[key])
 
 
+# A channel's first turn finds or creates its client: the statements are built once (building
+# one costs more CPU than running it), per dialect.
+_TELEGRAM_VALUES = {
+    "telegram_user_id": bindparam("p_user_id", type_=Client.telegram_user_id.type),
+    "telegram_chat_id": bindparam("p_chat_id", type_=Client.telegram_chat_id.type),
+    "name": bindparam("p_name", type_=Client.name.type),
+    "locale": bindparam("p_locale", type_=Client.locale.type),
+}
+_WEB_VALUES = {
+    "web_session_id": bindparam("p_session_id", type_=Client.web_session_id.type),
+    "locale": bindparam("p_locale", type_=Client.locale.type),
+}
+#: ``INSERT ... ON CONFLICT DO NOTHING`` by (dialect name, identity column).
+_NEW_CLIENT: dict[tuple[str, str], Any] = {
+    (name, key): dialect.insert(Client)
+    .values(**values)
+    .on_conflict_do_nothing(index_elements=[key])
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+    for key, values in (("telegram_user_id", _TELEGRAM_VALUES), ("web_session_id", _WEB_VALUES))
+}
+_TELEGRAM_CLIENT = select(Client).where(
+    Client.telegram_user_id == _TELEGRAM_VALUES["telegram_user_id"]
+)
+_WEB_CLIENT = select(Client).where(Client.web_session_id == _WEB_VALUES["web_session_id"])
+
+
 def _profile_name(name: str | None) -> str | None:
     """A name from a channel's profile: cut to ``NAME_MAX`` rather than refused."""
     if name is None:
@@ -256,11 +282,11 @@ async def client_for_telegram(
     """The client of this Telegram user, created on first contact; the chat id is kept
     current. ``name`` (the profile's) is used only while the client has none."""
     name, locale = _profile_name(name), check_locale(locale)
-    async with write_session(engine, uow) as session:
-        identity = {"telegram_user_id": user_id, "telegram_chat_id": chat_id}
-        values = {**identity, "name": name, "locale": locale}
-        await session.execute(_insert_ignoring(engine, "telegram_user_id", values))
-        client = await session.scalar(select(Client).where(Client.telegram_user_id == user_id))
+    values = {"p_user_id": user_id, "p_chat_id": chat_id, "p_name": name, "p_locale": locale}
+    # no savepoint: nothing here is refused, and an error ends the turn
+    async with write_session(engine, uow, savepoint=False) as session:
+        await session.execute(_NEW_CLIENT[engine.dialect.name, "telegram_user_id"], values)
+        client = await session.scalar(_TELEGRAM_CLIENT, values)
         assert client is not None
         client.telegram_chat_id = chat_id
         client.name = client.name or name
@@ -274,13 +300,11 @@ async def client_for_web(
     if not _WEB_SESSION.match(session_id):
         raise InvalidInput(f"not a web session id (1 to {WEB_SESSION_ID_MAX} of A-Z a-z 0-9 _.:-)")
     locale = check_locale(locale)
-    async with write_session(engine, uow) as session:
-        await session.execute(
-            _insert_ignoring(
-                engine, "web_session_id", {"web_session_id": session_id, "locale": locale}
-            )
-        )
-        client = await session.scalar(select(Client).where(Client.web_session_id == session_id))
+    values = {"p_session_id": session_id, "p_locale": locale}
+    # no savepoint: nothing here is refused, and an error ends the turn
+    async with write_session(engine, uow, savepoint=False) as session:
+        await session.execute(_NEW_CLIENT[engine.dialect.name, "web_session_id"], values)
+        client = await session.scalar(_WEB_CLIENT, values)
         assert client is not None
         return client
 
@@ -353,7 +377,8 @@ async def set_contact(
     name = check_name(name) if name is not None else None
     email = check_email(email) if email is not None else None
     locale = check_locale(locale) if locale is not None else None
-    async with write_session(engine, uow) as session:
+    # no savepoint: every refusal comes before anything is changed
+    async with write_session(engine, uow, savepoint=False) as session:
         client = await session.get(Client, client_id, with_for_update=True)
         if client is None:
             raise ClientNotFound(f"no client #{client_id}")

@@ -85,6 +85,11 @@ class Context:
             self._client, self._client_writes = client, self.uow.writes
         return self._client
 
+    def wrote_client(self, client: Client) -> None:
+        """``client`` as the turn's latest write stored it (a core write that returns the
+        client it changed, flushed): :meth:`client` returns it without reading it again."""
+        self._client, self._client_writes = client, self.uow.writes
+
     @property
     def own_zone(self) -> ZoneInfo:
         """The time zone of the specialist who is talking (their side of the dialog)."""

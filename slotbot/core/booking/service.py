@@ -342,8 +342,10 @@ async def hold(
 
     ``within`` runs in the hold's own transaction once the hold is placed (for example
     checking a quota that counts it): if it raises, the hold is rolled back with it and the
-    exception propagates. With ``uow`` the hold is written in that unit of work (in a
-    savepoint: a refused hold leaves the unit as it was) and commits with it.
+    exception propagates. With ``uow`` the hold is written in that unit of work and commits
+    with it; a refused hold leaves the unit as it was but for run-out holds in the way
+    retired (as any later hold or sweep would), so only ``within``, which may refuse a
+    placed hold, needs a savepoint.
     """
     try:
         for _ in range(3):
@@ -357,7 +359,9 @@ async def hold(
                     async with engine.connect() as connection:
                         candidates = await _least_booked_first(connection, plan, now)
             try:
-                async with write_connection(engine, uow) as connection:
+                async with write_connection(
+                    engine, uow, savepoint=within is not None
+                ) as connection:
                     held = await _insert_hold(
                         connection, plan, candidates, client_id=client_id, channel=channel,
                         now=now,
@@ -399,13 +403,12 @@ async def _confirm_in(
     """
     if connection.dialect.name == "postgresql":
         await connection.execute(sql.SHARE_BOOKING_SPECIALIST, {"p_booking_id": booking_id})
-    row = (
-        await connection.execute(
-            sql.CONFIRM, {"p_booking_id": booking_id, "p_now": now, "p_version": catalog.version}
-        )
-    ).one_or_none()
-    if row is not None and client_id is not None and row.client_id != client_id:
-        raise BookingRefused(Refusal.NOT_FOUND, "no such booking")  # rolls the update back
+    params = {"p_booking_id": booking_id, "p_now": now, "p_version": catalog.version}
+    if client_id is None:
+        row = (await connection.execute(sql.CONFIRM, params)).one_or_none()
+    else:  # someone else's booking is not confirmed: found below, and not found
+        params["p_client_id"] = client_id
+        row = (await connection.execute(sql.CONFIRM_OWN, params)).one_or_none()
     if row is not None:
         booking = Booking(**{c.key: getattr(row, c.key) for c in sql.BOOKINGS.c})
         specialist = catalog.specialists.get(booking.specialist_id)
@@ -470,13 +473,14 @@ async def confirm(
     """Confirm a hold. Idempotent: confirming a confirmed booking returns it unchanged.
 
     A hold that ran out, or whose time can no longer be booked, is expired and refused.
-    With ``uow`` the confirmation and its outbox rows are written in that unit of work.
+    With ``uow`` the confirmation and its outbox rows are written in that unit of work (no
+    savepoint: a refusal has written nothing, or the expiry, which is to be kept).
     """
     catalog = await catalogs.current(engine)
     for _ in range(3):
         refusal: BookingRefused | None = None
         try:
-            async with write_connection(engine, uow) as connection:
+            async with write_connection(engine, uow, savepoint=False) as connection:
                 try:
                     return await _confirm_in(
                         connection, catalog, booking_id, now, client_id=client_id

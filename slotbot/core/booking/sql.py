@@ -214,6 +214,9 @@ CONFIRM = (
     )
 )
 
+#: :data:`CONFIRM` of the client's own booking only.
+CONFIRM_OWN = CONFIRM.where(Booking.client_id == P["client_id"])
+
 LOCKED_BOOKING = select(BOOKINGS).where(Booking.id == P["booking_id"]).with_for_update()
 
 EXPIRE_IN_THE_WAY = (

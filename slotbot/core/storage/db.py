@@ -86,13 +86,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.close()
 
     # Every call through aiosqlite is a round trip to its thread (a statement takes one,
-    # :mod:`sqlite_driver`); on a busy write path those add up. So BEGIN goes straight to the driver
-    # (one round trip), and a connection going back to the pool is rolled back only when it
-    # is in a transaction (usually it is not: the transaction was committed).
+    # :mod:`sqlite_driver`); on a busy write path those add up. So a deferred BEGIN travels
+    # with the transaction's first statement (SQLite defers its snapshot to the first read
+    # anyway); BEGIN IMMEDIATE, which takes the write lock, goes straight to the driver (one
+    # round trip), as every BEGIN does on a stock connection. A connection going back to the
+    # pool is rolled back only when it is in a transaction (usually it is not: the
+    # transaction was committed).
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        adapted = connection.connection.dbapi_connection
+        if mode == "DEFERRED" and isinstance(adapted, sqlite_driver.OneTripConnection):
+            adapted.begin_with_next(mode)
+            return
         driver = connection.connection.driver_connection
         assert driver is not None
         await_only(driver.execute_fetchall(f"BEGIN {mode}"))
@@ -102,6 +109,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         driver = record.driver_connection
         if driver is not None and driver.in_transaction:
             dbapi_connection.rollback()
+        elif (
+            isinstance(dbapi_connection, sqlite_driver.OneTripConnection)
+            and dbapi_connection.begin_pending
+        ):
+            dbapi_connection.rollback()  # drops the BEGIN not sent yet, without a trip
 
 
 async def check_database(engine: AsyncEngine) -> None:

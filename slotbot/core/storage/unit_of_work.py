@@ -13,13 +13,16 @@ How reads turn into writes differs per database:
   statement sees what is committed, the turn's own writes included).
 - SQLite: the reads run in a deferred transaction, which WAL keeps on the snapshot it began
   with and which SQLite refuses to turn into a write once another connection wrote. So the
-  first write ends it and begins ``BEGIN IMMEDIATE`` on the same session, in this process's
-  write turn (:func:`~slotbot.core.storage.db.sqlite_write_turn`); reads after it see the
-  database as of that moment plus the unit's own writes.
+  first write ends it and begins ``BEGIN IMMEDIATE`` on the same session and connection (one
+  trip to aiosqlite's thread, :func:`~slotbot.core.storage.sqlite_driver.write_from_here`),
+  in this process's write turn (:func:`~slotbot.core.storage.db.sqlite_write_turn`); reads
+  after it see the database as of that moment plus the unit's own writes.
 
 Each write through a core function runs in a savepoint of its own (:func:`write_session`),
 so a refused operation (a slot just taken, a quota reached) leaves the rest of the unit as it
-was and the turn goes on to say so. Objects loaded before a write are expired when it begins
+was and the turn goes on to say so. A write that writes nothing before it can be refused
+(or writes only what is to be kept then) goes without one: a savepoint is two more
+statements, each a round trip. Objects loaded before a write are expired when it begins
 (as a rollback would): read them again after it, never across it.
 
 A unit holds one pooled connection at a time, which is what sizes the bot's concurrency
@@ -41,6 +44,7 @@ from slotbot.core.storage.db import (
     write_transaction,
     writer,
 )
+from slotbot.core.storage.sqlite_driver import write_from_here
 
 __all__ = ["UnitOfWork", "write_connection", "write_session"]
 
@@ -64,9 +68,12 @@ class UnitOfWork:
     async def begin_write(self) -> AsyncSession:
         """The session, ready to write in (see the module's docstring per database)."""
         if self.writes == 0 and is_sqlite(self.engine):
-            await self.session.rollback()  # the read snapshot ends; its connection goes back
             await self._turn.enter_async_context(sqlite_write_turn(self.engine))
-            await self.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            if self.session.in_transaction():  # the read snapshot ends, on the same connection
+                await write_from_here(await self.session.connection())
+                self.session.expire_all()  # what was loaded is read again, as after a rollback
+            else:
+                await self.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         else:
             self.session.expire_all()  # what was loaded is read again, as after a rollback
         self.writes += 1
@@ -111,9 +118,11 @@ class UnitOfWork:
 async def write_session(
     engine: AsyncEngine, uow: UnitOfWork | None, *, savepoint: bool = True
 ) -> AsyncIterator[AsyncSession]:
-    """A session to write in: inside ``uow`` (in a savepoint of its own unless
-    ``savepoint=False``, so an exception undoes just this write), or without one in a
-    transaction of its own that commits on leaving the block (:func:`writer`)."""
+    """A session to write in: inside ``uow`` (in a savepoint of its own, so an exception
+    undoes just this write; with ``savepoint=False`` the write is flushed on leaving the block
+    and an exception undoes nothing, which only a write that raises before writing may
+    choose), or without one in a transaction of its own that commits on leaving the block
+    (:func:`writer`)."""
     if uow is None:
         async with writer(engine) as session:
             yield session
@@ -121,6 +130,7 @@ async def write_session(
     session = await uow.begin_write()
     if not savepoint:
         yield session
+        await session.flush()  # as leaving a savepoint does: later Core reads see the write
         return
     async with session.begin_nested():
         yield session
@@ -136,5 +146,9 @@ async def write_connection(
         async with write_transaction(engine) as connection:
             yield connection
         return
-    async with write_session(engine, uow, savepoint=savepoint) as session:
+    if not savepoint:  # Core statements: nothing to flush
+        session = await uow.begin_write()
+        yield await session.connection()
+        return
+    async with write_session(engine, uow) as session:
         yield await session.connection()

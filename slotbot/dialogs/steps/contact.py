@@ -48,7 +48,9 @@ async def text_contact(ctx: Context, flow: Flow, text: str) -> None:
                 NAME_MAX,
             ).format(limit=NAME_MAX)
             return
-        await set_contact(ctx.engine, client_id=ctx.client_id, name=name, uow=ctx.uow)
+        ctx.wrote_client(
+            await set_contact(ctx.engine, client_id=ctx.client_id, name=name, uow=ctx.uow)
+        )
         if flow.step == "name":
             flow.step = flow.return_to or "confirm"
             flow.return_to = ""

@@ -88,7 +88,9 @@ async def _use(ctx: Context, flow: Flow, e164: str) -> bool:
     _ = ctx.texts.gettext
     flow.phones = []
     if ctx.visitor.channel != "web":
-        await set_contact(ctx.engine, client_id=ctx.client_id, phone=e164, uow=ctx.uow)
+        ctx.wrote_client(
+            await set_contact(ctx.engine, client_id=ctx.client_id, phone=e164, uow=ctx.uow)
+        )
         return True
     limits = await web_limits(ctx.session)
     try:
