@@ -3,14 +3,14 @@ times, month and weekday names, durations and prices formatted by Babel for the 
 
 Babel formats are slow (tens of microseconds each) and a turn shows the same days, slot
 times and prices to every client, so each format is computed once per locale and value and
-kept in bounded LRU caches keyed by the locale and every value the text depends on; CLDR
-data does not change while we run.
+kept in a bounded cache (LRU, or cleared when full) keyed by the locale and every value the
+text depends on; CLDR data does not change while we run.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
 from importlib import resources
@@ -109,6 +109,10 @@ def _zone(locale: Locale, zone: ZoneInfo) -> str:
     return get_timezone_name(zone, width="long", locale=locale)
 
 
+#: zone_name's cache (its key holds no datetime, so not an lru_cache): cleared when full.
+_ZONE_NAMES: dict[tuple[Locale, ZoneInfo, timedelta | None, timedelta | None], str] = {}
+
+
 @lru_cache(maxsize=16)
 def _weekday_initials(locale: Locale) -> tuple[str, ...]:
     names = get_day_names("short", locale=locale)
@@ -173,8 +177,18 @@ class Texts:
         return list(_weekday_initials(self.babel))
 
     def zone_name(self, zone: ZoneInfo, at: datetime) -> str:
-        """``Central European Time`` / ``Центральная Европа``."""
-        return get_timezone_name(at.astimezone(zone), width="long", locale=self.babel)
+        """``Central European Time`` / ``Центральная Европа``; ``Central European Summer
+        Time`` in summer."""
+        local = at.astimezone(zone)
+        # Babel's name depends on the zone, whether DST is on and (for a zone CLDR has no
+        # name for: GMT+03:00) the offset: one computed name per locale and such key
+        key = (self.babel, zone, local.utcoffset(), local.dst())
+        name = _ZONE_NAMES.get(key)
+        if name is None:
+            if len(_ZONE_NAMES) >= 1024:
+                _ZONE_NAMES.clear()
+            name = _ZONE_NAMES[key] = get_timezone_name(local, width="long", locale=self.babel)
+        return name
 
     def zone(self, zone: ZoneInfo) -> str:
         """``Central European Time`` / ``Центральная Европа``: whatever the season (for lists
