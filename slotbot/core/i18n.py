@@ -1,12 +1,18 @@
 """Texts and formats in the client's language: gettext catalogs read with Babel, and dates,
-times, month and weekday names, durations and prices formatted by Babel for the locale."""
+times, month and weekday names, durations and prices formatted by Babel for the locale.
+
+Babel formats are slow (tens of microseconds each) and a turn shows the same days, slot
+times and prices to every client, so each format is computed once per locale and value and
+kept in a bounded cache (LRU, or cleared when full) keyed by the locale and every value the
+text depends on; CLDR data does not change while we run.
+"""
 
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -69,8 +75,53 @@ def _translations(locale: str) -> NullTranslations:
     return Translations(buffer)
 
 
+@lru_cache(maxsize=2048)
+def _skeleton(locale: Locale, skeleton: str, day: date) -> str:
+    return format_skeleton(skeleton, day, locale=locale)
+
+
+@lru_cache(maxsize=2048)
+def _date(locale: Locale, form: str, day: date) -> str:
+    return format_date(day, form, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _time(locale: Locale, instant: datetime, zone: ZoneInfo) -> str:
+    return format_datetime(instant, "short", tzinfo=zone, locale=locale).split(", ")[-1]
+
+
+@lru_cache(maxsize=256)
+def _duration(locale: Locale, minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if minutes >= 60 and rest == 0:
+        return format_unit(hours, "duration-hour", length="short", locale=locale)
+    return format_unit(minutes, "duration-minute", length="short", locale=locale)
+
+
+@lru_cache(maxsize=256)
+def _price(locale: Locale, amount: str, currency: str) -> str:
+    """A price from its amount's exact text (``30`` and ``30.00`` are distinct keys)."""
+    return format_currency(Decimal(amount), currency, locale=locale)
+
+
+@lru_cache(maxsize=64)
+def _zone(locale: Locale, zone: ZoneInfo) -> str:
+    return get_timezone_name(zone, width="long", locale=locale)
+
+
+#: zone_name's cache (its key holds no datetime, so not an lru_cache): cleared when full.
+_ZONE_NAMES: dict[tuple[Locale, ZoneInfo, timedelta | None, timedelta | None], str] = {}
+
+
+@lru_cache(maxsize=16)
+def _weekday_initials(locale: Locale) -> tuple[str, ...]:
+    names = get_day_names("short", locale=locale)
+    return tuple(names[i] for i in range(7))
+
+
 class Texts:
-    """Translation and formatting for one locale."""
+    """Translation and formatting for one locale; Babel's formats are cached per locale and
+    value (the LRU caches above)."""
 
     __slots__ = ("_translations", "babel", "locale")
 
@@ -87,23 +138,23 @@ class Texts:
 
     def day(self, day: date) -> str:
         """``Tue, Dec 1`` / ``вт, 1 дек.``"""
-        return format_skeleton("MMMEd", day, locale=self.babel)
+        return _skeleton(self.babel, "MMMEd", day)
 
     def long_day(self, day: date) -> str:
         """``Tuesday, December 1, 2026``."""
-        return format_date(day, "full", locale=self.babel)
+        return _date(self.babel, "full", day)
 
     def long_date(self, day: date) -> str:
         """``December 7, 2026`` / ``7 декабря 2026 г.`` (no weekday)."""
-        return format_date(day, "long", locale=self.babel)
+        return _date(self.babel, "long", day)
 
     def month(self, first: date) -> str:
         """``December 2026`` / ``Декабрь 2026 г.``: a heading, so it starts upper case."""
-        return self.at_start(format_skeleton("yMMMM", first, locale=self.babel))
+        return self.at_start(_skeleton(self.babel, "yMMMM", first))
 
     def short_month(self, first: date) -> str:
         """``Dec`` / ``Дек.``: a calendar's button, so it starts upper case."""
-        return self.at_start(format_skeleton("MMM", first, locale=self.babel))
+        return self.at_start(_skeleton(self.babel, "MMM", first))
 
     def at_start(self, text: str) -> str:
         """``text`` where it starts a sentence or a line: Babel writes Russian weekdays and
@@ -112,7 +163,9 @@ class Texts:
 
     def time(self, instant: datetime, zone: ZoneInfo) -> str:
         """Wall-clock time in ``zone``: ``10:00 AM`` / ``10:00``."""
-        return format_datetime(instant, "short", tzinfo=zone, locale=self.babel).split(", ")[-1]
+        if instant.tzinfo is not None and instant.tzinfo is not UTC:
+            instant = instant.astimezone(UTC)  # one key per instant, whatever its fold
+        return _time(self.babel, instant, zone)
 
     def when(self, instant: datetime, zone: ZoneInfo) -> str:
         """``Tue, Dec 1, 10:00 AM`` in ``zone``."""
@@ -121,24 +174,30 @@ class Texts:
 
     def weekday_initials(self) -> list[str]:
         """Monday first: ``Mo Tu We ...`` / ``пн вт ср ...``."""
-        names = get_day_names("short", locale=self.babel)
-        return [names[i] for i in range(7)]
+        return list(_weekday_initials(self.babel))
 
     def zone_name(self, zone: ZoneInfo, at: datetime) -> str:
-        """``Central European Time`` / ``Центральная Европа``."""
-        return get_timezone_name(at.astimezone(zone), width="long", locale=self.babel)
+        """``Central European Time`` / ``Центральная Европа``; ``Central European Summer
+        Time`` in summer."""
+        local = at.astimezone(zone)
+        # Babel's name depends on the zone, whether DST is on and (for a zone CLDR has no
+        # name for: GMT+03:00) the offset: one computed name per locale and such key
+        key = (self.babel, zone, local.utcoffset(), local.dst())
+        name = _ZONE_NAMES.get(key)
+        if name is None:
+            if len(_ZONE_NAMES) >= 1024:
+                _ZONE_NAMES.clear()
+            name = _ZONE_NAMES[key] = get_timezone_name(local, width="long", locale=self.babel)
+        return name
 
     def zone(self, zone: ZoneInfo) -> str:
         """``Central European Time`` / ``Центральная Европа``: whatever the season (for lists
         of times that may straddle a change of the clocks)."""
-        return get_timezone_name(zone, width="long", locale=self.babel)
+        return _zone(self.babel, zone)
 
     def duration(self, minutes: int) -> str:
         """``60 min`` / ``60 мин``."""
-        hours, rest = divmod(minutes, 60)
-        if minutes >= 60 and rest == 0:
-            return format_unit(hours, "duration-hour", length="short", locale=self.babel)
-        return format_unit(minutes, "duration-minute", length="short", locale=self.babel)
+        return _duration(self.babel, minutes)
 
     def country(self, region: str) -> str:
         """A country's name from its ISO 3166 code: ``Germany`` / ``Германия``."""
@@ -148,7 +207,7 @@ class Texts:
         """``€30.00`` / ``30,00 €``; empty when the service has no price."""
         if amount is None or not currency:
             return ""
-        return format_currency(amount, currency, locale=self.babel)
+        return _price(self.babel, str(amount), currency)
 
 
 @cache

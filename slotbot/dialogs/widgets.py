@@ -6,9 +6,11 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from slotbot.dialogs.context import Context
+from slotbot.dialogs.i18n import texts
 from slotbot.dialogs.screens import Button
 
 __all__ = ["back_row", "month_calendar", "month_of", "paged", "time_grid"]
@@ -32,18 +34,16 @@ def month_calendar(
     are greyed and answer why; then the previous / next month buttons. The weekday headers and
     the cells outside the month are inert: disabled, with no action to send."""
     t = ctx.texts
-    rows: Rows = [tuple(Button(name, disabled=True) for name in t.weekday_initials())]
-    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+    rows: Rows = [_weekday_row(t.locale)]
+    for week in _month_weeks(first):
         cells = []
-        for day in week:
-            if day.month != first.month:
-                cells.append(Button(" ", disabled=True))
-            elif free.get(day):
-                cells.append(Button(str(day.day), ctx.act("d", day.strftime("%Y%m%d"))))
+        for cell in week:
+            if cell is None:
+                cells.append(_OUTSIDE)
+            elif free.get(cell[0]):
+                cells.append(Button(cell[1], ctx.act("d", cell[2])))
             else:
-                cells.append(
-                    Button(str(day.day), ctx.act("dx", day.strftime("%Y%m%d")), disabled=True)
-                )
+                cells.append(Button(cell[1], ctx.act("dx", cell[2]), disabled=True))
         rows.append(tuple(cells))
     nav = []
     previous, following = _add_months(first, -1), _add_months(first, 1)
@@ -56,6 +56,29 @@ def month_calendar(
     if nav:
         rows.append(tuple(nav))
     return rows
+
+
+#: A calendar cell outside the month (buttons are immutable, so one serves every cell).
+_OUTSIDE = Button(" ", disabled=True)
+
+
+@lru_cache(maxsize=16)
+def _weekday_row(locale: str) -> tuple[Button, ...]:
+    return tuple(Button(name, disabled=True) for name in texts(locale).weekday_initials())
+
+
+@lru_cache(maxsize=64)
+def _month_weeks(first: date) -> tuple[tuple[tuple[date, str, str] | None, ...], ...]:
+    """The weeks of ``first``'s month, Monday first: each day of the month as (the day, its
+    label, its action argument), ``None`` for the days of the months around it."""
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    return tuple(
+        tuple(
+            (day, str(day.day), day.strftime("%Y%m%d")) if day.month == first.month else None
+            for day in week
+        )
+        for week in weeks
+    )
 
 
 def month_days(first: date) -> tuple[date, date]:
