@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest
 
 from slotbot.bot._calls import call, deliver, log
-from slotbot.bot._render import contact_keyboard, inline_keyboard, message_text, offers_contact
+from slotbot.bot._render import (
+    Markup,
+    contact_keyboard,
+    inline_keyboard,
+    message_text,
+    offers_contact,
+)
 from slotbot.dialogs.screens import Attachment, Reply, Screen
 
 __all__ = ["Presenter"]
@@ -66,19 +74,21 @@ class Presenter:
         if offers_contact(screen) and not screen.buttons:
             await self._contact_prompt(chat_id, message_text(screen), screen)
         else:
-            await deliver(
-                lambda: call(
-                    self.bot,
-                    "sendMessage",
-                    chat_id=chat_id,
-                    text=message_text(screen),
-                    reply_markup=inline_keyboard(screen),
-                ),
-                what=f"send to {chat_id}",
-            )
+            text, markup = message_text(screen), inline_keyboard(screen)
+            await self._message(chat_id, text, markup, what=f"send to {chat_id}")
             if offers_contact(screen):
                 await self._contact_prompt(chat_id, screen.share_contact_label, screen)
         await self._attachments(chat_id, screen)
+
+    async def _message(
+        self, chat_id: int, text: str, markup: Markup | None, *, what: str
+    ) -> dict[str, Any] | None:
+        """Send a message (:func:`deliver`'s retries); the sent message, None when skipped."""
+        sent: dict[str, Any] | None = await deliver(
+            lambda: call(self.bot, "sendMessage", chat_id=chat_id, text=text, reply_markup=markup),
+            what=what,
+        )
+        return sent
 
     async def _extras(self, chat_id: int, screen: Screen) -> None:
         if offers_contact(screen):
@@ -86,16 +96,8 @@ class Presenter:
         await self._attachments(chat_id, screen)
 
     async def _contact_prompt(self, chat_id: int, text: str, screen: Screen) -> None:
-        sent = await deliver(
-            lambda: call(
-                self.bot,
-                "sendMessage",
-                chat_id=chat_id,
-                text=text,
-                reply_markup=contact_keyboard(screen),
-            ),
-            what=f"contact keyboard to {chat_id}",
-        )
+        markup = contact_keyboard(screen)
+        sent = await self._message(chat_id, text, markup, what=f"contact keyboard to {chat_id}")
         if sent is not None:
             self._keyboards.add(chat_id)
 
@@ -113,15 +115,8 @@ class Presenter:
     async def _remove_keyboard(self, chat_id: int) -> None:
         """Take the contact keyboard away (a message that removes it, deleted at once)."""
         self._keyboards.discard(chat_id)
-        gone = await deliver(
-            lambda: call(
-                self.bot,
-                "sendMessage",
-                chat_id=chat_id,
-                text=KEYBOARD_GONE,
-                reply_markup={"remove_keyboard": True},
-            ),
-            what=f"remove keyboard in {chat_id}",
+        gone = await self._message(
+            chat_id, KEYBOARD_GONE, {"remove_keyboard": True}, what=f"remove keyboard in {chat_id}"
         )
         if gone is not None:
             message_id = gone["message_id"]
