@@ -60,7 +60,11 @@ class Counted:
         self.sql: Counter[str] = Counter()
         self.begun: Counter[str] = Counter()
         event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
-        event.listen(engine.sync_engine, "begin", self._begin)
+        if engine.dialect.driver == "asyncpg":  # the BEGINs sent: a unit reads without one
+            _on_asyncpg_begin()
+            ASYNCPG_BEGINS.append(self)
+        else:
+            event.listen(engine.sync_engine, "begin", self._begin)
 
     def _statement(self, *_: Any) -> None:
         self.statements += 1
@@ -77,6 +81,28 @@ class Counted:
         self.by_turn[kind] += 1
         self.sql[kind] += self.statements - statements
         self.begun[kind] += self.transactions - transactions
+
+
+#: Who counts asyncpg's BEGINs (SQLAlchemy's ``begin`` event also fires for a unit of work
+#: that reads, and writes one statement, without a transaction: it sends no BEGIN).
+ASYNCPG_BEGINS: list[Counted] = []
+
+
+def _on_asyncpg_begin() -> None:
+    """Count each BEGIN asyncpg sends, for :data:`ASYNCPG_BEGINS` (patched once)."""
+    import asyncpg.transaction
+
+    start = asyncpg.transaction.Transaction.start
+    if getattr(start, "counted", False):
+        return
+
+    async def counted(self: Any) -> None:
+        for counter in ASYNCPG_BEGINS:
+            counter._begin()
+        await start(self)
+
+    counted.counted = True  # type: ignore[attr-defined]
+    asyncpg.transaction.Transaction.start = counted  # type: ignore[method-assign]
 
 
 class TimedChat(Chat):

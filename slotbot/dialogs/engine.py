@@ -247,14 +247,17 @@ class Dialogs:
         screen = await self._render(ctx, flow)
         flow.offered = [*screen.actions(), *(a for s in ctx.extra for a in s.actions())]
         state = {**flow.dump(), "client": client_id}
-        # another process answered first: StaleSession rolls the whole turn back
-        await save_session(self.engine, loaded, state=state, locale=ctx.locale, now=now, uow=uow)
         if ctx.locale != loaded.locale:
             await set_contact(self.engine, client_id=client_id, locale=ctx.locale, uow=uow)
         if specialist_id is not None and not chosen and recorded != ctx.locale:
             await record_chat_locale(
                 self.engine, specialist_id=specialist_id, locale=ctx.locale, uow=uow
             )
+        # the turn's last write; when another process answered first, StaleSession rolls the
+        # whole turn back
+        await save_session(
+            self.engine, loaded, state=state, locale=ctx.locale, now=now, uow=uow, last=True
+        )
         return Reply([screen, *ctx.extra], ctx.notice, ctx.locale, ctx.happened)
 
     async def _handle(self, ctx: Context, flow: Flow, event: Event, loaded: SessionState) -> None:

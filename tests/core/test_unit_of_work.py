@@ -4,13 +4,13 @@ refused one leaves the others in place."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking as bookings
 from slotbot.core.booking.service import BookingRefused, Refusal
 from slotbot.core.clients import set_contact
-from slotbot.core.storage.db import is_sqlite, session_factory
+from slotbot.core.storage.db import create_engine, is_sqlite, session_factory
 from slotbot.core.storage.models import Booking, BookingStatus, Client, Notification
 from slotbot.core.storage.sessions import load_session, save_session
 from slotbot.core.storage.unit_of_work import UnitOfWork
@@ -108,3 +108,54 @@ async def test_a_write_beside_a_writing_unit_is_refused_not_waited_for(engine: A
             await set_contact(engine, client_id=client, name="Beside")
     statuses, _ = await counts(engine)
     assert statuses == {BookingStatus.HELD: 1}
+
+
+async def test_nothing_is_written_after_a_units_last_write(engine: AsyncEngine) -> None:
+    """A session saved as the unit's last write (``last=True``) ends its writing: a write
+    after it is a programming error, refused before it writes (on PostgreSQL that save ran
+    without a transaction to roll back with the rest)."""
+    client = await new_client(engine)
+    async with UnitOfWork(engine) as uow:
+        loaded = await load_session(engine, channel="telegram", conversation_id="u", uow=uow)
+        await save_session(engine, loaded, state={"n": 1}, locale="en", now=NOW, uow=uow,
+                           last=True)  # fmt: skip
+        if not is_sqlite(engine):
+            with pytest.raises(RuntimeError, match="last statement"):
+                await set_contact(engine, client_id=client, name="After", uow=uow)
+    saved = await load_session(engine, channel="telegram", conversation_id="u")
+    assert (saved.version, saved.state) == (1, {"n": 1})
+    async with session_factory(engine)() as session:
+        assert (await session.get(Client, client)).name != "After"  # type: ignore[union-attr]
+
+
+async def test_a_connection_after_a_unit_without_transaction_rolls_back_again(
+    database_url: str,
+) -> None:
+    """A unit that read and saved without a transaction (PostgreSQL) gives its connection
+    back to the pool able to roll back: a transaction on that same connection writes and
+    fails, then a unit writes two things and fails, and nothing of them stays."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)  # the same connection
+    try:
+        client = await new_client(engine)
+        async with UnitOfWork(engine) as uow:
+            loaded = await load_session(engine, channel="telegram", conversation_id="u", uow=uow)
+            await save_session(engine, loaded, state={}, locale="en", now=NOW, uow=uow, last=True)
+        with pytest.raises(Boom):  # outside any unit of work
+            async with engine.begin() as connection:
+                await connection.execute(update(Client).values(name="Outside"))
+                raise Boom()
+        with pytest.raises(Boom):  # and in a unit of work
+            async with UnitOfWork(engine) as uow:
+                loaded = await load_session(
+                    engine, channel="telegram", conversation_id="u", uow=uow
+                )
+                await set_contact(engine, client_id=client, name="Inside", uow=uow)
+                await save_session(engine, loaded, state={"n": 2}, locale="en", now=NOW, uow=uow)
+                raise Boom()
+        saved = await load_session(engine, channel="telegram", conversation_id="u")
+        assert (saved.version, saved.state) == (1, {})
+        async with session_factory(engine)() as session:
+            name = (await session.get(Client, client)).name  # type: ignore[union-attr]
+        assert name not in ("Inside", "Outside")
+    finally:
+        await engine.dispose()

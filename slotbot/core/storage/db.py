@@ -71,7 +71,16 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     engine = create_async_engine(url, echo=echo, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine)
+    elif engine.dialect.driver == "asyncpg":
+        event.listen(engine.sync_engine, "checkin", _transactions_again)
     return engine
+
+
+def _transactions_again(dbapi_connection: Any, _record: Any) -> None:
+    """A connection back in the pool begins transactions again: a unit of work reads
+    without one (:mod:`slotbot.core.storage.unit_of_work`) until it writes, if it does."""
+    if dbapi_connection is not None:
+        dbapi_connection.autocommit = False
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -137,11 +137,14 @@ async def save_session(
     locale: str,
     now: datetime,
     uow: UnitOfWork | None = None,
+    last: bool = False,
 ) -> SessionState:
     """Save a session in ``uow`` (which a stale save must then roll back as a whole) or in
-    a transaction of its own (see :func:`save_session_in`)."""
+    a transaction of its own (see :func:`save_session_in`). ``last``: nothing is written in
+    ``uow`` after the save, which then needs no transaction of its own when it is the unit's
+    only write (:meth:`UnitOfWork.begin_write`, ``alone``)."""
     try:
-        async with write_connection(engine, uow, savepoint=False) as connection:
+        async with write_connection(engine, uow, savepoint=False, alone=last) as connection:
             return await save_session_in(connection, loaded, state=state, locale=locale, now=now)
     except IntegrityError:  # a concurrent first save won the unique (channel, id) race
         if loaded.version == 0:

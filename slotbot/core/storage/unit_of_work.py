@@ -9,8 +9,12 @@ undo a write by hand.
 
 How reads turn into writes differs per database:
 
-- PostgreSQL: one transaction from the first read to the commit (READ COMMITTED: each
-  statement sees what is committed, the turn's own writes included).
+- PostgreSQL: the reads run without a transaction (READ COMMITTED gives each statement a
+  snapshot of its own either way, so they see the same; what is left out is a BEGIN and a
+  COMMIT, a round trip each). The first write begins the transaction, which lasts to the
+  commit. A write that is the unit's only one and a single statement (the saved session of a
+  turn that wrote nothing else: ``begin_write(alone=True)``) is atomic by itself and runs
+  without one; nothing may be written after it.
 - SQLite: the reads run in a deferred transaction, which WAL keeps on the snapshot it began
   with and which SQLite refuses to turn into a write once another connection wrote. So the
   first write ends it and begins ``BEGIN IMMEDIATE`` on the same session and connection (one
@@ -34,12 +38,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from types import TracebackType
+from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from slotbot.core.storage.db import (
     is_sqlite,
-    session_factory,
     sqlite_write_turn,
     write_transaction,
     writer,
@@ -49,24 +56,54 @@ from slotbot.core.storage.sqlite_driver import write_from_here
 __all__ = ["UnitOfWork", "write_connection", "write_session"]
 
 
+#: ``Session.info`` keys: the asyncpg connection reading without a transaction, and whether
+#: a write has begun (a connection taken after that begins one as usual).
+_READING, _WRITING = "slotbot_reading", "slotbot_writing"
+
+
+class _UnitSession(Session):
+    """The sessions of units of work (their reads go without a transaction on PostgreSQL)."""
+
+
+@event.listens_for(_UnitSession, "after_begin")
+def _read_without_transaction(
+    session: Session, _transaction: SessionTransaction, connection: Connection
+) -> None:
+    """On asyncpg, a unit that has not written yet sends no BEGIN: the driver's connection
+    runs in autocommit until :meth:`UnitOfWork.begin_write` (the pool turns it back when the
+    connection is checked in, :func:`slotbot.core.storage.db.create_engine`)."""
+    if connection.dialect.driver != "asyncpg" or session.info.get(_WRITING):
+        return
+    adapter: Any = connection.connection.dbapi_connection
+    adapter.autocommit = True
+    session.info[_READING] = adapter
+
+
 class UnitOfWork:
     """One session: reads, then writes, committed on leaving ``async with`` without an
     exception and rolled back otherwise."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.session: AsyncSession = session_factory(engine)()
+        self.session = AsyncSession(engine, expire_on_commit=False, sync_session_class=_UnitSession)
         #: Writes begun so far: what was read and kept (cached free time) is stale when it moved.
         self.writes = 0
         self._turn = AsyncExitStack()
+        self._sealed = False  # wrote its one statement without a transaction
 
     @property
     def writing(self) -> bool:
         """Whether a write has begun (the unit then has something to commit)."""
         return self.writes > 0
 
-    async def begin_write(self) -> AsyncSession:
-        """The session, ready to write in (see the module's docstring per database)."""
+    async def begin_write(self, *, alone: bool = False) -> AsyncSession:
+        """The session, ready to write in (see the module's docstring per database).
+
+        ``alone``: this write is one statement and the unit's last; on PostgreSQL, when
+        nothing was written before it, it runs without a transaction (it is atomic by
+        itself) and any later write is refused with a ``RuntimeError``."""
+        if self._sealed:
+            raise RuntimeError("this unit of work wrote its last statement already")
         if self.writes == 0 and is_sqlite(self.engine):
             await self._turn.enter_async_context(sqlite_write_turn(self.engine))
             if self.session.in_transaction():  # the read snapshot ends, on the same connection
@@ -76,6 +113,14 @@ class UnitOfWork:
                 await self.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         else:
             self.session.expire_all()  # what was loaded is read again, as after a rollback
+            if self.writes == 0:
+                info = self.session.sync_session.info
+                if alone and _READING in info:
+                    self._sealed = True
+                else:  # the next statement begins the transaction
+                    info[_WRITING] = True
+                    if (reading := info.pop(_READING, None)) is not None:
+                        reading.autocommit = False
         self.writes += 1
         return self.session
 
@@ -116,19 +161,19 @@ class UnitOfWork:
 
 @asynccontextmanager
 async def write_session(
-    engine: AsyncEngine, uow: UnitOfWork | None, *, savepoint: bool = True
+    engine: AsyncEngine, uow: UnitOfWork | None, *, savepoint: bool = True, alone: bool = False
 ) -> AsyncIterator[AsyncSession]:
     """A session to write in: inside ``uow`` (in a savepoint of its own, so an exception
     undoes just this write; with ``savepoint=False`` the write is flushed on leaving the block
     and an exception undoes nothing, which only a write that raises before writing may
     choose), or without one in a transaction of its own that commits on leaving the block
-    (:func:`writer`)."""
+    (:func:`writer`). ``alone``: see :meth:`UnitOfWork.begin_write` (implies no savepoint)."""
     if uow is None:
         async with writer(engine) as session:
             yield session
         return
-    session = await uow.begin_write()
-    if not savepoint:
+    session = await uow.begin_write(alone=alone)
+    if not savepoint or alone:
         yield session
         await session.flush()  # as leaving a savepoint does: later Core reads see the write
         return
@@ -138,7 +183,7 @@ async def write_session(
 
 @asynccontextmanager
 async def write_connection(
-    engine: AsyncEngine, uow: UnitOfWork | None, *, savepoint: bool = True
+    engine: AsyncEngine, uow: UnitOfWork | None, *, savepoint: bool = True, alone: bool = False
 ) -> AsyncIterator[AsyncConnection]:
     """Like :func:`write_session`, for Core statements (without a unit: a connection in a
     transaction of its own, :func:`write_transaction`)."""
@@ -146,8 +191,8 @@ async def write_connection(
         async with write_transaction(engine) as connection:
             yield connection
         return
-    if not savepoint:  # Core statements: nothing to flush
-        session = await uow.begin_write()
+    if not savepoint or alone:  # Core statements: nothing to flush
+        session = await uow.begin_write(alone=alone)
         yield await session.connection()
         return
     async with write_session(engine, uow) as session:
