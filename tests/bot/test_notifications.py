@@ -18,9 +18,9 @@ from slotbot.core.notify.dispatcher import Dispatcher
 from slotbot.core.storage.db import session_factory, writer
 from slotbot.core.storage.models import Client, Notification, Specialist
 from tests.bot.botapi import TOKEN, BotApi
-from tests.core.notify.conftest import close_dispatchers, make_dispatcher, sms, smtp
 from tests.core.notify.standins import SmsStandIn, SmtpStandIn
 from tests.core.notify.test_dispatch import CHAT, PHONE, book
+from tests.core.notify.wiring import close_dispatchers, make_dispatcher, sms, smtp
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
 __all__ = ["close_dispatchers", "sms", "smtp"]  # fixtures shared with tests/core/notify

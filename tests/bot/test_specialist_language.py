@@ -26,8 +26,8 @@ from slotbot.core.storage.models import Specialist
 from slotbot.dialogs.engine import Dialogs
 from tests.bot.botapi import TOKEN, BotApi
 from tests.bot.conftest import Run
-from tests.core.notify.conftest import close_dispatchers, make_dispatcher, sms, smtp
 from tests.core.notify.standins import SmsStandIn, SmtpStandIn
+from tests.core.notify.wiring import close_dispatchers, make_dispatcher, sms, smtp
 from tests.core.shop import at, new_client
 
 __all__ = ["close_dispatchers", "sms", "smtp"]  # fixtures shared with tests/core/notify

@@ -23,8 +23,8 @@ from slotbot.core.storage.models import (
 )
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Visitor
-from tests.core.notify.conftest import OPEN, ChatRecorder, make_dispatcher, sms, smtp
 from tests.core.notify.standins import SmsStandIn, SmtpStandIn
+from tests.core.notify.wiring import OPEN, ChatRecorder, make_dispatcher, sms, smtp
 from tests.dialogs.chat import Chat, load_demo
 
 __all__ = ["sms", "smtp"]  # fixtures shared with tests/core/notify

@@ -15,8 +15,8 @@ from slotbot.core.notify.dispatcher import Dispatcher
 from slotbot.core.notify.ics import booking_uid
 from slotbot.core.storage.db import session_factory, writer
 from slotbot.core.storage.models import Booking, Client, Notification
-from tests.core.notify.conftest import PUBLIC, ChatRecorder
 from tests.core.notify.standins import SmsStandIn, SmtpStandIn
+from tests.core.notify.wiring import PUBLIC, ChatRecorder
 from tests.core.shop import NOW, TOMORROW, Shop, at, new_client
 
 PHONE = "+4915100000001"

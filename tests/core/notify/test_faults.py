@@ -20,9 +20,9 @@ from slotbot.core.notify.dispatcher import Dispatcher
 from slotbot.core.notify.message import Delivery, Message
 from slotbot.core.storage.db import session_factory
 from slotbot.core.storage.models import Notification
-from tests.core.notify.conftest import ChatRecorder, make_dispatcher
 from tests.core.notify.standins import SmsStandIn, SmtpStandIn
 from tests.core.notify.test_dispatch import CHAT, MAIL, PHONE, book
+from tests.core.notify.wiring import ChatRecorder, make_dispatcher
 from tests.core.shop import NOW, TOMORROW, Shop, at, new_client
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -15,8 +15,8 @@ from slotbot.core.storage.db import session_factory, writer
 from slotbot.core.storage.models import Booking, Client, Notification
 from slotbot.core.waitlist import entries, matching
 from slotbot.core.waitlist.links import read_slot_token
-from tests.core.notify.conftest import PUBLIC, SECRET, ChatRecorder
 from tests.core.notify.standins import SmsStandIn, SmtpStandIn
+from tests.core.notify.wiring import PUBLIC, SECRET, ChatRecorder
 from tests.core.shop import BERLIN, NOW, TOMORROW, Shop, at, new_client
 
 

@@ -16,9 +16,9 @@ from slotbot.core.business import BUSINESS_KEY
 from slotbot.core.notify.dispatcher import Dispatcher
 from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import BusinessSetting, Client
-from tests.core.notify.conftest import ChatRecorder
 from tests.core.notify.standins import SmsStandIn, SmtpStandIn
 from tests.core.notify.test_dispatch import CHAT, MAIL, PHONE, book, rows
+from tests.core.notify.wiring import ChatRecorder
 from tests.core.shop import NOW, TOMORROW, Shop, at, new_client
 
 SHOP = {
