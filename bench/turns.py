@@ -25,6 +25,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time as clock
@@ -83,26 +86,40 @@ class Counted:
         self.begun[kind] += self.transactions - transactions
 
 
-#: Who counts asyncpg's BEGINs (SQLAlchemy's ``begin`` event also fires for a unit of work
-#: that reads, and writes one statement, without a transaction: it sends no BEGIN).
+#: Who counts what goes past SQLAlchemy's events on asyncpg: the BEGINs asyncpg sends
+#: (SQLAlchemy's ``begin`` event also fires for a unit of work that reads, and writes one
+#: statement, without a transaction: it sends none) and the statements sent straight to
+#: asyncpg (``storage.direct``).
 ASYNCPG_BEGINS: list[Counted] = []
 
 
 def _on_asyncpg_begin() -> None:
-    """Count each BEGIN asyncpg sends, for :data:`ASYNCPG_BEGINS` (patched once)."""
+    """Count each BEGIN and each direct statement, for :data:`ASYNCPG_BEGINS` (patched once)."""
     import asyncpg.transaction
+
+    from slotbot.core.storage.direct import DirectStatement
 
     start = asyncpg.transaction.Transaction.start
     if getattr(start, "counted", False):
         return
 
-    async def counted(self: Any) -> None:
+    async def begin(self: Any) -> None:
         for counter in ASYNCPG_BEGINS:
             counter._begin()
         await start(self)
 
-    counted.counted = True  # type: ignore[attr-defined]
-    asyncpg.transaction.Transaction.start = counted  # type: ignore[method-assign]
+    def statement(run: Any) -> Any:
+        async def counted(*args: Any) -> Any:
+            for counter in ASYNCPG_BEGINS:
+                counter._statement()
+            return await run(*args)
+
+        return counted
+
+    begin.counted = True  # type: ignore[attr-defined]
+    asyncpg.transaction.Transaction.start = begin  # type: ignore[method-assign]
+    DirectStatement.fetchrow = statement(DirectStatement.fetchrow)  # type: ignore[method-assign]
+    DirectStatement.execute = statement(DirectStatement.execute)  # type: ignore[method-assign]
 
 
 class TimedChat(Chat):
@@ -165,12 +182,41 @@ async def migrated(server: str | None) -> AsyncIterator[AsyncEngine]:
                 await engine.dispose()
 
 
-async def main(walks: int, postgres_url: str) -> None:
-    async with migrated(None) as engine:
-        await run("SQLite", engine, walks)
-    if postgres_url:
+async def main(walks: int, postgres_url: str, only: str = "") -> None:
+    if only != "postgres":
+        async with migrated(None) as engine:
+            await run("SQLite", engine, walks)
+    if postgres_url and only != "sqlite":
         async with migrated(postgres_url) as engine:
             await run("PostgreSQL", engine, walks)
+
+
+#: Walks of the two runs under callgrind whose difference ``--instructions`` divides by
+#: their turns (what both share, Python's start, the migration and the demo, drops out).
+INSTRUCTION_WALKS = (5, 25)
+
+
+def instructions(postgres_url: str) -> None:
+    """Instructions per turn, counted by valgrind's callgrind: the same count however busy
+    the machine is (CPU time is not), for comparing two versions of the code. Slow: about
+    two minutes per database."""
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    for only, label in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
+        if only == "postgres" and not postgres_url:
+            continue
+        counts, turns = [], []
+        for walks in INSTRUCTION_WALKS:
+            command = [
+                "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+                __file__, "--walks", str(walks), "--only", only, "--postgres", postgres_url,
+            ]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            counts.append(int(re.findall(r"Collected : (\d+)", done.stderr)[-1]))
+            turns.append(int(re.findall(r"(\d+) turns", done.stdout)[-1]))
+        n = turns[1] - turns[0]
+        print(f"{label}: {(counts[1] - counts[0]) / n / 1e6:.2f} million instructions per turn "
+              f"(callgrind, the difference of {n} turns)")  # fmt: skip
 
 
 if __name__ == "__main__":
@@ -179,7 +225,14 @@ if __name__ == "__main__":
     parser.add_argument(
         "--postgres", nargs="?", const=os.environ.get("SLOTBOT_TEST_POSTGRES_URL", ""), default=""
     )
+    parser.add_argument("--only", choices=["sqlite", "postgres"], default="")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions per turn (valgrind)"
+    )
     args = parser.parse_args()
-    if args.postgres == "" and "--postgres" in sys.argv:
+    if args.postgres == "" and "--postgres" in sys.argv and not args.only:
         parser.error("--postgres needs a URL or SLOTBOT_TEST_POSTGRES_URL")
-    asyncio.run(main(args.walks, args.postgres))
+    if args.instructions:
+        instructions(args.postgres)
+    else:
+        asyncio.run(main(args.walks, args.postgres, args.only))

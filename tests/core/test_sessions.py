@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from slotbot.core import booking
 from slotbot.core.storage.db import create_engine, session_factory
-from slotbot.core.storage.models import Booking
+from slotbot.core.storage.models import Booking, DialogSession
 from slotbot.core.storage.sessions import (
     SessionState,
     StaleSession,
@@ -18,6 +18,7 @@ from slotbot.core.storage.sessions import (
     save_session,
     save_session_in,
 )
+from slotbot.core.storage.unit_of_work import UnitOfWork
 from tests.core.shop import NOW, TOMORROW, at, build_shop, new_client
 
 
@@ -87,3 +88,68 @@ async def test_a_hold_and_the_session_pointing_at_it_commit_together(engine: Asy
         )  # fmt: skip
     async with session_factory(engine)() as session:
         assert await session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+async def test_a_turns_load_and_lone_save_in_a_unit_of_work(engine: AsyncEngine) -> None:
+    """A turn's session load and its save as the unit's one write (on PostgreSQL both sent
+    straight to asyncpg, ``storage.direct``) store and read what the engine's own path does,
+    the JSON state, the time and the versions included; a stale lone save is refused."""
+    first = await load_session(engine, channel="telegram", conversation_id="9")
+    first = await save_session(engine, first, state={"n": 1}, locale="en", now=NOW)
+    state = {"step": "date", "offered": ["v2:d:2026-12-03"], "client": 5, "note": "Ёлка \u2728"}
+    async with UnitOfWork(engine) as uow:
+        loaded = await load_session(engine, channel="telegram", conversation_id="9", uow=uow)
+        assert loaded == first
+        saved = await save_session(
+            engine, loaded, state=state, locale="ru", now=NOW, uow=uow, last=True
+        )
+    assert await load_session(engine, channel="telegram", conversation_id="9") == saved
+    async with session_factory(engine)() as session:
+        stored = await session.scalar(
+            select(DialogSession).where(DialogSession.conversation_id == "9")
+        )
+    assert stored is not None and (stored.state, stored.locale, stored.version) == (state, "ru", 2)
+    assert stored.updated_at.replace(tzinfo=NOW.tzinfo) == NOW
+    with pytest.raises(StaleSession):  # ``loaded`` is version 1; 2 is stored
+        async with UnitOfWork(engine) as uow:
+            await save_session(engine, loaded, state={}, locale="en", now=NOW, uow=uow, last=True)
+    assert (await load_session(engine, channel="telegram", conversation_id="9")).state == state
+
+
+async def test_a_connection_lost_under_a_unit_is_not_handed_out_again(database_url: str) -> None:
+    """The server ends a unit's connection between its load and its save: the save fails,
+    and the next unit on the same pool gets a working connection (the lost one was
+    invalidated, not put back)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("a SQLite connection cannot be ended from outside")
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        saved = await save_session(
+            engine, await load_session(engine, channel="web", conversation_id="x"),
+            state={}, locale="en", now=NOW,
+        )  # fmt: skip
+        with pytest.raises(Exception):  # noqa: B017 (whatever the driver raises)
+            async with UnitOfWork(engine) as uow:
+                loaded = await load_session(engine, channel="web", conversation_id="x", uow=uow)
+                other = create_engine(database_url)
+                try:
+                    async with other.connect() as connection:
+                        await connection.execute(
+                            text(
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                            )
+                        )
+                finally:
+                    await other.dispose()
+                await save_session(
+                    engine, loaded, state={"n": 1}, locale="en", now=NOW, uow=uow, last=True
+                )
+        async with UnitOfWork(engine) as uow:
+            again = await load_session(engine, channel="web", conversation_id="x", uow=uow)
+            await save_session(engine, again, state={"n": 2}, locale="en", now=NOW, uow=uow,
+                               last=True)  # fmt: skip
+        assert again == saved
+        assert (await load_session(engine, channel="web", conversation_id="x")).state == {"n": 2}
+    finally:
+        await engine.dispose()

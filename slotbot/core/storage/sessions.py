@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from slotbot.core.storage.direct import DirectStatement
 from slotbot.core.storage.models import DialogSession
 from slotbot.core.storage.unit_of_work import UnitOfWork, write_connection
 from slotbot.core.storage.versions import BOOKINGS_VERSION, CATALOG_VERSION
@@ -71,6 +72,9 @@ _UPDATE = (
     .values(**_NEW_VALUES)
 )
 
+#: The same two through asyncpg, where a unit of work runs without a transaction.
+_DIRECT_LOAD, _DIRECT_UPDATE = DirectStatement(_LOAD), DirectStatement(_UPDATE)
+
 
 async def load_session(
     engine: AsyncEngine,
@@ -84,15 +88,21 @@ async def load_session(
     through ``uow``'s session when given)."""
     params = {"b_channel": channel, "b_conversation_id": conversation_id}
     if uow is not None:
-        row = (await uow.session.execute(_LOAD, params)).one()
+        async with uow.direct() as driver:
+            if driver is not None:
+                row = await _DIRECT_LOAD.fetchrow(driver, engine.dialect, params)
+            else:
+                row = (await uow.session.execute(_LOAD, params)).one()
     else:
         async with engine.connect() as connection:
             row = (await connection.execute(_LOAD, params)).one()
-    versions = int(row.catalog_version or 0), int(row.bookings_version or 0)
-    if row.version is None:
+    assert row is not None  # one row, with a session or without (the outer join)
+    catalog_version, bookings_version, state, version, stored_locale = row
+    versions = int(catalog_version or 0), int(bookings_version or 0)
+    if version is None:
         return SessionState(channel, conversation_id, {}, 0, locale, *versions)
     return SessionState(
-        channel, conversation_id, dict(row.state or {}), row.version, row.locale, *versions
+        channel, conversation_id, dict(state or {}), version, stored_locale, *versions
     )
 
 
@@ -106,10 +116,7 @@ async def save_session_in(
 ) -> SessionState:
     """Save inside the caller's transaction; raises :class:`StaleSession` when the stored
     version is no longer ``loaded.version``. Returns the saved session (version + 1)."""
-    values = {
-        "new_state": state, "new_locale": locale, "new_updated_at": now,
-        "new_version": loaded.version + 1,
-    }  # fmt: skip
+    values = _new_values(state, locale, now, loaded.version + 1)
     key = {"b_channel": loaded.channel, "b_conversation_id": loaded.conversation_id}
     if loaded.version == 0:
         if await connection.scalar(_EXISTS, key) is not None:
@@ -120,9 +127,25 @@ async def save_session_in(
              **values},
         )  # fmt: skip
     else:
-        result = await connection.execute(_UPDATE, {**key, "old_version": loaded.version, **values})
+        result = await connection.execute(_UPDATE, {**_key(loaded), **values})
         if result.rowcount != 1:
             raise StaleSession()
+    return _saved(loaded, state, locale)
+
+
+def _key(loaded: SessionState) -> dict[str, Any]:
+    """The bound parameters that pick the stored session as it was loaded."""
+    return {
+        "b_channel": loaded.channel, "b_conversation_id": loaded.conversation_id,
+        "old_version": loaded.version,
+    }  # fmt: skip
+
+
+def _new_values(state: dict[str, Any], locale: str, now: datetime, version: int) -> dict[str, Any]:
+    return {"new_state": state, "new_locale": locale, "new_updated_at": now, "new_version": version}
+
+
+def _saved(loaded: SessionState, state: dict[str, Any], locale: str) -> SessionState:
     return SessionState(
         loaded.channel, loaded.conversation_id, state, loaded.version + 1, locale,
         loaded.catalog_version, loaded.bookings_version,
@@ -145,6 +168,16 @@ async def save_session(
     only write (:meth:`UnitOfWork.begin_write`, ``alone``)."""
     try:
         async with write_connection(engine, uow, savepoint=False, alone=last) as connection:
+            if uow is not None and loaded.version:
+                async with uow.direct() as driver:  # the one write, without a transaction
+                    if driver is not None:
+                        values = _new_values(state, locale, now, loaded.version + 1)
+                        status = await _DIRECT_UPDATE.execute(
+                            driver, engine.dialect, {**_key(loaded), **values}
+                        )
+                        if status != "UPDATE 1":
+                            raise StaleSession()
+                        return _saved(loaded, state, locale)
             return await save_session_in(connection, loaded, state=state, locale=locale, now=now)
     except IntegrityError:  # a concurrent first save won the unique (channel, id) race
         if loaded.version == 0:

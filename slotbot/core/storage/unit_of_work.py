@@ -36,7 +36,7 @@ A unit holds one pooled connection at a time, which is what sizes the bot's conc
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
 from types import TracebackType
 from typing import Any
 
@@ -56,9 +56,14 @@ from slotbot.core.storage.sqlite_driver import write_from_here
 __all__ = ["UnitOfWork", "write_connection", "write_session"]
 
 
-#: ``Session.info`` keys: the asyncpg connection reading without a transaction, and whether
-#: a write has begun (a connection taken after that begins one as usual).
-_READING, _WRITING = "slotbot_reading", "slotbot_writing"
+#: ``Session.info`` keys: the asyncpg connection (SQLAlchemy's adapter) reading without a
+#: transaction, asyncpg's own connection under it, and whether a write has begun (a
+#: connection taken after that begins one as usual).
+_READING, _DRIVER, _WRITING = "slotbot_reading", "slotbot_driver", "slotbot_writing"
+
+
+#: What :meth:`UnitOfWork.direct` gives where there is no driver connection to use.
+_NO_DRIVER: AbstractAsyncContextManager[None] = nullcontext()
 
 
 class _UnitSession(Session):
@@ -77,6 +82,7 @@ def _read_without_transaction(
     adapter: Any = connection.connection.dbapi_connection
     adapter.autocommit = True
     session.info[_READING] = adapter
+    session.info[_DRIVER] = connection.connection.driver_connection
 
 
 class UnitOfWork:
@@ -90,6 +96,7 @@ class UnitOfWork:
         self.writes = 0
         self._turn = AsyncExitStack()
         self._sealed = False  # wrote its one statement without a transaction
+        self._asyncpg = engine.dialect.driver == "asyncpg"
 
     @property
     def writing(self) -> bool:
@@ -124,10 +131,41 @@ class UnitOfWork:
         self.writes += 1
         return self.session
 
-    async def commit(self) -> None:
-        """Commit what was written and end the unit."""
+    def direct(self) -> AbstractAsyncContextManager[Any | None]:
+        """asyncpg's connection of this unit while the unit runs without a transaction (its
+        reads, or its one write ``alone``), for :class:`~slotbot.core.storage.direct.
+        DirectStatement`; None otherwise (go through SQLAlchemy). A failure that is not the
+        server's answer (the connection broke) invalidates the connection, as SQLAlchemy
+        does with the errors it sees."""
+        if not self._asyncpg or (self.writes and not self._sealed):
+            return _NO_DRIVER
+        return self._direct()
+
+    @asynccontextmanager
+    async def _direct(self) -> AsyncIterator[Any | None]:
+        info = self.session.sync_session.info
+        if _DRIVER not in info:
+            await self.session.connection()  # checked out: the session event fills info
+        if _READING not in info and not self._sealed:
+            yield None
+            return
         try:
-            await self.session.commit()
+            yield info[_DRIVER]
+        except Exception as error:
+            import asyncpg  # only with PostgreSQL
+
+            if not isinstance(error, asyncpg.PostgresError):
+                await (await self.session.connection()).invalidate()
+            raise
+
+    async def commit(self) -> None:
+        """Commit what was written and end the unit (on PostgreSQL a unit that ran without a
+        transaction has nothing to commit: it is closed, unless the ORM session holds
+        changes never written, which a commit then writes)."""
+        try:
+            sync = self.session.sync_session
+            if _READING not in sync.info or sync.new or sync.dirty or sync.deleted:
+                await self.session.commit()
         finally:
             await self.close()
 
