@@ -20,7 +20,8 @@ from typing import Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
-from telegram import Update
+
+from slotbot.bot import Incoming
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,9 @@ SECRET_HEADER = "x-telegram-bot-api-secret-token"
 class Updates(Protocol):
     """The bot beside the app (``app.state.telegram``, set while a webhook bot runs)."""
 
-    def read(self, data: dict[str, Any]) -> Update: ...
+    def read(self, data: Any) -> Incoming: ...
 
-    async def handle(self, update: Update) -> dict[str, Any]: ...
+    async def handle(self, update: Incoming) -> dict[str, Any]: ...
 
 
 def _ok() -> JSONResponse:
