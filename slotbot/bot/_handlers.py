@@ -1,8 +1,9 @@
 """The handlers: each turns one kind of update into a dialog event and shows the reply.
 
-Updates come as our own values (``_incoming``), by webhook (``_webhook``) or by long
-polling, where python-telegram-bot's one handler hands each update to :meth:`handle`: one
-way through the handlers whichever way an update came.
+Updates come as our own values (``_incoming``) to :meth:`ChatHandlers.handle`, by webhook
+(``_webhook``) or by long polling, where python-telegram-bot's ``Application`` has one
+handler that reads its ``Update`` back into such a value: one way through the handlers
+whichever way an update came.
 """
 
 from __future__ import annotations
