@@ -203,7 +203,7 @@ async def _telegram_beside(app: FastAPI, settings: Settings) -> AsyncIterator[No
                 url, secret_token=settings.webhook_secret or None, drop_pending_updates=False
             )
             log.info("Telegram posts updates to %s", url)
-        app.state.telegram = WebhookUpdates(application)
+        app.state.telegram = WebhookUpdates(application.bot, app.state.dialogs)
         try:
             yield
         finally:

@@ -40,19 +40,21 @@ async def register_commands(application: AnyApplication) -> None:
 def build_application(
     settings: Settings, dialogs: Conversation, *, polling: bool = True
 ) -> AnyApplication:
-    """The bot over ``dialogs``; without ``polling`` it has no updater (webhook mode)."""
+    """The bot over ``dialogs``, long polling for updates; without ``polling`` the bot
+    alone, with no updater and no handlers (webhook mode: the updates that Telegram posts
+    go to a :class:`~slotbot.bot.WebhookUpdates` over ``application.bot``)."""
     # Time periods as timedelta (PTB 23's behaviour); otherwise PTB 22 warns on every 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     builder = (
         Application.builder()
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_url)
-        .concurrent_updates(dialogs.turns_at_once)  # a turn holds one pooled connection
+        .concurrent_updates(dialogs.turns_at_once)  # as many as the handlers take
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(connections=1))
     )
     if not polling:
-        builder = builder.updater(None)
+        return builder.updater(None).build()
     application = builder.build()
     ChatHandlers(dialogs, Presenter(application.bot)).install(application)
     return application

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Contact as TelegramContact
-from telegram import User
-
+from slotbot.bot._incoming import Sender, SharedContact
 from slotbot.dialogs import commands
 from slotbot.dialogs.commands import text_event
 from slotbot.dialogs.events import Contact, Visitor
@@ -17,18 +15,18 @@ COMMANDS = tuple(c.name for c in commands.CLIENT_COMMANDS)
 SPECIALIST_COMMANDS = tuple(c.name for c in commands.SPECIALIST_COMMANDS)
 
 
-def visitor(user: User, chat_id: int) -> Visitor:
+def visitor(sender: Sender, chat_id: int) -> Visitor:
     """The Telegram user as the dialog knows them."""
     return Visitor(
         channel="telegram",
-        key=str(user.id),
+        key=str(sender.id),
         chat_id=chat_id,
-        name=user.full_name,
-        language=user.language_code or "",
+        name=sender.full_name,
+        language=sender.language_code,
     )
 
 
-def contact_event(contact: TelegramContact, sender: User | None) -> Contact:
+def contact_event(contact: SharedContact, sender: Sender | None) -> Contact:
     """A shared contact; ``own`` only when Telegram says it is the sender's."""
     name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
     own = sender is not None and contact.user_id == sender.id

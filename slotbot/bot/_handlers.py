@@ -1,31 +1,39 @@
-"""The handlers: each turns one kind of update into a dialog event and shows the reply."""
+"""The handlers: each turns one kind of update into a dialog event and shows the reply.
+
+Updates come as our own values (``_incoming``) to :meth:`ChatHandlers.handle`, by webhook
+(``_webhook``) or by long polling, where python-telegram-bot's ``Application`` has one
+handler that reads its ``Update`` back into such a value: one way through the handlers
+whichever way an update came.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from telegram import CallbackQuery, Message, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    ContextTypes,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
 
-from slotbot.bot._calls import answer_in_reply, deliver, log
+from slotbot.bot._calls import answer_in_reply, call, deliver, log
 from slotbot.bot._events import contact_event, text_event, visitor
+from slotbot.bot._incoming import (
+    ButtonPress,
+    ChatMessage,
+    Ignored,
+    Incoming,
+    Sender,
+    Unreadable,
+    read_update,
+)
 from slotbot.bot._show import Presenter
 from slotbot.dialogs.events import Event, Press, Text
 from slotbot.dialogs.screens import Conversation, Reply
 
 __all__ = ["AnyApplication", "ChatHandlers", "Conversation"]
 
-Context = ContextTypes.DEFAULT_TYPE
 #: The Application whatever its context types (ours uses the defaults).
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 #: Said when something failed on our side (the dialog's own texts are not reachable then).
@@ -33,29 +41,55 @@ SORRY = {
     "en": "Sorry, something went wrong on our side. Please try again or send /start.",
     "ru": "Извините, у нас что-то пошло не так. Попробуйте ещё раз или отправьте /start.",
 }
-PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
 
 
 class ChatHandlers:
-    """Clients' private chats with the bot, over one :class:`Dialogs`."""
+    """Clients' private chats with the bot, over one :class:`Conversation`.
+
+    :meth:`handle` takes at most ``dialogs.turns_at_once`` updates at once (a turn holds
+    one pooled database connection; the others wait their turn), and one update of a chat
+    at a time, so its messages keep their order.
+    """
 
     def __init__(self, dialogs: Conversation, presenter: Presenter) -> None:
         self.dialogs = dialogs
         self.presenter = presenter
+        self.turns_at_once = dialogs.turns_at_once
+        self._turns = asyncio.Semaphore(self.turns_at_once)
         self._locks: dict[int, asyncio.Lock] = {}
 
     def install(self, application: AnyApplication) -> None:
-        """Register the handlers and the error handler."""
-        application.add_handlers(
-            [
-                CallbackQueryHandler(self.on_press),
-                MessageHandler(PRIVATE & filters.CONTACT, self.on_contact),
-                MessageHandler(PRIVATE & filters.TEXT, self.on_text),
-                MessageHandler(PRIVATE, self.on_other_message),
-                TypeHandler(Update, self.on_ignored),
-            ]
-        )
-        application.add_error_handler(self.on_error)
+        """Take the updates ``application`` gets by long polling."""
+        application.add_handler(TypeHandler(Update, self._polled))
+
+    async def _polled(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """An update from long polling, read back from python-telegram-bot's object (as
+        JSON: its ``to_dict`` keeps enums, which are no JSON strings)."""
+        try:
+            incoming = read_update(json.loads(update.to_json()))
+        except Unreadable as error:
+            log.warning("unreadable Telegram update ignored: %s", error)
+            return
+        await self.handle(incoming)
+
+    async def handle(self, update: Incoming) -> None:
+        """Answer ``update``; a failure is logged and apologised for in the chat, never
+        raised."""
+        async with self._turns:
+            try:
+                match update:
+                    case ButtonPress():
+                        await self.on_press(update)
+                    case ChatMessage(contact=contact) if contact is not None:
+                        await self.on_contact(update)
+                    case ChatMessage(text=text) if text:
+                        await self.on_text(update)
+                    case ChatMessage():
+                        await self.on_other_message(update)
+                    case Ignored():
+                        self.on_ignored(update)
+            except Exception as error:  # whatever failed: logged, apologised for
+                await self.on_error(update, error)
 
     @contextlib.asynccontextmanager
     async def _turn(self, chat_id: int) -> AsyncIterator[None]:
@@ -68,79 +102,74 @@ class ChatHandlers:
             if not lock.locked() and self._locks.get(chat_id) is lock:
                 del self._locks[chat_id]
 
-    async def _respond(self, message: Message, event: Event) -> None:
-        assert message.from_user is not None
+    async def _respond(self, message: ChatMessage, event: Event) -> None:
         async with self._turn(message.chat_id):
-            reply = await self.dialogs.respond(visitor(message.from_user, message.chat_id), event)
+            reply = await self.dialogs.respond(visitor(message.sender, message.chat_id), event)
             await self.presenter.show(message.chat_id, reply)
 
-    async def on_text(self, update: Update, _: Context) -> None:
+    async def on_text(self, message: ChatMessage) -> None:
         """Typed text or one of our commands."""
-        message = update.effective_message
-        assert message is not None and message.text is not None
         await self._respond(message, text_event(message.text))
 
-    async def on_contact(self, update: Update, _: Context) -> None:
+    async def on_contact(self, message: ChatMessage) -> None:
         """A shared contact (the "share my phone" button or any contact card)."""
-        message = update.effective_message
-        assert message is not None and message.contact is not None
+        assert message.contact is not None
         self.presenter.keyboard_used(message.chat_id)
-        await self._respond(message, contact_event(message.contact, message.from_user))
+        await self._respond(message, contact_event(message.contact, message.sender))
 
-    async def on_other_message(self, update: Update, _: Context) -> None:
+    async def on_other_message(self, message: ChatMessage) -> None:
         """A sticker, photo, voice...: answered as empty text (a hint and the screen again)."""
-        message = update.effective_message
-        assert message is not None
         log.info(
             "chat %s: a message without text or contact, answered as empty text", message.chat_id
         )
         await self._respond(message, Text(""))
 
-    async def on_press(self, update: Update, _: Context) -> None:
+    async def on_press(self, press: ButtonPress) -> None:
         """A button press: answer the query at once, then edit the pressed message."""
-        query = update.callback_query
-        assert query is not None
-        pressed = query.message if isinstance(query.message, Message) else None
-        chat_id = pressed.chat_id if pressed is not None else query.from_user.id
-        if not query.data or query.data == "-":
-            await _answer(query, None)
+        if not press.data or press.data == "-":
+            await self._answer(press, None)
             return
-        async with self._turn(chat_id):
+        async with self._turn(press.chat_id):
             reply: Reply = await self.dialogs.respond(
-                visitor(query.from_user, chat_id), Press(query.data)
+                visitor(press.sender, press.chat_id), Press(press.data)
             )
-            await _answer(query, reply.notice[:200] or None)
-            await self.presenter.show(chat_id, reply, pressed)
+            await self._answer(press, reply.notice[:200] or None)
+            await self.presenter.show(press.chat_id, reply, press.pressed)
 
-    async def on_ignored(self, update: Update, _: Context) -> None:
+    def on_ignored(self, update: Ignored) -> None:
         """Anything else (edits, group messages, update kinds we do not use): logged only."""
-        log.info("update %s ignored: %s", update.update_id, _kind(update))
+        log.info("update %s ignored: %s", update.update_id, update.what)
 
-    async def on_error(self, update: object, context: Context) -> None:
+    async def on_error(self, update: Incoming, error: Exception) -> None:
         """Log an unexpected failure and apologise in the chat, if there is one."""
-        log.error("update %s failed", getattr(update, "update_id", update), exc_info=context.error)
-        if not isinstance(update, Update) or update.effective_chat is None:
+        log.error("update %s failed", update.update_id, exc_info=error)
+        if isinstance(update, Ignored):
             return
-        user = update.effective_user
-        language = (user.language_code or "en")[:2] if user is not None else "en"
+        language = _language(update.sender)
         with contextlib.suppress(Exception):
-            if update.callback_query is not None:
-                await deliver(update.callback_query.answer, what="answer after error")
-            chat_id = update.effective_chat.id
+            if isinstance(update, ButtonPress):
+                await self._answer(update, None)
+            chat_id = update.chat_id
             await deliver(
-                lambda: context.bot.send_message(chat_id, SORRY.get(language, SORRY["en"])),
+                lambda: call(
+                    self.presenter.bot, "sendMessage", chat_id=chat_id, text=SORRY[language]
+                ),
                 what=f"apology to {chat_id}",
             )
 
+    async def _answer(self, press: ButtonPress, notice: str | None) -> None:
+        """Answer the press (the button stops spinning; a notice shows as a toast): in the
+        webhook's answer when the update came by webhook, else by request."""
+        query_id = press.query_id
+        parameters = {"callback_query_id": query_id} | ({"text": notice} if notice else {})
+        if not answer_in_reply("answerCallbackQuery", **parameters):
+            bot = self.presenter.bot
+            await deliver(
+                lambda: call(bot, "answerCallbackQuery", **parameters), what=f"answer {query_id}"
+            )
 
-async def _answer(query: CallbackQuery, notice: str | None) -> None:
-    """Answer the press (the button stops spinning; a notice shows as a toast): in the
-    webhook's answer when the update came by webhook, else by request."""
-    parameters = {"text": notice} if notice else {}
-    if not answer_in_reply("answerCallbackQuery", callback_query_id=query.id, **parameters):
-        await deliver(lambda: query.answer(notice), what=f"answer {query.id}")
 
-
-def _kind(update: Update) -> str:
-    known = [k for k, v in update.to_dict().items() if k != "update_id" and v]
-    return ", ".join(known) or "no known content"
+def _language(sender: Sender) -> str:
+    """The apology's language: the sender's, if we have it in that language."""
+    language = sender.language_code[:2]
+    return language if language in SORRY else "en"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot, InputFile, Message
+from telegram import Bot, InputFile
 from telegram.error import BadRequest
 
 from slotbot.bot._calls import call, deliver, log
+from slotbot.bot._incoming import Pressed
 from slotbot.bot._render import (
     Markup,
     contact_keyboard,
@@ -36,7 +37,7 @@ class Presenter:
         it away."""
         self._keyboards.add(chat_id)
 
-    async def show(self, chat_id: int, reply: Reply, pressed: Message | None = None) -> None:
+    async def show(self, chat_id: int, reply: Reply, pressed: Pressed | None = None) -> None:
         """Edit ``pressed`` with the first screen (if any) and send the others as new messages."""
         if not reply.screens:
             return
@@ -48,9 +49,9 @@ class Presenter:
         for screen in rest:
             await self._send(chat_id, screen)
 
-    async def _edit(self, pressed: Message, screen: Screen) -> bool:
+    async def _edit(self, pressed: Pressed, screen: Screen) -> bool:
         """Edit the pressed message in place; False when it cannot be edited."""
-        if pressed.text is None:
+        if not pressed.has_text:
             return False
         try:
             await deliver(
@@ -65,7 +66,9 @@ class Presenter:
                 what=f"edit {pressed.chat_id}/{pressed.message_id}",
             )
         except BadRequest as error:
-            log.info("edit %s/%s: %s; sending anew", pressed.chat_id, pressed.id, error.message)
+            log.info(
+                "edit %s/%s: %s; sending anew", pressed.chat_id, pressed.message_id, error.message
+            )
             return False
         await self._extras(pressed.chat_id, screen)
         return True

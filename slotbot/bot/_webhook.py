@@ -1,5 +1,11 @@
 """Updates that Telegram posts to our webhook, handled while Telegram waits for the answer.
 
+An update is read into our own values (``_incoming``) and goes straight to the handlers
+(``_handlers.ChatHandlers.handle``): no python-telegram-bot ``Update`` and no dispatch
+through its ``Application``, which took ~0.1 ms of CPU per update, five times what reading
+and handing over take now (``bench/inbound.py``). python-telegram-bot still makes the Bot
+API calls (its ``Bot`` and our request layer) and runs long polling (``slotbot bot``).
+
 Telegram lets the answer to a webhook request carry one Bot API call of its own, which it
 then makes for us: one request fewer, for the process and for the network. We put the
 answer to a button press (``answerCallbackQuery``) there, and only that: its result is
@@ -13,10 +19,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot
 
 from slotbot.bot._calls import WEBHOOK_ANSWER
-from slotbot.bot._handlers import AnyApplication
+from slotbot.bot._handlers import ChatHandlers, Conversation
+from slotbot.bot._incoming import Incoming, read_update
+from slotbot.bot._show import Presenter
 
 __all__ = ["WebhookUpdates"]
 
@@ -24,28 +32,23 @@ __all__ = ["WebhookUpdates"]
 class WebhookUpdates:
     """What the webhook route needs of the bot: :meth:`read` and :meth:`handle`."""
 
-    def __init__(self, application: AnyApplication) -> None:
-        self.application = application
-        self.bot: Bot = application.bot
+    def __init__(self, bot: Bot, dialogs: Conversation) -> None:
+        self.bot = bot
+        self.handlers = ChatHandlers(dialogs, Presenter(bot))
 
-    def read(self, data: dict[str, Any]) -> Update:
-        """The update in ``data`` (a webhook's JSON body), the pressed message's keyboard
-        left out; python-telegram-bot's errors for what it cannot read."""
-        query = data.get("callback_query")
-        if isinstance(query, dict) and isinstance(query.get("message"), dict):
-            query["message"].pop("reply_markup", None)
-        return Update.de_json(data, self.bot)
+    def read(self, data: Any) -> Incoming:
+        """The update in ``data`` (a webhook's JSON body, parsed); ``Unreadable`` (a
+        ValueError) for one the handlers cannot take."""
+        return read_update(data)
 
-    async def handle(self, update: Update) -> dict[str, Any]:
-        """Handle ``update`` (its turn and the Bot API calls it makes); the body of the
-        webhook's answer, with the call Telegram is to make for us, if any."""
+    async def handle(self, update: Incoming) -> dict[str, Any]:
+        """Handle ``update`` (its turn and the Bot API calls it makes; as many at once as
+        the dialog takes); the body of the webhook's answer, with the call Telegram is to
+        make for us, if any."""
         answer: dict[str, Any] = {}
         token = WEBHOOK_ANSWER.set(answer)
         try:
-            # through the update processor: at most ``concurrent_updates`` turns at once
-            await self.application.update_processor.process_update(
-                update, self.application.process_update(update)
-            )
+            await self.handlers.handle(update)
         finally:
             WEBHOOK_ANSWER.reset(token)
         return answer

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from slotbot.bot import build_application
+from slotbot.bot import WebhookUpdates, build_application
 from slotbot.core.settings import Settings
 from slotbot.core.storage.db import POOL_HEADROOM, create_engine, turn_capacity
 from slotbot.dialogs.engine import Dialogs
@@ -21,8 +21,13 @@ async def test_the_bots_concurrent_updates_follow_the_pool(
 ) -> None:
     engine = create_engine(database_url, pool_size=pool_size)
     try:
-        application = build_application(bot_settings, Dialogs(engine), polling=False)
-        assert application.update_processor.max_concurrent_updates == pool_size - POOL_HEADROOM
+        dialogs = Dialogs(engine)
+        polling = build_application(bot_settings, dialogs)
+        assert polling.update_processor.max_concurrent_updates == pool_size - POOL_HEADROOM
+        webhook = WebhookUpdates(
+            build_application(bot_settings, dialogs, polling=False).bot, dialogs
+        )
+        assert webhook.handlers.turns_at_once == pool_size - POOL_HEADROOM
     finally:
         await engine.dispose()
 

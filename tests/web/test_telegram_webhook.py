@@ -105,6 +105,61 @@ async def test_bad_updates_are_logged_and_answered_200(
     assert response.status_code == 200
 
 
+def _broken(update_id: int, chat: int) -> list[dict[str, Any]]:
+    """Updates for ``chat`` that lack, or mistype, what the bot uses."""
+    start = _start(update_id, chat)
+    person, message = start["message"]["from"], start["message"]
+    shown = {"message_id": 9, "date": 1, "chat": message["chat"], "text": "Pick"}
+    query = {"id": "q", "from": person, "chat_instance": "c", "message": shown, "data": "x"}
+    return [
+        {**start, "message": {k: v for k, v in message.items() if k != "from"}},
+        {**start, "message": {**message, "from": {**person, "id": str(chat)}}},
+        {**start, "message": {**message, "from": {"id": chat}}},
+        {**start, "message": {**message, "chat": {"id": 2**64, "type": "private"}}},
+        {**start, "message": {**message, "chat": {"id": chat, "type": None}}},
+        {**start, "message": {**message, "text": 12345}},
+        {**start, "message": {**message, "contact": {"first_name": "Jane"}}},
+        {**start, "message": {**message, "contact": {"phone_number": 1, "first_name": "J"}}},
+        {"update_id": update_id, "callback_query": {**query, "from": None}},
+        {"update_id": update_id, "callback_query": {k: v for k, v in query.items() if k != "id"}},
+        {"update_id": update_id, "callback_query": {**query, "data": {"x": 1}}},
+        {"update_id": update_id, "callback_query": {**query, "message": {**shown, "chat": 5}}},
+        {"update_id": update_id, "callback_query": {**query, "message": [shown]}},
+        {"update_id": update_id, "callback_query": "press"},
+    ]
+
+
+async def test_an_update_without_what_the_bot_uses_is_ignored_and_loses_nothing(
+    http: httpx.AsyncClient, botapi: BotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each is logged and answered 200 (never a retry from Telegram, never an apology for
+    our own failure) and takes nothing from the chat: its next update is answered."""
+    broken = _broken(7100, 503)
+    for update in broken:
+        response = await http.post("/telegram/webhook", json=update, headers={HEADER: SECRET})
+        assert response.status_code == 200 and response.json() == {"ok": True}
+    assert caplog.text.count("unreadable Telegram update ignored") == len(broken)
+    assert botapi.calls[-1][0] == "setWebhook"  # no call made for any of them
+    response = await http.post(
+        "/telegram/webhook", json=_start(7100, 503), headers={HEADER: SECRET}
+    )
+    assert response.status_code == 200
+    replies = await _replies(botapi, 503)
+    assert len(replies) == 1 and "What would you like to book?" in replies[0]["text"]
+
+
+async def test_a_group_message_is_not_answered(
+    http: httpx.AsyncClient, botapi: BotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="slotbot.bot")
+    group = _start(7200, 504)
+    group["message"]["chat"] = {"id": -100504, "type": "group", "title": "Friends"}
+    response = await http.post("/telegram/webhook", json=group, headers={HEADER: SECRET})
+    assert response.status_code == 200 and response.json() == {"ok": True}
+    assert "update 7200 ignored: message" in caplog.text
+    assert await _replies(botapi, -100504) == [] and await _replies(botapi, 504) == []
+
+
 async def test_an_oversized_update_is_413(http: httpx.AsyncClient) -> None:
     update = _start(7003)
     update["message"]["text"] = "x" * (1024 * 1024 + 1)
