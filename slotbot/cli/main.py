@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -61,7 +62,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportFileError as error:
         print(f"slotbot: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`slotbot chat | head`): stop quietly
+        _drop_stdout()
+        return 1
     return 0
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not fail again on the
+    closed pipe (the recipe of the ``signal`` module's documentation)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

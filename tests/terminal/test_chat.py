@@ -4,6 +4,7 @@ conversation's language, and follow it when the client changes it. SQLite: texts
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -107,3 +108,30 @@ async def test_every_number_shown_answers(engine: AsyncEngine) -> None:
     day = await talk(engine, "en", ["[Clinic]", "[GP consultation]", "[Dr. Klaus Weber]",
                                     grey.group(1)])  # fmt: skip
     assert day.rstrip().splitlines()[-1].startswith("! "), day[-300:]  # the reason, one line
+
+
+def test_a_reader_that_stops_early_ends_the_chat_quietly(database_url: str) -> None:
+    """``slotbot chat | head -2``: the chat stops when nobody reads any more, with no
+    traceback on the terminal."""
+    import subprocess
+    import sys
+
+    from slotbot.core.demo import DEMO_FILE
+
+    environment = {**os.environ, "SLOTBOT_DATABASE_URL": database_url}
+    slotbot = [sys.executable, "-m", "slotbot.cli"]
+    subprocess.run([*slotbot, "import", str(DEMO_FILE)], env=environment, check=True,
+                   capture_output=True)  # fmt: skip
+    chat = subprocess.Popen(
+        [*slotbot, "chat", "--now", "2026-12-01T07:00:00Z"], env=environment,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert chat.stdout is not None and chat.stdin is not None and chat.stderr is not None
+    assert chat.stdout.readline()  # the first line of the menu, then the reader goes away
+    chat.stdout.close()
+    chat.stdin.write(b"3\n" * 200)
+    chat.stdin.close()
+    with chat.stderr:
+        errors = chat.stderr.read()
+    assert chat.wait(timeout=60) == 1
+    assert b"Traceback" not in errors, errors.decode()
