@@ -17,7 +17,12 @@ transactions (5.47 on the turn that holds); after, 6.5-6.8 / 4.7-5.0 ms CPU, 6.7
 statements (a savepoint around each write), 2 / 1 transactions on every turn. Later, on a
 quiet machine (no savepoint where a refusal writes nothing, SQLite's write begun in one trip):
 6.5-9.6 / 6.1-6.9 ms CPU before, 4.7-6.0 / 5.2-5.6 ms after, 4.8 / 5.1 statements, 1 / 1
-transactions per turn.
+transactions per turn. Then (one locking statement per hold, clients and the summary's
+reads in Core, release as one UPDATE, whose busy time changed read with the session; a
+loaded machine, medians of 5 alternating runs): every turn 2.70 / 2.69 ms -> 2.42 / 2.23
+ms CPU and 4.8 / 5.1 -> 3.7 / 3.8 statements; the hold 4.17 / 3.28 -> 2.71 / 2.85 ms and
+5.9 / 6.9 -> 5.9 / 5.4 statements; the confirm 3.42 / 3.72 -> 3.02 / 3.18 ms and
+7.0 / 8.0 -> 5.0 / 6.0 statements.
 """
 
 from __future__ import annotations

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -45,7 +46,7 @@ from slotbot.core.storage.models import (
     SpecialistLinkToken,
 )
 from slotbot.core.storage.shop import shop_timezone
-from slotbot.core.storage.unit_of_work import UnitOfWork, write_session
+from slotbot.core.storage.unit_of_work import UnitOfWork, write_connection, write_session
 
 DEFAULT_REGION = "DE"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -74,6 +75,38 @@ class LinkTokenUsed(LinkTokenRefused):
 
 class LinkTokenExpired(LinkTokenRefused):
     """The token's time ran out."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientDetails:
+    """A client as stored: name, contact details, language and channels (read and written by
+    Core statements built once: a dialog turn reads them on most screens, and an ORM load
+    costs several times what the row does)."""
+
+    id: int
+    name: str | None
+    phone: str | None
+    email: str | None
+    locale: str
+    telegram_chat_id: int | None
+    web_session_id: str | None
+
+
+_CLIENTS = cast(Table, Client.__table__)
+#: The columns of :class:`ClientDetails`, in its order: the table's (a statement of the
+#: mapped class's attributes costs a session some 50 us more to run).
+DETAIL_COLUMNS = (
+    _CLIENTS.c.id, _CLIENTS.c.name, _CLIENTS.c.phone, _CLIENTS.c.email, _CLIENTS.c.locale,
+    _CLIENTS.c.telegram_chat_id, _CLIENTS.c.web_session_id,
+)  # fmt: skip
+_CLIENT_ID = bindparam("p_client_id", type_=_CLIENTS.c.id.type)
+_READ_DETAILS = select(*DETAIL_COLUMNS).where(_CLIENTS.c.id == _CLIENT_ID)
+
+
+async def client_details(session: AsyncSession, client_id: int) -> ClientDetails | None:
+    """The client with this id as ``session`` sees it now, if any."""
+    row = (await session.execute(_READ_DETAILS, {"p_client_id": client_id})).first()
+    return None if row is None else ClientDetails(*row)
 
 
 # --- contact details --------------------------------------------------------------------
@@ -240,8 +273,8 @@ def _insert_ignoring(engine: AsyncEngine, key: str, values: dict[str, Any]) -> A
     return dialect.insert(Client).values(**values).on_conflict_do_nothing(index_elements=[key])
 
 
-# A channel's first turn finds or creates its client: the statements are built once (building
-# one costs more CPU than running it), per dialect.
+# A channel's first turn finds or creates its client in one statement, built once per
+# dialect (building one costs more CPU than running it).
 _TELEGRAM_VALUES = {
     "telegram_user_id": bindparam("p_user_id", type_=Client.telegram_user_id.type),
     "telegram_chat_id": bindparam("p_chat_id", type_=Client.telegram_chat_id.type),
@@ -252,18 +285,36 @@ _WEB_VALUES = {
     "web_session_id": bindparam("p_session_id", type_=Client.web_session_id.type),
     "locale": bindparam("p_locale", type_=Client.locale.type),
 }
-#: ``INSERT ... ON CONFLICT DO NOTHING`` by (dialect name, identity column).
-_NEW_CLIENT: dict[tuple[str, str], Any] = {
-    (name, key): dialect.insert(Client)
-    .values(**values)
-    .on_conflict_do_nothing(index_elements=[key])
-    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
-    for key, values in (("telegram_user_id", _TELEGRAM_VALUES), ("web_session_id", _WEB_VALUES))
+
+
+def _telegram_client(dialect: Any) -> Any:
+    """The Telegram user's client, inserted or, when it exists, with its chat id made
+    current and its name kept (the profile's name only while it has none)."""
+    statement = dialect.insert(_CLIENTS).values(**_TELEGRAM_VALUES)
+    return statement.on_conflict_do_update(
+        index_elements=[_CLIENTS.c.telegram_user_id],
+        set_={
+            "telegram_chat_id": statement.excluded.telegram_chat_id,
+            "name": func.coalesce(_CLIENTS.c.name, statement.excluded.name),
+        },
+    ).returning(*DETAIL_COLUMNS)
+
+
+#: By dialect name: the Telegram user's client (:func:`_telegram_client`); a widget
+#: session's, inserted unless it exists (then no row comes back, and it is read).
+_TELEGRAM_CLIENT = {
+    name: _telegram_client(d) for name, d in (("sqlite", sqlite), ("postgresql", postgresql))
 }
-_TELEGRAM_CLIENT = select(Client).where(
-    Client.telegram_user_id == _TELEGRAM_VALUES["telegram_user_id"]
+_NEW_WEB_CLIENT = {
+    name: dialect.insert(_CLIENTS)
+    .values(**_WEB_VALUES)
+    .on_conflict_do_nothing(index_elements=[_CLIENTS.c.web_session_id])
+    .returning(*DETAIL_COLUMNS)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_WEB_CLIENT = select(*DETAIL_COLUMNS).where(
+    _CLIENTS.c.web_session_id == _WEB_VALUES["web_session_id"]
 )
-_WEB_CLIENT = select(Client).where(Client.web_session_id == _WEB_VALUES["web_session_id"])
 
 
 def _profile_name(name: str | None) -> str | None:
@@ -282,35 +333,31 @@ async def client_for_telegram(
     name: str | None,
     locale: str,
     uow: UnitOfWork | None = None,
-) -> Client:
+) -> ClientDetails:
     """The client of this Telegram user, created on first contact; the chat id is kept
     current. ``name`` (the profile's) is used only while the client has none."""
     name, locale = _profile_name(name), check_locale(locale)
     values = {"p_user_id": user_id, "p_chat_id": chat_id, "p_name": name, "p_locale": locale}
     # no savepoint: nothing here is refused, and an error ends the turn
-    async with write_session(engine, uow, savepoint=False) as session:
-        await session.execute(_NEW_CLIENT[engine.dialect.name, "telegram_user_id"], values)
-        client = await session.scalar(_TELEGRAM_CLIENT, values)
-        assert client is not None
-        client.telegram_chat_id = chat_id
-        client.name = client.name or name
-        return client
+    async with write_connection(engine, uow, savepoint=False) as connection:
+        row = (await connection.execute(_TELEGRAM_CLIENT[engine.dialect.name], values)).one()
+        return ClientDetails(*row)
 
 
 async def client_for_web(
     engine: AsyncEngine, *, session_id: str, locale: str, uow: UnitOfWork | None = None
-) -> Client:
+) -> ClientDetails:
     """The client of this widget session, created on first contact."""
     if not _WEB_SESSION.match(session_id):
         raise InvalidInput(f"not a web session id (1 to {WEB_SESSION_ID_MAX} of A-Z a-z 0-9 _.:-)")
     locale = check_locale(locale)
     values = {"p_session_id": session_id, "p_locale": locale}
     # no savepoint: nothing here is refused, and an error ends the turn
-    async with write_session(engine, uow, savepoint=False) as session:
-        await session.execute(_NEW_CLIENT[engine.dialect.name, "web_session_id"], values)
-        client = await session.scalar(_WEB_CLIENT, values)
-        assert client is not None
-        return client
+    async with write_connection(engine, uow, savepoint=False) as connection:
+        row = (await connection.execute(_NEW_WEB_CLIENT[engine.dialect.name], values)).first()
+        if row is None:  # it exists (a new session of a known widget visitor)
+            row = (await connection.execute(_WEB_CLIENT, values)).one()
+        return ClientDetails(*row)
 
 
 STAFF_PREFIX = "staff:"
@@ -366,6 +413,20 @@ async def discard_unused_staff_client(engine: AsyncEngine, client_id: int) -> bo
         return False
 
 
+#: A client's contact details changed in one statement (``NULL``: left as it is).
+_SET_CONTACT = (
+    update(_CLIENTS)
+    .where(_CLIENTS.c.id == _CLIENT_ID)
+    .values(
+        {
+            column: func.coalesce(bindparam(f"p_{column.key}", type_=column.type), column)
+            for column in (_CLIENTS.c.name, _CLIENTS.c.phone, _CLIENTS.c.email, _CLIENTS.c.locale)
+        }
+    )
+    .returning(*DETAIL_COLUMNS)
+)
+
+
 async def set_contact(
     engine: AsyncEngine,
     *,
@@ -375,23 +436,30 @@ async def set_contact(
     email: str | None = None,
     locale: str | None = None,
     uow: UnitOfWork | None = None,
-) -> Client:
-    """Store the contact details given (``None`` leaves one as it is) on this client only;
-    raises :class:`~slotbot.core.limits.InvalidInput` or :class:`ClientNotFound`."""
+) -> ClientDetails:
+    """Store the contact details given (``None`` leaves one as it is) on this client only,
+    in one ``UPDATE``; raises :class:`~slotbot.core.limits.InvalidInput` or
+    :class:`ClientNotFound`. A phone number is read as :func:`parse_phone` reads it, the
+    shop's region read only for a number without its ``+`` country code."""
     name = check_name(name) if name is not None else None
     email = check_email(email) if email is not None else None
     locale = check_locale(locale) if locale is not None else None
+    # a number with its country code is read alike in every region: no need to read the
+    # shop's (a shared contact's number, or one picked from two readings, comes as E.164)
+    international = _valid(_bounded_phone(phone), None) if phone and phone[0] == "+" else None
+    if international is not None:
+        phone = _e164(international)
     # no savepoint: every refusal comes before anything is changed
     async with write_session(engine, uow, savepoint=False) as session:
-        client = await session.get(Client, client_id, with_for_update=True)
-        if client is None:
+        if phone is not None and international is None:
+            phone = parse_phone(phone, await phone_region(session))
+        values = {"p_client_id": client_id, "p_name": name, "p_phone": phone, "p_email": email,
+                  "p_locale": locale}  # fmt: skip
+        connection = await session.connection()
+        row = (await connection.execute(_SET_CONTACT, values)).first()
+        if row is None:
             raise ClientNotFound(f"no client #{client_id}")
-        if phone is not None:
-            client.phone = parse_phone(phone, await phone_region(session))
-        client.name = name or client.name
-        client.email = email or client.email
-        client.locale = locale or client.locale
-        return client
+        return ClientDetails(*row)
 
 
 async def get_client(engine: AsyncEngine, client_id: int) -> Client | None:

@@ -83,7 +83,8 @@ async def issue_link_token(
     ``/start`` deep-link payload (at most 64). Only its SHA-256 is stored.
     """
     token = secrets.token_urlsafe(32)
-    async with write_session(engine, uow) as session:
+    # no savepoint: the refusal comes before anything is written
+    async with write_session(engine, uow, savepoint=False) as session:
         if await session.get(Client, client_id) is None:
             raise ClientNotFound(f"no client #{client_id}")
         session.add(LinkToken(token_hash=token_hash(token), client_id=client_id,
@@ -131,7 +132,8 @@ async def open_link(
     Raises a :class:`~slotbot.core.clients.LinkTokenRefused` for anyone else, and for an
     unknown, used or expired link."""
     stored = token_hash(token)
-    async with write_session(engine, uow) as session:
+    # no savepoint: a refused link was not written to
+    async with write_session(engine, uow, savepoint=False) as session:
         client_id = await session.scalar(
             update(LinkToken)
             .where(
@@ -222,7 +224,7 @@ async def decline(
 ) -> None:
     """Spend the link without moving anything (a link that no longer serves this account
     is left as it is)."""
-    async with write_session(engine, uow) as session:
+    async with write_session(engine, uow, savepoint=False) as session:  # one statement
         await session.execute(
             update(LinkToken).where(_serves(token_hash, telegram_user_id, now)).values(used_at=now)
         )

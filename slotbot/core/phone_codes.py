@@ -189,7 +189,8 @@ async def check_code(
 ) -> Checked:
     """Check a typed code for this client and number; a right one confirms the number
     and can never be used again."""
-    async with write_session(engine, uow) as session:
+    # no savepoint: nothing here raises (a wrong code's try is counted, and kept)
+    async with write_session(engine, uow, savepoint=False) as session:
         row = await session.scalar(
             select(PhoneCode)
             .where(PhoneCode.client_id == client_id, PhoneCode.phone == phone)

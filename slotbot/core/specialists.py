@@ -81,7 +81,7 @@ async def record_chat_locale(
     """Remember the language of a specialist's Telegram chat: their notices, agenda and
     time-off screens follow it unless the import file sets their ``locale``. Writes only
     when it changed (a change moves the catalog version, as every specialist's does)."""
-    async with write_session(engine, uow) as session:
+    async with write_session(engine, uow, savepoint=False) as session:  # one statement
         await session.execute(
             update(Specialist)
             .where(

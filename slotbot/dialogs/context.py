@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from slotbot.core.availability.busy import Versions
 from slotbot.core.availability.directory import Directory
 from slotbot.core.availability.free import FreeTime
-from slotbot.core.storage.models import Client
+from slotbot.core.clients import ClientDetails, client_details
 from slotbot.core.storage.unit_of_work import UnitOfWork
 from slotbot.dialogs.actions import encode
 from slotbot.dialogs.events import Outcome, Visitor
@@ -50,7 +50,7 @@ class Context:
     versions: Versions | None = None
     _free: FreeTime | None = field(default=None, init=False, repr=False)
     _free_writes: int = field(default=0, init=False, repr=False)
-    _client: Client | None = field(default=None, init=False, repr=False)
+    _client: ClientDetails | None = field(default=None, init=False, repr=False)
     _client_writes: int = field(default=0, init=False, repr=False)
 
     @property
@@ -76,18 +76,19 @@ class Context:
             self._free_writes = self.uow.writes
         return self._free
 
-    async def client(self) -> Client:
+    async def client(self) -> ClientDetails:
         """The client as stored now, what the turn wrote included: read once, and again
         after each write of the turn (every write goes through the unit of work)."""
         if self._client is None or self._client_writes != self.uow.writes:
-            client = await self.session.get(Client, self.client_id, populate_existing=True)
+            client = await client_details(self.session, self.client_id)
             assert client is not None
             self._client, self._client_writes = client, self.uow.writes
         return self._client
 
-    def wrote_client(self, client: Client) -> None:
-        """``client`` as the turn's latest write stored it (a core write that returns the
-        client it changed, flushed): :meth:`client` returns it without reading it again."""
+    def saw_client(self, client: ClientDetails) -> None:
+        """``client`` as stored after the turn's latest write (returned by a core write that
+        changed it, or read with something else since): :meth:`client` returns it without
+        reading it again."""
         self._client, self._client_writes = client, self.uow.writes
 
     @property

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import booking
 from slotbot.core.availability.busy import Versions
+from slotbot.core.availability.cache import cache_of
 from slotbot.core.availability.directory import (
     ClientBooking,
     Directory,
@@ -198,9 +199,11 @@ class Dialogs:
     async def _turn_in(
         self, uow: UnitOfWork, visitor: Visitor, event: Event, now: datetime
     ) -> Reply:
+        known = cache_of(self.engine).known  # who changed since is read with the session
         loaded = await load_session(
             self.engine, channel=visitor.channel, conversation_id=visitor.key,
             locale=pick_locale(visitor.language), uow=uow,
+            busy_since=known if known >= 0 else None,
         )  # fmt: skip
         flow = Flow.load(loaded.state)
         locale = loaded.locale
@@ -224,7 +227,8 @@ class Dialogs:
             directory, specialist_id=specialist_id, telegram_username=self.telegram_username,
             sms_ready=self.sms_ready, link_secret=self.link_secret,
             versions=None if link_note else Versions(
-                loaded.catalog_version, loaded.bookings_version
+                loaded.catalog_version, loaded.bookings_version, loaded.busy_changed,
+                loaded.busy_since,
             ),  # a link may have moved bookings since they were read
         )  # fmt: skip
         await self._handle(ctx, flow, event, loaded)
@@ -236,13 +240,17 @@ class Dialogs:
         flow.note = link_note or flow.note
         # a hold the client left is let go before the screen, which offers its time again
         left = held_before if held_before not in (None, flow.hold, flow.booking) else None
-        if left is not None:
-            held = await client_booking(uow.session, client_id, left)
+        if left is not None:  # a command (/start, /my...) that left the booking says so
+            held = (
+                await client_booking(uow.session, client_id, left)
+                if isinstance(event, Start)
+                else None
+            )
             with suppress(BookingRefused):  # confirmed or gone meanwhile: nothing to let go
                 await booking.release(
                     self.engine, booking_id=left, now=now, client_id=client_id, uow=uow
                 )
-                if isinstance(event, Start) and held is not None:  # a command left the booking
+                if held is not None:
                     flow.note = _let_go(ctx, held, flow.note)
         screen = await self._render(ctx, flow)
         flow.offered = [*screen.actions(), *(a for s in ctx.extra for a in s.actions())]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core import clients
-from slotbot.core.storage.models import Client
+from slotbot.core.clients import ClientDetails
 from slotbot.core.storage.unit_of_work import UnitOfWork
 from slotbot.dialogs.events import Visitor
 
@@ -19,7 +19,7 @@ def web_session_key(visitor: Visitor) -> str:
 
 async def client_for(
     engine: AsyncEngine, visitor: Visitor, locale: str, *, uow: UnitOfWork | None = None
-) -> Client:
+) -> ClientDetails:
     """The client behind a channel identity, created on first contact (in ``uow``)."""
     if visitor.channel == "telegram":
         return await clients.client_for_telegram(

@@ -27,6 +27,7 @@ class Flow:
     day: str = ""  # "2026-12-03": the picked day
     start: str = ""  # ISO instant of the picked time
     hold: int | None = None  # the booking id held for the picked time
+    held_by: int | None = None  # the specialist of ``hold``, set with it
     booking: int | None = None  # the booking the done / detail / cancel screens show
     moving: int | None = None  # the booking being rescheduled
     moved_from: int | None = None  # the booking a move replaced (the done screen names it)
@@ -68,8 +69,8 @@ class Flow:
 
     def validate(self) -> None:
         numbers = (
-            "category", "service", "specialist", "hold", "booking", "moving", "moved_from",
-            "stand_in", "waiting",
+            "category", "service", "specialist", "hold", "held_by", "booking", "moving",
+            "moved_from", "stand_in", "waiting",
         )  # fmt: skip
         for name in numbers:
             value = getattr(self, name)

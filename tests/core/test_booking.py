@@ -340,6 +340,15 @@ async def test_outbox_write_skips_a_row_planned_twice(engine: AsyncEngine, shop:
     assert len(await outbox(engine, booking.id)) == 10
 
 
+async def test_a_hold_for_an_unknown_client_is_not_found(engine: AsyncEngine, shop: Shop) -> None:
+    """Refused, not an error, on both databases: for one specialist and for any of three."""
+    for specialist in (shop.anna, None):
+        with pytest.raises(BookingRefused) as refused:
+            await hold(engine, shop, 999_999, at(TOMORROW, 10), specialist)
+        assert refused.value.reason == Refusal.NOT_FOUND
+    await assert_no_overlapping_live_bookings(engine)
+
+
 async def test_confirm_of_someone_elses_hold_is_not_found(engine: AsyncEngine, shop: Shop) -> None:
     held = await hold(engine, shop, await new_client(engine, 1), at(TOMORROW, 10), shop.anna)
     other = await new_client(engine, 2)

@@ -81,6 +81,39 @@ async def test_twenty_clients_on_any_fill_three_specialists(
     await assert_no_overlapping_live_bookings(engine)
 
 
+async def test_one_clients_racing_holds_are_checked_against_each_other(
+    engine: AsyncEngine, engines: list[AsyncEngine], shop: Shop
+) -> None:
+    """One client holding on many connections at once (PostgreSQL locks the client's row
+    before each insert): one of the overlapping times, and at most three holds in all."""
+    client = await new_client(engine)
+    barbers = (shop.anna, shop.boris, shop.carl)
+    overlapping = await asyncio.gather(
+        *(attempt(e, shop, client, barbers[n % 3]) for n, e in enumerate(engines[:9]))
+    )
+    assert len([r for r in overlapping if isinstance(r, Booking)]) == 1
+    refusals = {r.reason for r in overlapping if isinstance(r, BookingRefused)}
+    assert refusals <= {Refusal.CLIENT_OVERLAP, Refusal.SLOT_TAKEN} and refusals
+
+    async def hold_at(engine: AsyncEngine, hour: int) -> Booking | BookingRefused:
+        try:
+            return await bookings.hold(
+                engine, service_id=shop.haircut, specialist_id=None, start=at(TOMORROW, hour),
+                client_id=client, channel="web", now=NOW,
+            )  # fmt: skip
+        except BookingRefused as refused:
+            return refused
+
+    hours = range(11, 18)  # 10:00 is held already: two more at most
+    apart = await asyncio.gather(*(hold_at(engines[n], hour) for n, hour in enumerate(hours)))
+    assert len([r for r in apart if isinstance(r, Booking)]) == 2
+    assert {r.reason for r in apart if isinstance(r, BookingRefused)} == {Refusal.TOO_MANY_HOLDS}
+    async with session_factory(engine)() as session:
+        live = await session.scalar(select(func.count()).where(Booking.status == "held"))
+    assert live == 3
+    await assert_no_overlapping_live_bookings(engine)
+
+
 async def test_ten_confirms_of_one_hold_make_one_booking(
     engine: AsyncEngine, engines: list[AsyncEngine], shop: Shop
 ) -> None:

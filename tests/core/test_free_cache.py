@@ -31,12 +31,13 @@ from slotbot.core import booking as bookings
 from slotbot.core.availability import answers as answers_module
 from slotbot.core.availability import cache as caches
 from slotbot.core.availability import free as free_module
-from slotbot.core.availability.busy import Stretch, read_versions
+from slotbot.core.availability.busy import Stretch, Versions, read_versions
 from slotbot.core.availability.cache import LRU
 from slotbot.core.availability.free import FreeTime
 from slotbot.core.booking.service import BookingRefused
 from slotbot.core.storage.db import create_engine, session_factory, writer
 from slotbot.core.storage.models import Booking, SpecialistBlock, SpecialistOverride
+from slotbot.core.storage.sessions import load_session
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
 NOTICE = timedelta(minutes=30)  # the shop's minimum notice (the default)
@@ -119,6 +120,37 @@ async def test_blocks_time_off_and_bookings_by_another_engine_are_seen_at_once(
             session.add(SpecialistOverride(specialist_id=shop.anna, starts_on=TOMORROW,
                                            ends_on=TOMORROW, kind="day_off"))  # fmt: skip
         assert await starts(engine, shop) == []
+    finally:
+        await other.dispose()
+
+
+async def test_who_changed_read_with_the_dialogs_session_is_caught_up_on(
+    engine: AsyncEngine, database_url: str, shop: Shop
+) -> None:
+    """The dialog reads the versions and whose busy time changed with its session
+    (``load_session(busy_since=...)``): questions at those versions read only those
+    specialists' busy time again, and answer as a fresh computation does."""
+    other = create_engine(database_url)  # another process's pool and cache
+    try:
+        assert at(TOMORROW, 10) in await starts(engine, shop)  # asked and kept
+        held = await bookings.hold(
+            other, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, 10),
+            client_id=await new_client(other), channel="web", now=NOW,
+        )  # fmt: skip
+        known = caches.cache_of(engine).known
+        loaded = await load_session(
+            engine, channel="telegram", conversation_id="u", busy_since=known
+        )
+        assert loaded.busy_changed == {shop.anna: loaded.bookings_version}
+        versions = Versions(
+            loaded.catalog_version, loaded.bookings_version, loaded.busy_changed, known
+        )
+        async with statements(engine) as seen:
+            assert at(TOMORROW, 10) not in await starts(engine, shop, versions=versions)
+        assert not [sql for sql in seen if "busy_versions" in sql]  # not read again
+        assert caches.cache_of(engine).known == loaded.bookings_version
+        await bookings.release(other, booking_id=held.id, now=NOW)
+        assert at(TOMORROW, 10) in await starts(engine, shop)
     finally:
         await other.dispose()
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from slotbot.core import booking
+from slotbot.core.availability.busy import read_versions
 from slotbot.core.storage.db import create_engine, session_factory
 from slotbot.core.storage.models import Booking, DialogSession
 from slotbot.core.storage.sessions import (
@@ -153,3 +154,31 @@ async def test_a_connection_lost_under_a_unit_is_not_handed_out_again(database_u
         assert (await load_session(engine, channel="web", conversation_id="x")).state == {"n": 2}
     finally:
         await engine.dispose()
+
+
+async def test_the_load_reads_whose_busy_time_changed_since_a_version(engine: AsyncEngine) -> None:
+    """Asked with ``busy_since``, the session's one query also says which specialists' busy
+    time changed after that bookings version (the dialog's free time then reads only theirs),
+    as :func:`~slotbot.core.availability.busy.read_versions` says it."""
+    shop = await build_shop(engine)
+    client = await new_client(engine)
+    key = {"channel": "telegram", "conversation_id": "u"}
+    before = await load_session(engine, **key, busy_since=0)
+    assert before.busy_changed is not None and before.busy_since == 0
+    for specialist in (shop.anna, shop.boris):
+        await booking.hold(
+            engine, service_id=shop.haircut, specialist_id=specialist, start=at(TOMORROW, 10),
+            client_id=await new_client(engine, specialist + 10), channel="telegram", now=NOW,
+        )  # fmt: skip
+    await booking.hold(
+        engine, service_id=shop.haircut, specialist_id=shop.anna, start=at(TOMORROW, 12),
+        client_id=client, channel="telegram", now=NOW,
+    )  # fmt: skip
+    since = before.bookings_version
+    after = await load_session(engine, **key, busy_since=since)
+    async with session_factory(engine)() as session:
+        versions, changed = await read_versions(session, since=since)
+    assert after.bookings_version == versions.bookings > since
+    assert after.busy_changed == changed and set(changed) == {shop.anna, shop.boris}
+    assert (await load_session(engine, **key, busy_since=versions.bookings)).busy_changed == {}
+    assert (await load_session(engine, **key)).busy_changed is None  # not asked

@@ -3,6 +3,8 @@ refused one leaves the others in place."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,9 +13,16 @@ from slotbot.core import booking as bookings
 from slotbot.core.booking.service import BookingRefused, Refusal
 from slotbot.core.clients import set_contact
 from slotbot.core.storage.db import create_engine, is_sqlite, session_factory
-from slotbot.core.storage.models import Booking, BookingStatus, Client, Notification
+from slotbot.core.storage.models import (
+    Booking,
+    BookingStatus,
+    Client,
+    Notification,
+    WaitlistEntry,
+)
 from slotbot.core.storage.sessions import load_session, save_session
 from slotbot.core.storage.unit_of_work import UnitOfWork
+from slotbot.core.waitlist.entries import WaitlistRefused, Why, join
 from tests.core.overlaps import assert_no_overlapping_live_bookings
 from tests.core.shop import NOW, TOMORROW, Shop, at, build_shop, new_client
 
@@ -93,6 +102,80 @@ async def test_a_refused_write_leaves_the_units_other_writes(engine: AsyncEngine
         left = [(b.id, b.status) for b in await session.scalars(select(Booking))]
     assert left == [(kept.id, BookingStatus.HELD)]
     await assert_no_overlapping_live_bookings(engine)
+
+
+async def test_a_refused_release_leaves_the_units_other_writes(engine: AsyncEngine) -> None:
+    """A release refuses before it writes (it runs without a savepoint): someone else's
+    hold is not found and a confirmed booking is not let go, and the unit's hold stays."""
+    shop = await build_shop(engine)
+    first, second = await new_client(engine, 1), await new_client(engine, 2)
+    async with UnitOfWork(engine) as uow:
+        booked = await hold(engine, shop, second, 12, uow)
+        await bookings.confirm(engine, booking_id=booked.id, now=NOW, uow=uow)
+    async with UnitOfWork(engine) as uow:
+        kept = await hold(engine, shop, first, 10, uow)
+        with pytest.raises(BookingRefused) as refused:
+            await bookings.release(engine, booking_id=kept.id, now=NOW, client_id=second, uow=uow)
+        assert refused.value.reason == Refusal.NOT_FOUND
+        with pytest.raises(BookingRefused) as refused:
+            await bookings.release(engine, booking_id=booked.id, now=NOW, uow=uow)
+        assert refused.value.reason == Refusal.WRONG_STATE
+        let_go = await hold(engine, shop, first, 14, uow)
+        released = await bookings.release(
+            engine, booking_id=let_go.id, now=NOW, client_id=first, uow=uow
+        )
+        assert (released.status, released.hold_expires_at) == (BookingStatus.EXPIRED, NOW)
+        again = await bookings.release(engine, booking_id=let_go.id, now=NOW, uow=uow)
+        assert again.status == BookingStatus.EXPIRED  # a second tap: nothing to do
+    async with session_factory(engine)() as session:
+        left = {b.id: b.status for b in await session.scalars(select(Booking))}
+    assert left == {
+        booked.id: BookingStatus.CONFIRMED, kept.id: BookingStatus.HELD,
+        let_go.id: BookingStatus.EXPIRED,
+    }  # fmt: skip
+    await assert_no_overlapping_live_bookings(engine)
+
+
+async def test_refusals_without_a_savepoint_leave_the_units_other_writes(
+    engine: AsyncEngine,
+) -> None:
+    """Cancelling, reporting a no-show and joining the waiting list refuse before they
+    write (they run without a savepoint): in a unit that holds, each refusal leaves the hold
+    and changes nothing else."""
+    shop = await build_shop(engine)
+    first, second = await new_client(engine, 1), await new_client(engine, 2)
+    async with UnitOfWork(engine) as uow:
+        theirs = await hold(engine, shop, second, 12, uow)
+        await bookings.confirm(engine, booking_id=theirs.id, now=NOW, uow=uow)
+    _, outbox = await counts(engine)
+    async with UnitOfWork(engine) as uow:
+        kept = await hold(engine, shop, first, 10, uow)
+        with pytest.raises(BookingRefused) as refused:  # someone else's booking
+            await bookings.cancel(
+                engine, booking_id=theirs.id, by="client", now=NOW, client_id=first, uow=uow
+            )
+        assert refused.value.reason == Refusal.NOT_FOUND
+        with pytest.raises(BookingRefused) as refused:  # under way already
+            await bookings.cancel(
+                engine, booking_id=theirs.id, by="client", now=at(TOMORROW, 12, 30), uow=uow
+            )
+        assert refused.value.reason == Refusal.WRONG_STATE
+        with pytest.raises(BookingRefused) as refused:  # not started yet
+            await bookings.mark_no_show(engine, booking_id=theirs.id, now=NOW, uow=uow)
+        assert refused.value.reason == Refusal.WRONG_STATE
+        with pytest.raises(WaitlistRefused) as waiting:  # a range already over
+            await join(
+                engine, client_id=first, service_id=shop.haircut, specialist_id=None,
+                first_day=NOW.date() - timedelta(days=2), last_day=NOW.date() - timedelta(days=1),
+                window=None, timezone="Europe/Berlin", channel="telegram", now=NOW, uow=uow,
+            )  # fmt: skip
+        assert waiting.value.why == Why.PASSED
+    async with session_factory(engine)() as session:
+        left = {b.id: b.status for b in await session.scalars(select(Booking))}
+        entries = await session.scalar(select(func.count()).select_from(WaitlistEntry))
+    assert left == {theirs.id: BookingStatus.CONFIRMED, kept.id: BookingStatus.HELD}
+    assert entries == 0
+    assert (await counts(engine))[1] == outbox  # no cancellation notices
 
 
 async def test_a_write_beside_a_writing_unit_is_refused_not_waited_for(engine: AsyncEngine) -> None:

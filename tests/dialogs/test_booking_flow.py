@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from slotbot.core.storage.db import session_factory
-from slotbot.core.storage.models import Booking, BookingStatus, Client, Notification
+from slotbot.core.storage.models import Booking, BookingStatus, Client, Notification, Specialist
+from slotbot.core.storage.sessions import load_session, save_session
 from slotbot.dialogs.engine import Dialogs
 from slotbot.dialogs.events import Start, Visitor
 from slotbot.dialogs.screens import Expect
@@ -343,3 +344,24 @@ async def test_continue_in_telegram_brings_the_web_bookings_once(demo: AsyncEngi
     assert again.text.startswith("This link has expired or was already used.")
     await again.send(Start("start", payload="x" * 5000))
     assert again.text.startswith("This link has expired or was already used.")
+
+
+async def test_the_summary_names_who_any_available_held(demo: AsyncEngine) -> None:
+    """ "Any available" is settled by the hold: the summary names that specialist, from the
+    session (``held_by``) or, for a session stored without it, from the booking."""
+    chat = Chat.new(demo, "2002")
+    await chat.start()
+    await chat.choose_service("Haircut")
+    await chat.press("Any available")
+    await chat.press("Soonest")
+    await chat.share("+49 151 23456789")
+    (held,) = await bookings(demo, BookingStatus.HELD)
+    async with session_factory(demo)() as session:
+        name = (await session.get(Specialist, held.specialist_id)).name  # type: ignore[union-attr]
+    assert f"Specialist: {name}" in chat.text
+    loaded = await load_session(demo, channel="telegram", conversation_id="2002")
+    assert loaded.state["held_by"] == held.specialist_id
+    state = {k: v for k, v in loaded.state.items() if k != "held_by"}  # as stored before
+    await save_session(demo, loaded, state=state, locale=loaded.locale, now=chat.now)
+    await chat.press("Change name")  # out of date now: the summary is shown again
+    assert "Please check your booking" in chat.text and f"Specialist: {name}" in chat.text

@@ -12,7 +12,7 @@ changed since a version the caller knows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
@@ -64,10 +64,14 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Versions:
-    """The catalog's and busy time's versions (migrations 0003 and 0011)."""
+    """The catalog's and busy time's versions (migrations 0003 and 0011); with ``changed``,
+    each specialist whose busy time changed after bookings version ``since`` (with its busy
+    version), read in the same statement."""
 
     catalog: int
     bookings: int
+    changed: Mapping[int, int] | None = None
+    since: int = -1
 
 
 class Stretch(NamedTuple):

@@ -69,6 +69,9 @@ from slotbot.core.storage.versions import BOOKINGS_VERSION, CATALOG_VERSION
 
 __all__ = ["FreeTime"]
 
+#: Both versions as the session sees them (built once: building costs more than running).
+_VERSIONS_NOW = select(CATALOG_VERSION, BOOKINGS_VERSION)
+
 
 class _Moment:
     """What the questions of one :class:`FreeTime` (and its :meth:`~FreeTime.ignoring`
@@ -246,7 +249,7 @@ class FreeTime:
         cache = cache_of(self._engine)
         versions = moment.versions
         if not self.committed:  # the versions as this transaction sees them; nothing kept
-            row = (await self._session.execute(select(CATALOG_VERSION, BOOKINGS_VERSION))).one()
+            row = (await self._session.execute(_VERSIONS_NOW)).one()
             versions = Versions(int(row[0] or 0), int(row[1] or 0))
             moment.usable, moment.versions = False, versions
             catalog = catalogs.cached(self._engine)
@@ -257,6 +260,9 @@ class FreeTime:
         since, seen, seen_busy = cache.known, None, None
         known = catalogs.cached(self._engine)
         lo, _needed, hi = busy_window(self.now, known.rules if known else Rules())
+        if versions is not None and versions.changed is not None and versions.since >= 0:
+            # who changed was read with the versions: only their busy time is read again
+            since, seen = versions.since, (versions, dict(versions.changed))
         if versions is None and not self._session.in_transaction():
             # Read outside the session, cheaply, when the reader can (with the busy time of
             # the few specialists that changed). Not in a transaction begun already: SQLite

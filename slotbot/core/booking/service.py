@@ -210,23 +210,30 @@ async def _reading(engine: AsyncEngine, uow: UnitOfWork | None) -> AsyncIterator
         yield session
 
 
-async def _least_booked_first(
-    connection: AsyncConnection, plan: _HoldPlan, now: datetime
-) -> tuple[int, ...]:
-    """Order "any available" candidates by their live bookings that day, then by id."""
-    if len(plan.candidates) < 2:
-        return plan.candidates
-    rows = await connection.execute(
-        sql.DAY_LOAD,
-        {
-            "ids": list(plan.candidates),
-            "lo": plan.day[0],
-            "hi": plan.day[1],
-            "now": now,
-        },
-    )
-    counts = dict(rows.all())
+def _least_booked_first(plan: _HoldPlan, counts: dict[int, int]) -> tuple[int, ...]:
+    """The candidates of "any available" by their live bookings that day, then by id."""
     return tuple(sorted(plan.candidates, key=lambda sid: (counts.get(sid, 0), sid)))
+
+
+async def _lock_parties(
+    connection: AsyncConnection, plan: _HoldPlan, client_id: int, now: datetime
+) -> tuple[int, ...]:
+    """Before a hold's insert: on PostgreSQL, lock the client's row and share the
+    candidates' (:data:`sql.LOCK_PARTIES`); the candidates to try, least booked that day
+    first (on SQLite, whose ``BEGIN IMMEDIATE`` locks everything already, just counted)."""
+    several, counts = len(plan.candidates) > 1, {}
+    params = {
+        "p_client_id": client_id, "p_specialist_ids": list(plan.candidates),
+        "p_day_lo": plan.day[0], "p_day_hi": plan.day[1], "p_now": now,
+    }  # fmt: skip
+    if connection.dialect.name == "postgresql":
+        rows = (await connection.execute(sql.LOCK_PARTIES[several], params)).all()
+        if not rows:
+            raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
+        counts = {row[1]: row[2] for row in rows} if several else {}
+    elif several:
+        counts = {sid: n for sid, n in await connection.execute(sql.DAY_LOAD, params)}
+    return _least_booked_first(plan, counts) if several else plan.candidates
 
 
 # --- writing a hold ----------------------------------------------------------------------------
@@ -239,13 +246,13 @@ class _Stale(Exception):
 async def _insert_hold(
     connection: AsyncConnection,
     plan: _HoldPlan,
-    candidates: Sequence[int],
     *,
     client_id: int,
     channel: str,
     now: datetime,
 ) -> Booking:
-    """Insert the hold for the first candidate still free; returns the held booking."""
+    """Insert the hold for the first candidate still free (the least booked that day first);
+    returns the held booking."""
     postgres = connection.dialect.name == "postgresql"
     statement = sql.HOLD["postgresql" if postgres else "sqlite"]
     base = {
@@ -254,10 +261,7 @@ async def _insert_hold(
         "p_now": now, "p_booking_id": 0,  # no booking of the client's own to leave out
         "p_version": plan.version,
     }  # fmt: skip
-    if postgres and await connection.scalar(sql.LOCK_CLIENT, base) is None:
-        raise BookingRefused(Refusal.NOT_FOUND, "unknown client")
-    if postgres:
-        await connection.execute(sql.SHARE_SPECIALISTS, {"p_specialist_ids": list(candidates)})
+    candidates = await _lock_parties(connection, plan, client_id, now)
     for specialist_id in candidates:
         params = {**base, "p_specialist_id": specialist_id}
         if postgres:
@@ -350,22 +354,13 @@ async def hold(
     try:
         for _ in range(3):
             plan = await _fresh_plan(engine, service_id, specialist_id, start, now, uow)
-            candidates = plan.candidates
-            if len(candidates) > 1:
-                if uow is not None:
-                    connection = await uow.session.connection()
-                    candidates = await _least_booked_first(connection, plan, now)
-                else:
-                    async with engine.connect() as connection:
-                        candidates = await _least_booked_first(connection, plan, now)
             try:
                 async with write_connection(
                     engine, uow, savepoint=within is not None
                 ) as connection:
                     held = await _insert_hold(
-                        connection, plan, candidates, client_id=client_id, channel=channel,
-                        now=now,
-                    )  # fmt: skip
+                        connection, plan, client_id=client_id, channel=channel, now=now
+                    )
                     if within is not None:
                         await within(connection, held)
                     return held
@@ -423,11 +418,11 @@ async def _confirm_in(
                 previous_start=rescheduled_from.starts_at if rescheduled_from else None,
             )  # fmt: skip
             await write(connection, rows)
-            # the client's waiting for this service within the booked day is over
-            await end_booked(
-                connection, client_id=booking.client_id, service_id=booking.service_id,
-                starts_at=booking.starts_at, now=now,
-            )  # fmt: skip
+            if row.client_waiting:  # their waiting for this service on the booked day is over
+                await end_booked(
+                    connection, client_id=booking.client_id, service_id=booking.service_id,
+                    starts_at=booking.starts_at, now=now,
+                )  # fmt: skip
             return booking
         await _expire(connection, booking_id, now)
         raise _not_bookable()
@@ -531,16 +526,21 @@ async def release(
     client_id: int | None = None,
     uow: UnitOfWork | None = None,
 ) -> Booking:
-    """Let a hold go (the client went back). Releasing a released hold is a no-op."""
-    async with write_session(engine, uow) as session:
-        booking = await _locked_booking(session, booking_id, client_id)
-        if booking.status == BookingStatus.HELD:
-            booking.status = BookingStatus.EXPIRED
-            booking.hold_expires_at = min(booking.hold_expires_at or now, now)
-            booking.updated_at = now
-        elif booking.status != BookingStatus.EXPIRED:
-            raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {booking.status}")
-        return booking
+    """Let a hold go (the client went back). Releasing a released hold is a no-op.
+
+    One guarded ``UPDATE``; only when it finds no hold does a second statement tell why.
+    With ``uow``, no savepoint: a refusal has written nothing."""
+    params = {"p_booking_id": booking_id, "p_now": now, "p_client_id": client_id}
+    statement = sql.RELEASE if client_id is None else sql.RELEASE_OWN
+    async with write_connection(engine, uow, savepoint=False) as connection:
+        row = (await connection.execute(statement, params)).first()
+        if row is None:
+            row = (await connection.execute(sql.LOCKED_BOOKING, params)).first()
+            if row is None or (client_id is not None and row.client_id != client_id):
+                raise BookingRefused(Refusal.NOT_FOUND, "no such booking")
+            if row.status != BookingStatus.EXPIRED:
+                raise BookingRefused(Refusal.WRONG_STATE, f"this booking is {row.status}")
+        return Booking(**row._asdict())
 
 
 def _cancel_fields(booking: Booking, by: str, reason: str | None, now: datetime) -> None:
@@ -595,7 +595,8 @@ async def cancel(
     """
     if by not in CANCELLERS:
         raise ValueError(f"by must be one of {CANCELLERS}")
-    async with write_session(engine, uow) as session:
+    # no savepoint: every refusal comes before anything is changed
+    async with write_session(engine, uow, savepoint=False) as session:
         booking = await _locked_booking(session, booking_id, client_id, specialist_id)
         return await cancel_in(session, booking, by=by, reason=reason, now=now)
 
@@ -641,12 +642,10 @@ async def reschedule(
                 catalog = await catalogs.refresh(engine, session)
             plan = _plan_hold(catalog, old.service_id, target, start, now)
             connection = await session.connection()
-            candidates = await _least_booked_first(connection, plan, now)
             try:
                 new = await _insert_hold(
-                    connection, plan, candidates, client_id=old.client_id, channel=old.channel,
-                    now=now,
-                )  # fmt: skip
+                    connection, plan, client_id=old.client_id, channel=old.channel, now=now
+                )
                 confirmed = await _confirm_in(
                     connection, catalog, new.id, now, rescheduled_from=old
                 )
@@ -696,7 +695,8 @@ async def mark_no_show(
     uow: UnitOfWork | None = None,
 ) -> Booking:
     """The specialist reports that the client did not come; no review is asked for."""
-    async with write_session(engine, uow) as session:
+    # no savepoint: every refusal comes before anything is changed
+    async with write_session(engine, uow, savepoint=False) as session:
         booking = await _locked_booking(session, booking_id, specialist_id=specialist_id)
         if booking.status == BookingStatus.NO_SHOW:
             return booking

@@ -11,9 +11,11 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Insert,
+    Select,
     Table,
     and_,
     bindparam,
+    case,
     exists,
     func,
     insert,
@@ -34,6 +36,7 @@ from slotbot.core.storage.models import (
     Client,
     Specialist,
     SpecialistBlock,
+    WaitlistEntry,
 )
 
 MAX_LIVE_HOLDS = 3
@@ -133,17 +136,52 @@ HOLD_DIAGNOSIS = select(
     live_holds(P["client_id"], P["now"]),
 )
 
-LOCK_CLIENT = select(Client.id).where(Client.id == P["client_id"]).with_for_update()
+#: The local day of a hold, for "least booked that day" (:data:`LOCK_PARTIES`, :data:`DAY_LOAD`).
+_DAY_LO = bindparam("p_day_lo", type_=Booking.starts_at.type)
+_DAY_HI = bindparam("p_day_hi", type_=Booking.starts_at.type)
 
-#: PostgreSQL: holds and confirms take the specialist's row in share mode, time off
-#: (a block, a day off, a vacation) in exclusive mode (``timeoff``). Under READ COMMITTED a
-#: hold could otherwise miss a block committed while it ran, and the block's own check miss
-#: the hold: both would stand. Holds and confirms still run side by side.
-SHARE_SPECIALISTS = (
-    select(Specialist.id)
-    .where(Specialist.id.in_(bindparam("p_specialist_ids", expanding=True)))
-    .with_for_update(read=True)
-)
+
+def _day_load(specialist: Any) -> Any:
+    """How many live bookings ``specialist`` has on the hold's local day."""
+    return (
+        select(func.count())
+        .where(
+            Booking.specialist_id == specialist,
+            Booking.starts_at >= _DAY_LO,
+            Booking.starts_at < _DAY_HI,
+            live(P["now"]),
+        )
+        .scalar_subquery()
+    )
+
+
+def _lock_parties(counting: bool) -> Select[Any]:
+    columns: list[Any] = [Client.id, Specialist.id]
+    if counting:
+        columns.append(_day_load(Specialist.id))
+    return (
+        select(*columns)
+        .join_from(
+            Client, Specialist, Specialist.id.in_(bindparam("p_specialist_ids", expanding=True))
+        )
+        .where(Client.id == P["client_id"])
+        .suffix_with("FOR UPDATE OF clients FOR SHARE OF specialists")
+    )
+
+
+#: PostgreSQL, before a hold's insert, in one statement: the client's row locked (so one
+#: client's holds are checked against each other, one at a time) and the candidate
+#: specialists' rows taken in share mode (time off takes them in exclusive mode,
+#: ``timeoff``: under READ COMMITTED a hold could otherwise miss a block committed while it
+#: ran, and the block's own check miss the hold, and both would stand; holds and confirms
+#: still run side by side). A row per candidate, none when there is no such client
+#: (specialists are never deleted). ``True``: with each candidate's live bookings on the
+#: hold's local day, for "any available". A statement of its own before the insert, which
+#: then sees whatever committed while this one waited for the locks.
+LOCK_PARTIES = {counting: _lock_parties(counting) for counting in (False, True)}
+
+#: PostgreSQL: a confirm takes its specialist's row in share mode, as a hold does
+#: (:data:`LOCK_PARTIES`).
 SHARE_BOOKING_SPECIALIST = (
     select(Specialist.id)
     .where(
@@ -211,6 +249,14 @@ CONFIRM = (
                 ("client_email", Client.email),
             )
         ),
+        # whether the client waits for this service (the confirm then ends what it fulfils)
+        exists()
+        .where(
+            WaitlistEntry.client_id == Booking.client_id,
+            WaitlistEntry.service_id == Booking.service_id,
+            WaitlistEntry.ended_at.is_(None),
+        )
+        .label("client_waiting"),
     )
 )
 
@@ -218,6 +264,23 @@ CONFIRM = (
 CONFIRM_OWN = CONFIRM.where(Booking.client_id == P["client_id"])
 
 LOCKED_BOOKING = select(BOOKINGS).where(Booking.id == P["booking_id"]).with_for_update()
+
+#: A hold let go: expired at once, its expiry moved up to ``now`` (a confirm that won the
+#: row first leaves it confirmed, and this finds nothing).
+RELEASE = (
+    update(BOOKINGS)
+    .where(Booking.id == P["booking_id"], Booking.status == BookingStatus.HELD)
+    .values(
+        status=BookingStatus.EXPIRED,
+        hold_expires_at=case(
+            (Booking.hold_expires_at < P["now"], Booking.hold_expires_at), else_=P["now"]
+        ),
+        updated_at=P["now"],
+    )
+    .returning(*BOOKINGS.c)
+)
+#: :data:`RELEASE` of the client's own hold only.
+RELEASE_OWN = RELEASE.where(Booking.client_id == P["client_id"])
 
 EXPIRE_IN_THE_WAY = (
     update(BOOKINGS)
@@ -231,13 +294,15 @@ EXPIRE_IN_THE_WAY = (
     .values(status=BookingStatus.EXPIRED, updated_at=P["now"])
 )
 
+#: SQLite: each candidate's live bookings on the hold's local day (PostgreSQL counts them in
+#: :data:`LOCK_PARTIES`).
 DAY_LOAD = (
     select(Booking.specialist_id, func.count())
     .where(
-        Booking.specialist_id.in_(bindparam("ids", expanding=True)),
-        Booking.starts_at >= bindparam("lo", type_=Booking.starts_at.type),
-        Booking.starts_at < bindparam("hi", type_=Booking.starts_at.type),
-        live(bindparam("now", type_=Booking.starts_at.type)),
+        Booking.specialist_id.in_(bindparam("p_specialist_ids", expanding=True)),
+        Booking.starts_at >= _DAY_LO,
+        Booking.starts_at < _DAY_HI,
+        live(P["now"]),
     )
     .group_by(Booking.specialist_id)
 )

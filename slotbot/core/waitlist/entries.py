@@ -227,7 +227,8 @@ async def join(
     a range already over) and ``ValueError`` for a malformed range or window.
     """
     _check(first_day, last_day, window)
-    async with write_session(engine, uow) as session:
+    # no savepoint: every refusal comes before anything is written
+    async with write_session(engine, uow, savepoint=False) as session:
         # one client's joins take turns (PostgreSQL; SQLite's write transactions are serial)
         if await session.get(Client, client_id, with_for_update=True) is None:
             raise WaitlistRefused(Why.NOT_FOUND)
@@ -273,7 +274,8 @@ async def change(
     """Change the client's own live entry (its range, window or specialist); the times free
     in the new range now are recorded as seen. Raises :class:`WaitlistRefused` (NOT_FOUND for
     an entry that is not theirs or has ended)."""
-    async with write_session(engine, uow) as session:
+    # no savepoint: every refusal comes before anything is changed
+    async with write_session(engine, uow, savepoint=False) as session:
         row = await session.get(W, entry_id, with_for_update=True)
         if row is None or row.client_id != client_id or row.ended_at is not None:
             raise WaitlistRefused(Why.NOT_FOUND)
@@ -300,7 +302,7 @@ async def leave(
     uow: UnitOfWork | None = None,
 ) -> bool:
     """End the client's own entry; False when it is not theirs or had ended already."""
-    async with write_session(engine, uow) as session:
+    async with write_session(engine, uow, savepoint=False) as session:  # one statement
         result = await session.execute(
             update(W)
             .where(W.id == entry_id, _live(client_id))

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from slotbot.core.availability import catalog as catalogs
 from slotbot.core.availability.engine import Busy, BusyIndex, Slot
 from slotbot.core.booking.sql import live
+from slotbot.core.clients import ClientDetails
 from slotbot.core.notify.outbox import Kind, Row, write
 from slotbot.core.storage.db import writer
 from slotbot.core.storage.models import (
@@ -73,7 +74,7 @@ class Matched:
     messages: int = 0  # outbox rows written
 
 
-def offer_channels(entry: Waiting, client: Client) -> list[tuple[str, str]]:
+def offer_channels(entry: Waiting, client: Client | ClientDetails) -> list[tuple[str, str]]:
     """Where an entry's offers go: the chat it joined in (Telegram, or the widget's log, with
     an SMS or else an e-mail beside the widget, which the client may have closed), or by
     SMS or else e-mail (a link in either)."""

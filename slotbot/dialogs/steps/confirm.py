@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from slotbot.core import booking
-from slotbot.core.availability.directory import ClientBooking, client_booking
+from slotbot.core.availability.directory import (
+    ClientBooking,
+    client_booking,
+    client_booking_and_details,
+)
 from slotbot.core.booking.service import BookingRefused
 from slotbot.core.clients import display_phone
 from slotbot.core.notify.ics import booking_ics
-from slotbot.core.storage.models import Booking, BookingStatus
+from slotbot.core.storage.models import BookingStatus
 from slotbot.dialogs.actions import Action
 from slotbot.dialogs.context import Context
 from slotbot.dialogs.events import Booked, Moved
@@ -76,8 +80,10 @@ async def _summary(ctx: Context, flow: Flow, start: datetime) -> tuple[str, date
     assert flow.service is not None
     service = ctx.directory.services[flow.service]
     specialist_id = flow.specialist
-    if flow.hold is not None:
-        held = await ctx.session.get(Booking, flow.hold, populate_existing=True)
+    if flow.hold is not None and flow.held_by is not None:
+        specialist_id = flow.held_by  # "any available" was settled by the hold
+    elif flow.hold is not None:  # a session saved before ``held_by`` was kept
+        held = await client_booking(ctx.session, ctx.client_id, flow.hold)
         specialist_id = held.specialist_id if held else specialist_id
     zone = ctx.directory.zone_of([specialist_id] if specialist_id else [])
     client = await ctx.client()
@@ -195,8 +201,10 @@ async def cancel_summary(ctx: Context, flow: Flow) -> None:
 async def render_done(ctx: Context, flow: Flow) -> Screen:
     _ = ctx.texts.gettext
     assert flow.booking is not None
-    entry = await client_booking(ctx.session, ctx.client_id, flow.booking)
-    assert entry is not None
+    found = await client_booking_and_details(ctx.session, ctx.client_id, flow.booking)
+    assert found is not None
+    entry, client = found
+    ctx.saw_client(client)  # for the reminders promised
     old = (
         await client_booking(ctx.session, ctx.client_id, flow.moved_from)
         if flow.moved_from

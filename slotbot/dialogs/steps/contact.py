@@ -48,7 +48,7 @@ async def text_contact(ctx: Context, flow: Flow, text: str) -> None:
                 NAME_MAX,
             ).format(limit=NAME_MAX)
             return
-        ctx.wrote_client(
+        ctx.saw_client(
             await set_contact(ctx.engine, client_id=ctx.client_id, name=name, uow=ctx.uow)
         )
         if flow.step == "name":

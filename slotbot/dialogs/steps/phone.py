@@ -88,7 +88,7 @@ async def _use(ctx: Context, flow: Flow, e164: str) -> bool:
     _ = ctx.texts.gettext
     flow.phones = []
     if ctx.visitor.channel != "web":
-        ctx.wrote_client(
+        ctx.saw_client(
             await set_contact(ctx.engine, client_id=ctx.client_id, phone=e164, uow=ctx.uow)
         )
         return True

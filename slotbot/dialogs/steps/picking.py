@@ -133,7 +133,7 @@ async def pick_time(
             refusal = error
         else:
             _picked(ctx, flow, start)
-            flow.hold = held.id
+            flow.hold, flow.held_by = held.id, held.specialist_id
             keys = ctx.keys(held.service_id, held.specialist_id)
             ctx.happened.append(Held(held.id, held.starts_at, *keys))
             flow.step = "confirm" if await _client_ready(ctx) else "contact"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from slotbot.core.storage.models import Client
+from slotbot.core.clients import ClientDetails
 from slotbot.core.waitlist import entries
 from slotbot.core.waitlist.entries import WINDOWS, Waiting, WaitlistRefused, Why
 from slotbot.core.waitlist.links import SlotLinkProblem, SlotLinkRefused, read_slot_token
@@ -121,7 +121,7 @@ def describe(ctx: Context, entry: Waiting) -> str:
     )  # fmt: skip
 
 
-def _how(ctx: Context, entry: Waiting, client: Client) -> str:
+def _how(ctx: Context, entry: Waiting, client: ClientDetails) -> str:
     _ = ctx.texts.gettext
     channels = {channel for channel, _to in offer_channels(entry, client)}
     chat = bool(channels & {"telegram", "web"})
