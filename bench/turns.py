@@ -216,7 +216,9 @@ def instructions(postgres_url: str) -> None:
                 "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
                 __file__, "--walks", str(walks), "--only", only, "--postgres", postgres_url,
             ]  # fmt: skip
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                sys.exit(f"{label}, {walks} walks under valgrind failed:\n{done.stderr[-3000:]}")
             counts.append(int(re.findall(r"Collected : (\d+)", done.stderr)[-1]))
             turns.append(int(re.findall(r"(\d+) turns", done.stdout)[-1]))
         n = turns[1] - turns[0]

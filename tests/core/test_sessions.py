@@ -98,7 +98,14 @@ async def test_a_turns_load_and_lone_save_in_a_unit_of_work(engine: AsyncEngine)
     first = await load_session(engine, channel="telegram", conversation_id="9")
     first = await save_session(engine, first, state={"n": 1}, locale="en", now=NOW)
     state = {"step": "date", "offered": ["v2:d:2026-12-03"], "client": 5, "note": "Ёлка \u2728"}
-    async with UnitOfWork(engine) as uow:
+    async with UnitOfWork(engine) as uow:  # the busy time that changed read too, or not
+        asked = await load_session(
+            engine, channel="telegram", conversation_id="9", uow=uow, busy_since=0
+        )
+        assert asked == await load_session(
+            engine, channel="telegram", conversation_id="9", busy_since=0
+        )
+        assert asked.busy_changed == {} and asked.busy_since == 0
         loaded = await load_session(engine, channel="telegram", conversation_id="9", uow=uow)
         assert loaded == first
         saved = await save_session(

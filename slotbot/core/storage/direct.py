@@ -33,11 +33,16 @@ class DirectStatement:
         compiled = self._compiled.get(dialect)
         if compiled is None:
             sql = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+            for bind in sql.binds.values():
+                if bind.expanding or (bind.literal_execute and bind.value is None):
+                    raise ValueError(f"{bind.key}: rendered per execution, not for the driver")
+            # parameters rendered into the SQL (a literal separator, say) rendered once
+            rendered = sql.construct_expanded_state(dict.fromkeys(sql.binds), escape_names=False)
             binds: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
                 (name, sql.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-                for name in sql.positiontup
+                for name in rendered.positiontup
             )
-            compiled = self._compiled[dialect] = (sql, str(sql), binds)
+            compiled = self._compiled[dialect] = (sql, rendered.statement, binds)
         return compiled
 
     def arguments(self, dialect: Dialect, parameters: Mapping[str, Any]) -> tuple[str, list[Any]]:

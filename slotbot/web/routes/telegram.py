@@ -21,8 +21,6 @@ from typing import Any, Protocol
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from slotbot.bot import Incoming
-
 log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
@@ -31,11 +29,13 @@ SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
 class Updates(Protocol):
-    """The bot beside the app (``app.state.telegram``, set while a webhook bot runs)."""
+    """The bot beside the app (``app.state.telegram``, set while a webhook bot runs): it
+    reads an update into a value of its own (raising for what it cannot read) and handles
+    that value. The app knows neither: the channels never import each other."""
 
-    def read(self, data: Any) -> Incoming: ...
+    def read(self, data: Any) -> Any: ...
 
-    async def handle(self, update: Incoming) -> dict[str, Any]: ...
+    async def handle(self, update: Any) -> dict[str, Any]: ...
 
 
 def _ok() -> JSONResponse:
