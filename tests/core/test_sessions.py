@@ -183,6 +183,8 @@ async def test_the_load_reads_whose_busy_time_changed_since_a_version(engine: As
     )  # fmt: skip
     since = before.bookings_version
     after = await load_session(engine, **key, busy_since=since)
+    async with UnitOfWork(engine) as uow:  # through asyncpg on PostgreSQL (storage.direct)
+        assert await load_session(engine, **key, busy_since=since, uow=uow) == after
     async with session_factory(engine)() as session:
         versions, changed = await read_versions(session, since=since)
     assert after.bookings_version == versions.bookings > since

@@ -33,11 +33,14 @@ class DirectStatement:
         compiled = self._compiled.get(dialect)
         if compiled is None:
             sql = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-            for bind in sql.binds.values():
-                if bind.expanding or (bind.literal_execute and bind.value is None):
+            at_execution = sql.literal_execute_params | sql.post_compile_params
+            for bind in at_execution:  # rendered into the SQL when it runs
+                if bind.expanding or bind.value is None:
                     raise ValueError(f"{bind.key}: rendered per execution, not for the driver")
-            # parameters rendered into the SQL (a literal separator, say) rendered once
-            rendered = sql.construct_expanded_state(dict.fromkeys(sql.binds), escape_names=False)
+            # those (a literal separator, say) rendered once, with their own values
+            rendered_once = {sql.bind_names[bind] for bind in at_execution}
+            execution = {name: None for name in sql.positiontup if name not in rendered_once}
+            rendered = sql.construct_expanded_state(execution, escape_names=False)
             binds: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
                 (name, sql.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
                 for name in rendered.positiontup
