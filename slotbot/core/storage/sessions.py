@@ -13,7 +13,6 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from slotbot.core.storage.direct import DirectStatement
@@ -196,20 +195,17 @@ async def save_session(
     a transaction of its own (see :func:`save_session_in`). ``last``: nothing is written in
     ``uow`` after the save, which then needs no transaction of its own when it is the unit's
     only write (:meth:`UnitOfWork.begin_write`, ``alone``)."""
-    try:
-        async with write_connection(engine, uow, savepoint=False, alone=last) as connection:
-            if uow is not None and loaded.version:
-                async with uow.direct() as driver:  # the one write, without a transaction
-                    if driver is not None:
-                        values = _new_values(state, locale, now, loaded.version + 1)
-                        status = await _DIRECT_UPDATE.execute(
-                            driver, engine.dialect, {**_key(loaded), **values}
-                        )
-                        if status != "UPDATE 1":
-                            raise StaleSession()
-                        return _saved(loaded, state, locale)
-            return await save_session_in(connection, loaded, state=state, locale=locale, now=now)
-    except IntegrityError:  # a concurrent first save won the unique (channel, id) race
-        if loaded.version == 0:
-            raise StaleSession() from None
-        raise
+    async with write_connection(engine, uow, savepoint=False, alone=last) as connection:
+        if uow is not None and loaded.version:
+            async with uow.direct() as driver:  # the one write, without a transaction
+                if driver is not None:
+                    values = _new_values(state, locale, now, loaded.version + 1)
+                    status = await _DIRECT_UPDATE.execute(
+                        driver, engine.dialect, {**_key(loaded), **values}
+                    )
+                    if status != "UPDATE 1":
+                        raise StaleSession()
+                    return _saved(loaded, state, locale)
+        # a first save that another process made first inserts nothing (ON CONFLICT DO
+        # NOTHING): StaleSession, as for any stale save
+        return await save_session_in(connection, loaded, state=state, locale=locale, now=now)
